@@ -1,0 +1,87 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { resolveInWorkspace, statRegularOrDirectory, writeFileAtomic } from './workspace';
+
+/** Bigger files are refused rather than streamed into the model's context. */
+export const MAX_FILE_BYTES = 256 * 1024;
+const MAX_LISTED_ENTRIES = 500;
+
+const PathArg = z.string().min(1).describe('Path relative to the workspace');
+
+export const listFiles = defineTool({
+  name: 'list_files',
+  description: 'List the files and directories in a workspace directory.',
+  class: 'read',
+  schema: z.strictObject({ path: PathArg.default('.') }),
+  async execute({ path: requested }, { workspace }) {
+    const target = await resolveInWorkspace(workspace, requested);
+    const stat = await statRegularOrDirectory(target, requested);
+    if (!stat.isDirectory()) throw new ToolError(`"${requested}" is a file, not a directory`, 'NotADirectory');
+    const entries = (await fs.readdir(target, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    if (entries.length === 0) return '(empty directory)';
+    const lines = await Promise.all(
+      entries.slice(0, MAX_LISTED_ENTRIES).map(async (entry) => {
+        if (entry.isDirectory()) return `${entry.name}/`;
+        if (!entry.isFile()) return `${entry.name} (special)`;
+        const { size } = await fs.stat(path.join(target, entry.name));
+        return `${entry.name} (${size} bytes)`;
+      }),
+    );
+    const omitted = entries.length - lines.length;
+    return omitted > 0 ? `${lines.join('\n')}\n... ${omitted} more entries not shown` : lines.join('\n');
+  },
+});
+
+export const readFile = defineTool({
+  name: 'read_file',
+  description: 'Read a UTF-8 text file from the workspace.',
+  class: 'read',
+  schema: z.strictObject({ path: PathArg }),
+  async execute({ path: requested }, { workspace }) {
+    const target = await resolveInWorkspace(workspace, requested);
+    const stat = await statRegularOrDirectory(target, requested);
+    if (stat.isDirectory()) throw new ToolError(`"${requested}" is a directory; use list_files`, 'IsADirectory');
+    if (stat.size > MAX_FILE_BYTES) {
+      throw new ToolError(`"${requested}" is ${stat.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`, 'FileTooLarge');
+    }
+    return fs.readFile(target, 'utf8');
+  },
+});
+
+export const writeFile = defineTool({
+  name: 'write_file',
+  description: 'Create or overwrite a UTF-8 text file in the workspace. Parent directories are created.',
+  class: 'write',
+  schema: z.strictObject({ path: PathArg, content: z.string().max(MAX_FILE_BYTES) }),
+  async execute({ path: requested, content }, { workspace }) {
+    const target = await resolveInWorkspace(workspace, requested);
+    const existing = await fs.lstat(target).catch(() => undefined);
+    if (existing && !existing.isFile()) throw new ToolError(`"${requested}" exists and is not a regular file`, 'PathRefused');
+    // Overwriting with the same content is idempotent, so a retried call after a lost worker is harmless.
+    await writeFileAtomic(target, content);
+    return `wrote ${Buffer.byteLength(content)} bytes to ${requested}`;
+  },
+});
+
+export const deleteFile = defineTool({
+  name: 'delete_file',
+  description: 'Delete a file from the workspace.',
+  class: 'destructive',
+  schema: z.strictObject({ path: PathArg }),
+  async execute({ path: requested }, { workspace, earlierAttemptStarted }) {
+    const target = await resolveInWorkspace(workspace, requested);
+    const existing = await fs.lstat(target).catch(() => undefined);
+    if (!existing) {
+      // An earlier attempt of this very call may have deleted it before its worker was lost.
+      if (earlierAttemptStarted) return `deleted ${requested}`;
+      throw new ToolError(`no such file: "${requested}"`, 'NotFound');
+    }
+    if (existing.isDirectory()) throw new ToolError(`"${requested}" is a directory; only files can be deleted`, 'IsADirectory');
+    await fs.unlink(target);
+    return `deleted ${requested}`;
+  },
+});
+
+export const FILE_TOOLS: ToolImplementation[] = [listFiles, readFile, writeFile, deleteFile];

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { ToolDefinition } from '../../common/chat';
+import { FILE_TOOLS } from './file-tools';
+import type { ToolImplementation } from './tool';
+
+export const BUILT_IN_TOOLS: readonly ToolImplementation[] = FILE_TOOLS;
+
+/** The JSON Schema the model and the workflow see; `io: 'input'` keeps defaulted fields optional. */
+export function toolDefinition(tool: ToolImplementation): ToolDefinition {
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
+  return { name: tool.name, description: tool.description, class: tool.class, parameters };
+}
+
+export class ToolRegistry {
+  private readonly byName = new Map<string, ToolImplementation>();
+  private readonly definitions = new Map<string, ToolDefinition>();
+
+  constructor(tools: readonly ToolImplementation[]) {
+    for (const tool of tools) {
+      if (this.byName.has(tool.name)) throw new Error(`tool "${tool.name}" is registered twice`);
+      this.byName.set(tool.name, tool);
+      this.definitions.set(tool.name, toolDefinition(tool));
+    }
+  }
+
+  get(name: string): ToolImplementation | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  /** Definitions for `names`, in that order; the unknown ones are returned separately. */
+  describe(names: readonly string[]): { definitions: ToolDefinition[]; unknown: string[] } {
+    const definitions: ToolDefinition[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const definition = this.definitions.get(name);
+      if (definition) definitions.push(definition);
+      else unknown.push(name);
+    }
+    return { definitions, unknown };
+  }
+}

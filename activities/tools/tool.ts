@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { ToolClass } from '../../common/agent-spec';
+
+/** What a tool's code may use while it runs. */
+export interface ToolContext {
+  runId: string;
+  callId: string;
+  userId: string;
+  /** `<runId>/<callId>`: stable across retries of the same approved call; pass it to anything that dedupes. */
+  idempotencyKey: string;
+  /** 1 on the first try; higher when Temporal retries after a failure or a lost worker. */
+  attempt: number;
+  /** True when an earlier attempt of this call started and did not record a result (it may have acted). */
+  earlierAttemptStarted: boolean;
+  /** The run's private directory; file tools are confined to it. */
+  workspace: string;
+  signal: AbortSignal;
+  heartbeat(details?: unknown): void;
+}
+
+/**
+ * A tool implementation registered on the worker. The workflow sees only its definition (name, description, class,
+ * JSON Schema), recorded in history at run start; the schema here validates again before `execute` runs.
+ */
+export interface ToolImplementation<Args = unknown> {
+  name: string;
+  description: string;
+  class: ToolClass;
+  schema: z.ZodType<Args>;
+  execute(args: Args, context: ToolContext): Promise<string>;
+}
+
+/** An expected failure the model should read and react to (file missing, path refused...). Not retried. */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly type: string = 'ToolError',
+  ) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+/** Keeps each tool's argument type attached to its execute function while erasing it in the registry. */
+export function defineTool<Args>(tool: ToolImplementation<Args>): ToolImplementation {
+  return tool as unknown as ToolImplementation;
+}

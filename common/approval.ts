@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { describeZodIssues } from './zod-issues';
+import type { ParseResult } from './run-input';
+
+export const ApprovalDecisionSchema = z.strictObject({
+  requestId: z.string().min(1, 'requestId must not be empty'),
+  decision: z.enum(['approve', 'reject']),
+  by: z.string().min(1, 'by must name who decides'),
+  reason: z.string().max(2000).optional(),
+  /** Replaces the model's arguments; validated against the tool's schema before it runs. */
+  editedArgs: z.record(z.string(), z.unknown()).optional(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+export function parseApprovalDecision(raw: unknown): ParseResult<ApprovalDecision> {
+  const result = ApprovalDecisionSchema.safeParse(raw);
+  return result.success ? { ok: true, value: result.data } : { ok: false, message: describeZodIssues(result.error) };
+}

@@ -1,0 +1,34 @@
+/**
+ * Stable ApplicationFailure `type` names. Clients, retry policies and tests match on these strings,
+ * so they never change meaning once published.
+ */
+export const ErrorType = {
+  /** 429 from the provider; retried after the provider's retry-after. */
+  ModelRateLimited: 'ModelRateLimited',
+  /** 408/409/5xx from the provider; retried. */
+  ModelServerError: 'ModelServerError',
+  /** The provider could not be reached or the connection dropped; retried. */
+  ModelConnectionError: 'ModelConnectionError',
+  /** Any other 4xx: the request itself is wrong; not retried. */
+  ModelBadRequest: 'ModelBadRequest',
+  /** 401/403: the key is missing or refused; not retried. */
+  ModelAuthFailed: 'ModelAuthFailed',
+  /** The provider answered with something that is not a chat completion; retried (usually a glitch). */
+  ModelResponseInvalid: 'ModelResponseInvalid',
+  ToolArgsInvalid: 'ToolArgsInvalid',
+  ToolUnknown: 'ToolUnknown',
+  ToolDenied: 'ToolDenied',
+  ToolFailed: 'ToolFailed',
+  BudgetExhausted: 'BudgetExhausted',
+  ApprovalInvalid: 'ApprovalInvalid',
+  RunInputInvalid: 'RunInputInvalid',
+  RunFailed: 'RunFailed',
+} as const;
+
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Model failures that no retry can fix. */
+export const NON_RETRYABLE_MODEL_ERRORS: readonly string[] = [
+  ErrorType.ModelBadRequest,
+  ErrorType.ModelAuthFailed,
+];

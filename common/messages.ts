@@ -1,0 +1,19 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalDecision } from './approval';
+import type { ChatMessage } from './chat';
+import type { DecisionRecord, RunState } from './run-state';
+
+/** Workflow type name; the client starts runs by this name. */
+export const AGENT_RUN_WORKFLOW = 'agentRun';
+
+/** The run's live state: status, step, usage, pending approvals, decisions, last error. */
+export const stateQuery = defineQuery<RunState>('state');
+/** The conversation so far, as the model sees it. */
+export const transcriptQuery = defineQuery<ChatMessage[]>('transcript');
+
+/**
+ * A decision on a pending approval. The update answers its caller at once (accepted or refused with the
+ * reason); the signal carries the same payload for fire-and-forget senders such as the Temporal UI.
+ */
+export const decideUpdate = defineUpdate<DecisionRecord, [ApprovalDecision]>('decide');
+export const decideSignal = defineSignal<[ApprovalDecision]>('decide');

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
+import { describeZodIssues } from '../common/zod-issues';
+
+const optionalPositiveInt = z.coerce.number().int().positive().optional();
+
+const WorkerEnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
+  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
+  REINS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** A label for the model provider in summaries and state; derived from the base URL when unset. */
+  REINS_MODEL_PROVIDER: z.string().min(1).optional(),
+  /** Where run workspaces and tool-call ledgers are kept. */
+  REINS_DATA_DIR: z.string().min(1).default('.reins'),
+  REINS_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt,
+  REINS_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt,
+});
+
+export interface WorkerConfig {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  model: { baseURL?: string; apiKey: string; provider: string };
+  dataDir: string;
+  maxConcurrentActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+}
+
+export class WorkerConfigError extends Error {
+  override name = 'WorkerConfigError';
+}
+
+function providerLabel(baseURL: string | undefined): string {
+  if (!baseURL) return 'openai';
+  const host = new URL(baseURL).hostname;
+  return host === 'api.openai.com' ? 'openai' : host;
+}
+
+/** Reads the worker's settings from the environment; every problem names its variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = WorkerEnvSchema.safeParse(env);
+  if (!parsed.success) throw new WorkerConfigError(`invalid worker environment: ${describeZodIssues(parsed.error)}`);
+  const e = parsed.data;
+  if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new WorkerConfigError(
+      'OPENAI_API_KEY is not set: set it for OpenAI, or set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key',
+    );
+  }
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.REINS_TASK_QUEUE,
+    // Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
+    model: { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'not-needed', provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL) },
+    dataDir: path.resolve(e.REINS_DATA_DIR),
+    maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,
+  };
+}

@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import OpenAI from 'openai';
+import { createActivities, type ToolImplementation } from '../activities';
+import type { WorkerConfig } from './config';
+
+export interface ReinsWorkerOptions {
+  config: WorkerConfig;
+  /** Reuse an open connection (tests share one); otherwise one is opened to `config.temporalAddress`. */
+  connection?: NativeConnection;
+  /** A prebuilt workflow bundle; without it the workflows are bundled at start (a few seconds). */
+  workflowBundle?: { code: string };
+  extraTools?: ToolImplementation[];
+  /** Passed through to the Temporal worker (e.g. shutdownGraceTime). */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export function createModelClient(config: WorkerConfig['model']): OpenAI {
+  // Temporal retries with backoff and the provider's retry-after; the SDK retrying too would multiply attempts.
+  return new OpenAI({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: 10 * 60_000 });
+}
+
+/** A Temporal worker that runs agent-run workflows and their model and tool activities. */
+export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const activities = createActivities({
+    model: { openai: createModelClient(config.model), provider: config.model.provider },
+    dataDir: config.dataDir,
+    extraTools: options.extraTools,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    ...(config.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities } : {}),
+    ...(config.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks } : {}),
+    ...options.workerOptions,
+  });
+}

@@ -1,0 +1,29 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_MODEL_ERRORS } from '../common/errors';
+
+/**
+ * Timeouts and retries per activity kind, in one place. Heartbeat timeouts are short so a lost worker is noticed in
+ * seconds; start-to-close bounds one attempt; retries belong to Temporal, never to the SDK underneath.
+ */
+export const MODEL_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_MODEL_ERRORS],
+  },
+};
+
+export const TOOL_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};
+
+export const SETUP_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+};

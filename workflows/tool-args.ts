@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { ToolDefinition } from '../common/chat';
+import { describeZodIssues } from '../common/zod-issues';
+
+export type ArgsCheck = { ok: true; args: Record<string, unknown> } | { ok: false; message: string };
+
+/**
+ * Validates tool arguments against the JSON Schema recorded at run start. Runs in the workflow so that invalid
+ * calls (from the model or an approver's edit) never reach an activity. Schemas are converted once per tool.
+ */
+export class ToolArgsValidator {
+  private readonly schemas = new Map<string, z.ZodType>();
+
+  constructor(private readonly definitions: ReadonlyMap<string, ToolDefinition>) {}
+
+  private schemaFor(tool: string): z.ZodType | undefined {
+    let schema = this.schemas.get(tool);
+    if (!schema) {
+      const definition = this.definitions.get(tool);
+      if (!definition) return undefined;
+      schema = z.fromJSONSchema(definition.parameters as Parameters<typeof z.fromJSONSchema>[0]);
+      this.schemas.set(tool, schema);
+    }
+    return schema;
+  }
+
+  /** `raw` is the model's JSON text; models sometimes send an empty string for tools without arguments. */
+  checkRaw(tool: string, raw: string): ArgsCheck {
+    let value: unknown;
+    try {
+      value = raw.trim() === '' ? {} : JSON.parse(raw);
+    } catch (error) {
+      return { ok: false, message: `arguments are not valid JSON (${(error as Error).message})` };
+    }
+    return this.check(tool, value);
+  }
+
+  check(tool: string, value: unknown): ArgsCheck {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { ok: false, message: 'arguments must be a JSON object' };
+    }
+    const schema = this.schemaFor(tool);
+    if (!schema) return { ok: false, message: `no schema for tool "${tool}"` };
+    const result = schema.safeParse(value);
+    if (!result.success) return { ok: false, message: describeZodIssues(result.error) };
+    return { ok: true, args: value as Record<string, unknown> };
+  }
+}
