@@ -6,6 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/setup-runtime.ts'],
   // Integration tests share one dev server; two workers is what a 2-core machine carries without flaking.
   maxWorkers: 2,
   testTimeout: 120_000,

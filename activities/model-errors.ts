@@ -13,7 +13,8 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   const raw = headers.get('retry-after');
   if (raw === null) return undefined;
   const seconds = Number(raw);
-  if (raw.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+  if (raw.trim() !== '' && Number.isFinite(seconds) && seconds >= 0)
+    return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.min(Math.max(date - now, 0), MAX_RETRY_AFTER_MS);
 }
@@ -40,7 +41,9 @@ export function toModelFailure(error: unknown, context: { provider: string; mode
   if (error instanceof APIError && typeof error.status === 'number') {
     const type = typeForStatus(error.status);
     const shouldRetry = error.headers?.get('x-should-retry');
-    const retryable = shouldRetry === 'true' || (shouldRetry !== 'false' && type !== ErrorType.ModelBadRequest && type !== ErrorType.ModelAuthFailed);
+    const retryable =
+      shouldRetry === 'true' ||
+      (shouldRetry !== 'false' && type !== ErrorType.ModelBadRequest && type !== ErrorType.ModelAuthFailed);
     return ApplicationFailure.create({
       type,
       message: `${where} answered ${error.status}: ${error.message}`,

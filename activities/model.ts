@@ -50,7 +50,10 @@ export function toProviderTools(tools: ToolDefinition[]): ChatCompletionTool[] {
 function toModelTurn(completion: ChatCompletion, provider: string, latencyMs: number): ModelTurn {
   const choice = completion.choices?.[0];
   if (!choice?.message) {
-    throw ApplicationFailure.retryable(`${provider} returned a completion without choices`, ErrorType.ModelResponseInvalid);
+    throw ApplicationFailure.retryable(
+      `${provider} returned a completion without choices`,
+      ErrorType.ModelResponseInvalid,
+    );
   }
   const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
     call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],

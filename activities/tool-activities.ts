@@ -56,7 +56,10 @@ export function createToolActivities(deps: ToolActivityDeps) {
       const attempt = context.info.attempt;
       await ledger.markStarted(input.callId, attempt);
       const workspace = await ensureDirectory(path.join(deps.dataDir, 'workspaces', runDir));
-      const beat = setInterval(() => context.heartbeat({ tool: input.tool, callId: input.callId }), heartbeatIntervalMs);
+      const beat = setInterval(
+        () => context.heartbeat({ tool: input.tool, callId: input.callId }),
+        heartbeatIntervalMs,
+      );
       try {
         const output = await tool.execute(parsed.data, {
           runId,

@@ -1,2 +1,3 @@
 export * from './errors';
 export * from './reins-client';
+export * from './agent-file';

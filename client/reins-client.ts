@@ -107,7 +107,11 @@ export class ReinsClient {
    * Sends a decision. By update (default) the call returns the recorded decision or throws DecisionRefusedError with
    * the run's reason; by signal it returns once the signal is delivered, and a bad decision is recorded as ignored.
    */
-  async decide(runId: string, raw: ApprovalDecision, options: { via?: 'update' | 'signal' } = {}): Promise<DecisionRecord | undefined> {
+  async decide(
+    runId: string,
+    raw: ApprovalDecision,
+    options: { via?: 'update' | 'signal' } = {},
+  ): Promise<DecisionRecord | undefined> {
     const parsed = parseApprovalDecision(raw);
     if (!parsed.ok) throw new DecisionRefusedError(`invalid decision: ${parsed.message}`);
     const handle = this.handle(runId);

@@ -43,7 +43,11 @@ export const AgentSpecSchema = z
     const seen = new Set<string>();
     spec.tools.forEach((tool, index) => {
       if (seen.has(tool.name)) {
-        ctx.addIssue({ code: 'custom', path: ['tools', index, 'name'], message: `tool "${tool.name}" is listed twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', index, 'name'],
+          message: `tool "${tool.name}" is listed twice`,
+        });
       }
       seen.add(tool.name);
     });

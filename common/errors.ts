@@ -28,7 +28,4 @@ export const ErrorType = {
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
 /** Model failures that no retry can fix. */
-export const NON_RETRYABLE_MODEL_ERRORS: readonly string[] = [
-  ErrorType.ModelBadRequest,
-  ErrorType.ModelAuthFailed,
-];
+export const NON_RETRYABLE_MODEL_ERRORS: readonly string[] = [ErrorType.ModelBadRequest, ErrorType.ModelAuthFailed];

@@ -54,7 +54,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.REINS_TASK_QUEUE,
     // Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
-    model: { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'not-needed', provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL) },
+    model: {
+      baseURL: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY ?? 'not-needed',
+      provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL),
+    },
     dataDir: path.resolve(e.REINS_DATA_DIR),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -37,7 +37,9 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       : { workflowsPath: require.resolve('../workflows') }),
     activities,
     ...(config.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities } : {}),
-    ...(config.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks } : {}),
+    ...(config.maxConcurrentWorkflowTasks
+      ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks }
+      : {}),
     ...options.workerOptions,
   });
 }

@@ -131,7 +131,12 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
   const fail = (type: string, message: string): never => {
     state.lastError = { type, message, step: state.step };
     stop('failed', message);
-    throw ApplicationFailure.create({ type: ErrorType.RunFailed, message: `${type}: ${message}`, nonRetryable: true, details: [result()] });
+    throw ApplicationFailure.create({
+      type: ErrorType.RunFailed,
+      message: `${type}: ${message}`,
+      nonRetryable: true,
+      details: [result()],
+    });
   };
 
   if (!input) return fail(ErrorType.RunInputInvalid, `invalid run input: ${parsed.ok ? '' : parsed.message}`);
@@ -224,7 +229,13 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
   /** Runs one call (or records why it did not run) and returns what the model reads. */
   async function settleCall(call: PreparedCall): Promise<string> {
     const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>
-      state.toolCalls.push({ callId: call.callId, step: state.step, tool: call.request.name, outcome, ...(detail ? { detail } : {}) });
+      state.toolCalls.push({
+        callId: call.callId,
+        step: state.step,
+        tool: call.request.name,
+        outcome,
+        ...(detail ? { detail } : {}),
+      });
     if (call.refusal) {
       record(call.refusal.outcome, call.refusal.message);
       return call.refusal.message;
@@ -292,7 +303,14 @@ function prepareCall(
   const decision = decideToolCall(agentTools.get(request.name), definition);
   if (decision.kind === 'deny') {
     const message = toolError(ErrorType.ToolDenied, `denied by policy: ${decision.rule}`);
-    return { request, callId, definition, args: args.args, needsApproval: false, refusal: { outcome: 'denied', message } };
+    return {
+      request,
+      callId,
+      definition,
+      args: args.args,
+      needsApproval: false,
+      refusal: { outcome: 'denied', message },
+    };
   }
   return { request, callId, definition, args: args.args, needsApproval: decision.kind === 'approval' };
 }

@@ -1,13 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RunState } from '../common/run-state';
-import {
-  ReinsAgent,
-  ReinsPendingApprovals,
-  ReinsStatus,
-  ReinsTokens,
-  ReinsUser,
-} from '../common/search-attributes';
+import { ReinsAgent, ReinsPendingApprovals, ReinsStatus, ReinsTokens, ReinsUser } from '../common/search-attributes';
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -28,7 +22,8 @@ export function describeRun(state: RunState): string {
       );
     }
   }
-  if (state.lastError) lines.push('', `last error (${state.lastError.type}): ${truncate(state.lastError.message, 300)}`);
+  if (state.lastError)
+    lines.push('', `last error (${state.lastError.type}): ${truncate(state.lastError.message, 300)}`);
   if (state.reason) lines.push('', `stopped: ${state.reason}`);
   return lines.join('\n');
 }

@@ -44,7 +44,10 @@ export const readFile = defineTool({
     const stat = await statRegularOrDirectory(target, requested);
     if (stat.isDirectory()) throw new ToolError(`"${requested}" is a directory; use list_files`, 'IsADirectory');
     if (stat.size > MAX_FILE_BYTES) {
-      throw new ToolError(`"${requested}" is ${stat.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`, 'FileTooLarge');
+      throw new ToolError(
+        `"${requested}" is ${stat.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`,
+        'FileTooLarge',
+      );
     }
     return fs.readFile(target, 'utf8');
   },
@@ -58,7 +61,8 @@ export const writeFile = defineTool({
   async execute({ path: requested, content }, { workspace }) {
     const target = await resolveInWorkspace(workspace, requested);
     const existing = await fs.lstat(target).catch(() => undefined);
-    if (existing && !existing.isFile()) throw new ToolError(`"${requested}" exists and is not a regular file`, 'PathRefused');
+    if (existing && !existing.isFile())
+      throw new ToolError(`"${requested}" exists and is not a regular file`, 'PathRefused');
     // Overwriting with the same content is idempotent, so a retried call after a lost worker is harmless.
     await writeFileAtomic(target, content);
     return `wrote ${Buffer.byteLength(content)} bytes to ${requested}`;
@@ -78,7 +82,8 @@ export const deleteFile = defineTool({
       if (earlierAttemptStarted) return `deleted ${requested}`;
       throw new ToolError(`no such file: "${requested}"`, 'NotFound');
     }
-    if (existing.isDirectory()) throw new ToolError(`"${requested}" is a directory; only files can be deleted`, 'IsADirectory');
+    if (existing.isDirectory())
+      throw new ToolError(`"${requested}" is a directory; only files can be deleted`, 'IsADirectory');
     await fs.unlink(target);
     return `deleted ${requested}`;
   },

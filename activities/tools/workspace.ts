@@ -70,6 +70,9 @@ export async function statRegularOrDirectory(target: string, requested: string) 
 export async function writeFileAtomic(target: string, content: string): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  await fs.writeFile(temp, content, { mode: 0o644, flag: fsConstants.O_CREAT | fsConstants.O_WRONLY | fsConstants.O_TRUNC });
+  await fs.writeFile(temp, content, {
+    mode: 0o644,
+    flag: fsConstants.O_CREAT | fsConstants.O_WRONLY | fsConstants.O_TRUNC,
+  });
   await fs.rename(temp, target);
 }

@@ -93,7 +93,9 @@ export async function waitForState<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  throw new Error(
+    `run ${runId} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`,
+  );
 }
 
 /** The messages the model received on a given request, as plain objects. */

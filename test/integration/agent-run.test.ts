@@ -13,7 +13,9 @@ describe('agentRun on a real Temporal server', () => {
     await withReins(
       {
         script: [
-          { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes/hello.txt', content: 'hi there' } }] } },
+          {
+            reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes/hello.txt', content: 'hi there' } }] },
+          },
           { reply: { toolCalls: [{ name: 'read_file', arguments: { path: 'notes/hello.txt' } }] } },
           { reply: { content: 'The file says: hi there' } },
         ],
@@ -36,7 +38,12 @@ describe('agentRun on a real Temporal server', () => {
         expect(third.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_1_0', content: 'hi there' });
         expect(model.requests[0]!.body).toMatchObject({ model: 'scripted-1' });
         const sentTools = (model.requests[0]!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? [];
-        expect(sentTools.map((t) => t.function.name).sort()).toEqual(['delete_file', 'list_files', 'read_file', 'write_file']);
+        expect(sentTools.map((t) => t.function.name).sort()).toEqual([
+          'delete_file',
+          'list_files',
+          'read_file',
+          'write_file',
+        ]);
 
         // Determinism: the recorded history replays against the current workflow code.
         const history = await temporal.workflow.getHandle(runId).fetchHistory();
@@ -59,17 +66,31 @@ describe('agentRun on a real Temporal server', () => {
         writeFileSync(path.join(workspaceOf(dataDir, runId), 'old.log'), 'stale');
         await reins.startRun({ spec: fileClerkSpec(), prompt: 'Clean up', userId: 'bob' }, { runId });
 
-        const pending = await waitForState(reins, runId, (s) => s.status === 'awaiting_approval' && s.pendingApprovals[0]);
-        expect(pending).toMatchObject({ requestId: '1-1', tool: 'delete_file', toolClass: 'destructive', args: { path: 'old.log' } });
+        const pending = await waitForState(
+          reins,
+          runId,
+          (s) => s.status === 'awaiting_approval' && s.pendingApprovals[0],
+        );
+        expect(pending).toMatchObject({
+          requestId: '1-1',
+          tool: 'delete_file',
+          toolClass: 'destructive',
+          args: { path: 'old.log' },
+        });
         // Nothing ran while waiting.
         expect(existsSync(path.join(workspaceOf(dataDir, runId), 'old.log'))).toBe(true);
         const description = await temporal.workflow.getHandle(runId).describe();
-        expect(description.searchAttributes).toMatchObject({ ReinsStatus: ['awaiting_approval'], ReinsPendingApprovals: [1] });
+        expect(description.searchAttributes).toMatchObject({
+          ReinsStatus: ['awaiting_approval'],
+          ReinsPendingApprovals: [1],
+        });
 
         await reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'ops-lead' }, { via: 'signal' });
         const result = await reins.result(runId);
         expect(result.status).toBe('completed');
-        expect(result.decisions).toEqual([expect.objectContaining({ requestId: '1-1', decision: 'approve', by: 'ops-lead', via: 'signal' })]);
+        expect(result.decisions).toEqual([
+          expect.objectContaining({ requestId: '1-1', decision: 'approve', by: 'ops-lead', via: 'signal' }),
+        ]);
         expect(existsSync(path.join(workspaceOf(dataDir, runId), 'old.log'))).toBe(false);
       },
     );
@@ -96,14 +117,24 @@ describe('agentRun on a real Temporal server', () => {
         await expect(
           reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'x', editedArgs: { path: 42 } }),
         ).rejects.toThrow(/editedArgs do not fit delete_file: path/);
-        const record = await reins.decide(runId, { requestId: '1-1', decision: 'reject', by: 'carol', reason: 'we keep it' });
+        const record = await reins.decide(runId, {
+          requestId: '1-1',
+          decision: 'reject',
+          by: 'carol',
+          reason: 'we keep it',
+        });
         expect(record).toMatchObject({ decision: 'reject', by: 'carol', via: 'update' });
-        await expect(reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'x' })).rejects.toThrow(/already decided/);
+        await expect(reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'x' })).rejects.toThrow(
+          /already decided/,
+        );
 
         const result = await reins.result(runId);
         expect(result.status).toBe('completed');
         expect(result.toolCalls).toEqual([expect.objectContaining({ callId: '1-1', outcome: 'rejected' })]);
-        expect(messagesOf(model, 1).at(-1)).toMatchObject({ role: 'tool', content: expect.stringMatching(/rejected by carol: we keep it/) });
+        expect(messagesOf(model, 1).at(-1)).toMatchObject({
+          role: 'tool',
+          content: expect.stringMatching(/rejected by carol: we keep it/),
+        });
         expect(readFileSync(path.join(workspaceOf(dataDir, runId), 'keep.txt'), 'utf8')).toBe('precious');
       },
     );
@@ -145,7 +176,9 @@ describe('agentRun on a real Temporal server', () => {
         expect(result.status).toBe('completed');
         const toolMessages = messagesOf(model, 1).filter((m) => m.role === 'tool');
         expect(toolMessages.map((m) => m.content)).toEqual([
-          expect.stringMatching(/^Error \[ToolArgsInvalid\]: invalid arguments for write_file: arguments are not valid JSON/),
+          expect.stringMatching(
+            /^Error \[ToolArgsInvalid\]: invalid arguments for write_file: arguments are not valid JSON/,
+          ),
           expect.stringMatching(/^Error \[ToolArgsInvalid\]: invalid arguments for write_file: content: /),
           expect.stringMatching(/^Error \[ToolUnknown\]: there is no tool "format_disk"/),
         ]);
@@ -180,7 +213,10 @@ describe('agentRun on a real Temporal server', () => {
       const { runId } = await reins.startRun({ spec, prompt: 'x', userId: 'u' });
       const result = await reins.result(runId);
       expect(result.status).toBe('failed');
-      expect(result.lastError).toMatchObject({ type: 'ToolUnknown', message: expect.stringContaining('launch_rockets') });
+      expect(result.lastError).toMatchObject({
+        type: 'ToolUnknown',
+        message: expect.stringContaining('launch_rockets'),
+      });
       expect(model.requests).toHaveLength(0);
     });
   });

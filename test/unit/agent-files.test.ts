@@ -1,0 +1,35 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AgentFileError, loadAgentFile } from '../../client/agent-file';
+import { BUILT_IN_TOOLS } from '../../activities';
+
+const AGENTS_DIR = path.join(__dirname, '..', '..', 'agents');
+
+describe('agent files', () => {
+  test('every example agent is a valid spec using only built-in tools', async () => {
+    const files = (await fs.readdir(AGENTS_DIR)).filter((f) => /\.(ya?ml|json)$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    const builtIns = new Set(BUILT_IN_TOOLS.map((t) => t.name));
+    for (const file of files) {
+      const spec = await loadAgentFile(path.join(AGENTS_DIR, file));
+      expect(spec.tools.filter((t) => !builtIns.has(t.name))).toEqual([]);
+    }
+  });
+
+  test('errors name the file and the field', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reins-agents-'));
+    const bad = path.join(dir, 'bad.yaml');
+    await fs.writeFile(
+      bad,
+      'name: x\ninstructions: hi\nmodel: { name: m }\ntools: [{ name: read_file, approval: sometimes }]\n',
+    );
+    await expect(loadAgentFile(bad)).rejects.toThrow(
+      new RegExp(`agent file ${bad} is invalid: tools\\.0\\.approval: `),
+    );
+    const broken = path.join(dir, 'broken.json');
+    await fs.writeFile(broken, '{ "name": ');
+    await expect(loadAgentFile(broken)).rejects.toThrow(/is not valid json/);
+    await expect(loadAgentFile(path.join(dir, 'missing.yaml'))).rejects.toThrow(AgentFileError);
+  });
+});
