@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
+import { DurationSchema } from './duration';
 
 /** Tool names as providers accept them in function definitions. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -6,16 +8,14 @@ export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 export const ToolClassSchema = z.enum(['read', 'write', 'destructive']);
 export type ToolClass = z.infer<typeof ToolClassSchema>;
 
-/**
- * When a call needs a human decision before it runs. `default` follows the tool's class:
- * destructive tools wait for approval, read and write tools do not.
- */
-export const ApprovalModeSchema = z.enum(['default', 'never', 'always']);
-export type ApprovalMode = z.infer<typeof ApprovalModeSchema>;
-
 export const AgentToolSchema = z.strictObject({
   name: z.string().regex(TOOL_NAME_PATTERN, 'tool names are 1-64 letters, digits, _ or -'),
-  approval: ApprovalModeSchema.default('default'),
+  approval: ToolApprovalSchema.default('default'),
+  /** Who may decide this tool's calls; overrides the spec's per-class and default approvers. */
+  approvers: ApproverSetSchema.optional(),
+  /** How long this tool's approval gate waits; overrides approvals.timeout. */
+  timeout: DurationSchema.optional(),
+  onTimeout: TimeoutActionSchema.optional(),
 });
 export type AgentTool = z.infer<typeof AgentToolSchema>;
 
@@ -38,10 +38,18 @@ export const AgentSpecSchema = z
     tools: z.array(AgentToolSchema).default([]),
     /** Model calls a run may make before it stops as budget_exhausted. */
     maxSteps: z.number().int().positive().max(10_000).default(20),
+    approvals: ApprovalSettingsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();
     spec.tools.forEach((tool, index) => {
+      if (tool.onTimeout === 'escalate' && !spec.approvals.escalation) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', index, 'onTimeout'],
+          message: 'onTimeout: escalate needs approvals.escalation (the group to escalate to)',
+        });
+      }
       if (seen.has(tool.name)) {
         ctx.addIssue({
           code: 'custom',

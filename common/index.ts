@@ -1,5 +1,7 @@
 export * from './agent-spec';
 export * from './approval';
+export * from './approval-policy';
+export * from './duration';
 export * from './chat';
 export * from './errors';
 export * from './messages';

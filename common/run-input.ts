@@ -7,6 +7,8 @@ export const RunInputSchema = z.strictObject({
   prompt: z.string().min(1, 'prompt must not be empty'),
   /** Who the run acts for; recorded on every call and shown in the Temporal UI. */
   userId: z.string().min(1, 'userId must not be empty').max(200),
+  /** Roles per user id, e.g. from the operator's roles file; approver rules that name roles are checked against it. */
+  roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
 });
 export type RunInput = z.output<typeof RunInputSchema>;
 export type RunInputArgs = z.input<typeof RunInputSchema>;

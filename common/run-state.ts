@@ -1,4 +1,5 @@
 import type { ToolClass } from './agent-spec';
+import type { ApproverSet } from './approval-policy';
 import type { ChatMessage } from './chat';
 
 export const RUN_STATUSES = [
@@ -27,7 +28,17 @@ export interface ApprovalRequest {
   tool: string;
   toolClass: ToolClass;
   args: unknown;
+  /** The policy rule that made this call wait. */
+  rule: string;
   requestedAt: string;
+  /** When the gate acts on its own (reject, or escalate to the second group). */
+  expiresAt: string;
+  onTimeout: 'reject' | 'escalate';
+  /** `escalated` once the first group let the timeout pass and the escalation group decides. */
+  stage: 'primary' | 'escalated';
+  escalatedAt?: string;
+  /** Who may decide now; absent means anyone. */
+  approvers?: ApproverSet;
 }
 
 export interface DecisionRecord {
@@ -37,7 +48,8 @@ export interface DecisionRecord {
   by: string;
   reason?: string;
   editedArgs?: Record<string, unknown>;
-  via: 'update' | 'signal';
+  /** `timeout` when nobody decided in time and the gate rejected the call itself. */
+  via: 'update' | 'signal' | 'timeout';
   decidedAt: string;
 }
 
@@ -76,6 +88,8 @@ export interface RunState {
   maxSteps: number;
   usage: UsageTotals;
   pendingApprovals: ApprovalRequest[];
+  /** Every approval request of the run, pending or decided, in the order they were made. */
+  approvalRequests: ApprovalRequest[];
   decisions: DecisionRecord[];
   ignoredDecisions: IgnoredDecision[];
   toolCalls: ToolCallRecord[];

@@ -1,126 +1,58 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentTool } from '../common/agent-spec';
-import type { ApprovalDecision } from '../common/approval';
-import { parseApprovalDecision } from '../common/approval';
-import type { ChatMessage, ModelTurn, ToolCallRequest, ToolDefinition } from '../common/chat';
+import type { ChatMessage, ModelTurn, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
-import { decideUpdate, decideSignal, stateQuery, transcriptQuery } from '../common/messages';
+import { stateQuery, transcriptQuery } from '../common/messages';
 import { parseRunInput, type RunInput } from '../common/run-input';
-import { emptyUsage, type RunResult, type RunState, type ToolCallRecord } from '../common/run-state';
-import { MODEL_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from './activity-options';
+import { emptyUsage, type RunResult, type RunState } from '../common/run-state';
+import { MODEL_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS } from './activity-options';
+import { registerDecisionHandlers, waitForDecisions } from './approval-gate';
 import { ApprovalBook } from './approvals';
 import { checkBudget } from './budget';
-import { decideToolCall } from './policy';
+import { failureOf } from './failures';
+import { gateFor } from './policy';
 import { ToolArgsValidator } from './tool-args';
+import { prepareCall, settleCall, type ToolCatalog } from './tool-calls';
 import { RunVisibility } from './visibility';
 
 const { describeTools } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
 const { callModel } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
-const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
 
-/** A tool call after validation and policy, before it runs. */
-interface PreparedCall {
-  request: ToolCallRequest;
-  callId: string;
-  args?: Record<string, unknown>;
-  definition?: ToolDefinition;
-  /** Set when the call ends without running: the tool message the model gets instead. */
-  refusal?: { outcome: ToolCallRecord['outcome']; message: string };
-  needsApproval: boolean;
-}
-
-function now(): string {
-  return new Date(Date.now()).toISOString();
-}
-
-function failureMessage(error: unknown): { type: string; message: string } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
-  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
-}
-
-function toolError(type: string, message: string): string {
-  return `Error [${type}]: ${message}`;
-}
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * One agent run: call the model, run the tools it asks for (after validation, policy and approval), feed results
- * back, stop on an answer or a budget. All decisions here are pure and recorded; every side effect is an activity.
+ * back, stop on an answer or a budget. Decisions live in small pure modules; every side effect is an activity.
  */
 export async function agentRun(rawInput: RunInput): Promise<RunResult> {
-  const info = workflowInfo();
   const parsed = parseRunInput(rawInput);
   const input = parsed.ok ? parsed.value : undefined;
+  const definitions = new Map<string, ToolDefinition>();
+  const validator = new ToolArgsValidator(definitions);
+  const book = new ApprovalBook(validator, input?.roles ?? {});
   const state: RunState = {
-    runId: info.workflowId,
+    runId: workflowInfo().workflowId,
     agent: input?.spec.name ?? 'invalid',
     userId: input?.userId ?? 'unknown',
     status: 'running',
     step: 0,
     maxSteps: input?.spec.maxSteps ?? 0,
     usage: emptyUsage(),
-    pendingApprovals: [],
-    decisions: [],
-    ignoredDecisions: [],
+    pendingApprovals: book.pending,
+    approvalRequests: book.requests,
+    decisions: book.decisions,
+    ignoredDecisions: book.ignored,
     toolCalls: [],
   };
   const transcript: ChatMessage[] = [];
-  const definitions = new Map<string, ToolDefinition>();
-  const argsValidator = new ToolArgsValidator(definitions);
-  const approvals = new ApprovalBook(argsValidator);
-  state.pendingApprovals = approvals.pending;
-  state.decisions = approvals.decisions;
-  state.ignoredDecisions = approvals.ignored;
   const visibility = new RunVisibility();
-
-  const result = (): RunResult => ({ ...state, transcript });
   const publish = () => visibility.publish(state);
+  const result = (): RunResult => ({ ...state, transcript });
 
   setHandler(stateQuery, () => state);
   setHandler(transcriptQuery, () => transcript);
-  setHandler(
-    decideUpdate,
-    (decision) => {
-      const record = approvals.apply(decision, 'update', now());
-      publish();
-      return record;
-    },
-    {
-      // Refusals happen here, so a refused update leaves nothing in the run's history.
-      validator: (raw: ApprovalDecision) => {
-        const decision = parseApprovalDecision(raw);
-        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
-        const check = approvals.check(decision.value);
-        if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
-      },
-    },
-  );
-  setHandler(decideSignal, (raw: ApprovalDecision) => {
-    // A signal cannot be refused to its sender, so a bad one is kept as ignored, with why, and the run goes on.
-    const decision = parseApprovalDecision(raw);
-    const check = decision.ok ? approvals.check(decision.value) : { ok: false as const, why: decision.message };
-    if (decision.ok && check.ok) approvals.apply(decision.value, 'signal', now());
-    else {
-      const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<ApprovalDecision>;
-      approvals.ignore({
-        requestId: String(sent.requestId ?? ''),
-        by: String(sent.by ?? ''),
-        via: 'signal',
-        receivedAt: now(),
-        why: check.ok ? 'invalid decision' : check.why,
-      });
-    }
-    publish();
-  });
+  registerDecisionHandlers(book, publish);
 
   const stop = (status: RunState['status'], reason?: string): RunResult => {
     state.status = status;
@@ -128,6 +60,7 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     publish();
     return result();
   };
+  /** Ends the run as failed: the workflow fails (visible as such in the UI) and carries the full result. */
   const fail = (type: string, message: string): never => {
     state.lastError = { type, message, step: state.step };
     stop('failed', message);
@@ -141,7 +74,11 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
 
   if (!input) return fail(ErrorType.RunInputInvalid, `invalid run input: ${parsed.ok ? '' : parsed.message}`);
   const spec = input.spec;
-  const agentTools = new Map<string, AgentTool>(spec.tools.map((tool) => [tool.name, tool]));
+  const catalog: ToolCatalog = {
+    definitions,
+    validator,
+    agentTools: new Map<string, AgentTool>(spec.tools.map((tool) => [tool.name, tool])),
+  };
   publish();
 
   try {
@@ -150,7 +87,7 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
         const described = await describeTools({ names: spec.tools.map((tool) => tool.name) });
         for (const definition of described) definitions.set(definition.name, definition);
       } catch (error) {
-        const { type, message } = failureMessage(error);
+        const { type, message } = failureOf(error);
         return fail(type, message);
       }
     }
@@ -180,7 +117,7 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
         );
       } catch (error) {
         if (isCancellation(error)) throw error;
-        const { type, message } = failureMessage(error);
+        const { type, message } = failureOf(error);
         return fail(type, message);
       }
       addUsage(state, turn);
@@ -194,81 +131,40 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
         return stop('completed');
       }
 
-      const prepared = turn.toolCalls.map((request, index) =>
-        prepareCall(request, `${state.step}-${index + 1}`, definitions, agentTools, argsValidator),
-      );
-      for (const call of prepared.filter((c) => c.needsApproval)) {
-        approvals.open({
+      const calls = turn.toolCalls.map((request, index) => prepareCall(request, `${state.step}-${index + 1}`, catalog));
+      const nowMs = Date.now();
+      for (const call of calls) {
+        if (!call.approvalRule || !call.definition) continue;
+        const gate = gateFor(spec, catalog.agentTools.get(call.request.name), call.definition.class);
+        book.open({
           requestId: call.callId,
           step: state.step,
           toolCallId: call.request.id,
           tool: call.request.name,
-          toolClass: call.definition!.class,
+          toolClass: call.definition.class,
           args: call.args,
-          requestedAt: now(),
+          rule: call.approvalRule,
+          requestedAt: iso(nowMs),
+          expiresAt: iso(nowMs + gate.timeoutMs),
+          onTimeout: gate.onTimeout,
+          stage: 'primary',
+          ...(gate.approvers ? { approvers: gate.approvers } : {}),
         });
       }
-      if (state.pendingApprovals.length > 0) {
+      if (book.pending.length > 0) {
         state.status = 'awaiting_approval';
         publish();
-        await condition(() => state.pendingApprovals.length === 0);
+        await waitForDecisions(book, spec, publish);
         state.status = 'running';
         publish();
       }
-      for (const call of prepared) {
-        transcript.push({ role: 'tool', toolCallId: call.request.id, content: await settleCall(call) });
+      for (const call of calls) {
+        transcript.push({ role: 'tool', toolCallId: call.request.id, content: await settleCall(call, state, book) });
       }
     }
   } catch (error) {
-    if (isCancellation(error)) {
-      stop('cancelled', 'the run was cancelled');
-    }
+    if (isCancellation(error)) stop('cancelled', 'the run was cancelled');
     throw error;
-  }
-
-  /** Runs one call (or records why it did not run) and returns what the model reads. */
-  async function settleCall(call: PreparedCall): Promise<string> {
-    const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>
-      state.toolCalls.push({
-        callId: call.callId,
-        step: state.step,
-        tool: call.request.name,
-        outcome,
-        ...(detail ? { detail } : {}),
-      });
-    if (call.refusal) {
-      record(call.refusal.outcome, call.refusal.message);
-      return call.refusal.message;
-    }
-    let args = call.args;
-    let summary = `tool ${call.request.name} · ${call.definition!.class}`;
-    if (call.needsApproval) {
-      const decision = approvals.decisionFor(call.callId);
-      if (decision?.decision !== 'approve') {
-        const why = `rejected by ${decision?.by ?? 'nobody'}${decision?.reason ? `: ${decision.reason}` : ''}`;
-        record('rejected', why);
-        return toolError(ErrorType.ToolDenied, `a human did not approve this call (${why})`);
-      }
-      args = decision.editedArgs ?? args;
-      summary += ` · approved by ${decision.by}`;
-    }
-    state.usage.toolCalls += 1;
-    try {
-      const outcome = await runTool.executeWithOptions({ ...TOOL_ACTIVITY_OPTIONS, summary }, [
-        { callId: call.callId, tool: call.request.name, args, step: state.step, userId: state.userId },
-      ]);
-      if (outcome.ok) {
-        record('succeeded');
-        return outcome.output;
-      }
-      record('failed', outcome.error.message);
-      return toolError(outcome.error.type, outcome.error.message);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const { type, message } = failureMessage(error);
-      record('failed', message);
-      return toolError(type, message);
-    }
   }
 }
 
@@ -279,38 +175,4 @@ function addUsage(state: RunState, turn: ModelTurn): void {
   usage.cachedInputTokens += turn.usage.cachedInputTokens;
   usage.totalTokens = usage.inputTokens + usage.outputTokens;
   usage.modelCalls += 1;
-}
-
-/** Validation and policy for one call. Anything refused here never reaches an activity. */
-function prepareCall(
-  request: ToolCallRequest,
-  callId: string,
-  definitions: ReadonlyMap<string, ToolDefinition>,
-  agentTools: ReadonlyMap<string, AgentTool>,
-  validator: ToolArgsValidator,
-): PreparedCall {
-  const definition = definitions.get(request.name);
-  if (!definition) {
-    const known = [...definitions.keys()].join(', ') || 'none';
-    const message = toolError(ErrorType.ToolUnknown, `there is no tool "${request.name}"; available tools: ${known}`);
-    return { request, callId, needsApproval: false, refusal: { outcome: 'unknown_tool', message } };
-  }
-  const args = validator.checkRaw(request.name, request.arguments);
-  if (!args.ok) {
-    const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
-    return { request, callId, definition, needsApproval: false, refusal: { outcome: 'invalid_args', message } };
-  }
-  const decision = decideToolCall(agentTools.get(request.name), definition);
-  if (decision.kind === 'deny') {
-    const message = toolError(ErrorType.ToolDenied, `denied by policy: ${decision.rule}`);
-    return {
-      request,
-      callId,
-      definition,
-      args: args.args,
-      needsApproval: false,
-      refusal: { outcome: 'denied', message },
-    };
-  }
-  return { request, callId, definition, args: args.args, needsApproval: decision.kind === 'approval' };
 }

@@ -1,32 +1,49 @@
+import type { AgentSpec } from '../common/agent-spec';
 import type { ApprovalDecision } from '../common/approval';
+import { formatDuration } from '../common/duration';
 import type { ApprovalRequest, DecisionRecord, IgnoredDecision } from '../common/run-state';
+import { approverRefusal } from './policy';
 import type { ToolArgsValidator } from './tool-args';
 
 export type DecisionCheck = { ok: true } | { ok: false; why: string };
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 /**
- * Pending approval requests and the decisions taken on them. The update validator and the signal handler both go
- * through `check`, so a decision is judged the same way whichever door it came in by.
+ * Approval requests and the decisions taken on them. The update validator and the signal handler both go through
+ * `check`, so a decision is judged the same way whichever door it came in by.
  */
 export class ApprovalBook {
   readonly pending: ApprovalRequest[] = [];
+  readonly requests: ApprovalRequest[] = [];
   readonly decisions: DecisionRecord[] = [];
   readonly ignored: IgnoredDecision[] = [];
 
-  constructor(private readonly args: ToolArgsValidator) {}
+  constructor(
+    private readonly args: ToolArgsValidator,
+    private readonly roles: Readonly<Record<string, readonly string[]>>,
+  ) {}
 
   open(request: ApprovalRequest): void {
     this.pending.push(request);
+    this.requests.push(request);
   }
 
   check(decision: ApprovalDecision): DecisionCheck {
     const request = this.pending.find((r) => r.requestId === decision.requestId);
     if (!request) {
-      const earlier = this.decisions.find((d) => d.requestId === decision.requestId);
+      const earlier = this.decisionFor(decision.requestId);
       return earlier
         ? { ok: false, why: `request ${decision.requestId} was already decided (${earlier.decision} by ${earlier.by})` }
         : { ok: false, why: `no pending request ${decision.requestId}` };
     }
+    const refusal = approverRefusal(
+      request.approvers,
+      decision.by,
+      this.roles,
+      `${request.tool} (${decision.requestId})`,
+    );
+    if (refusal) return { ok: false, why: refusal };
     if (decision.editedArgs !== undefined) {
       if (decision.decision !== 'approve') return { ok: false, why: 'editedArgs only go with an approval' };
       const edited = this.args.check(request.tool, decision.editedArgs);
@@ -36,7 +53,7 @@ export class ApprovalBook {
   }
 
   /** Applies a decision that passed `check`. */
-  apply(decision: ApprovalDecision, via: DecisionRecord['via'], now: string): DecisionRecord {
+  apply(decision: ApprovalDecision, via: DecisionRecord['via'], nowMs: number): DecisionRecord {
     const index = this.pending.findIndex((r) => r.requestId === decision.requestId);
     const [request] = this.pending.splice(index, 1);
     const record: DecisionRecord = {
@@ -45,7 +62,7 @@ export class ApprovalBook {
       decision: decision.decision,
       by: decision.by,
       via,
-      decidedAt: now,
+      decidedAt: iso(nowMs),
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
       ...(decision.editedArgs !== undefined ? { editedArgs: decision.editedArgs } : {}),
     };
@@ -59,5 +76,38 @@ export class ApprovalBook {
 
   decisionFor(requestId: string): DecisionRecord | undefined {
     return this.decisions.find((d) => d.requestId === requestId);
+  }
+
+  /** The earliest moment a pending gate acts on its own, in epoch ms. */
+  nextDeadline(): number | undefined {
+    const deadlines = this.pending.map((r) => Date.parse(r.expiresAt));
+    return deadlines.length ? Math.min(...deadlines) : undefined;
+  }
+
+  /** Acts on every gate whose time is up: escalate once if configured, otherwise reject. */
+  expire(nowMs: number, spec: AgentSpec): void {
+    for (const request of this.pending.filter((r) => Date.parse(r.expiresAt) <= nowMs)) {
+      const escalation = spec.approvals.escalation;
+      if (request.onTimeout === 'escalate' && request.stage === 'primary' && escalation) {
+        request.stage = 'escalated';
+        request.escalatedAt = iso(nowMs);
+        request.approvers = escalation.approvers;
+        request.expiresAt = iso(nowMs + escalation.timeout);
+        continue;
+      }
+      // The configured wait, not the measured one: timers fire a little late and the reason should read as the rule.
+      const since = request.stage === 'escalated' && request.escalatedAt ? request.escalatedAt : request.requestedAt;
+      const waited = formatDuration(Date.parse(request.expiresAt) - Date.parse(since));
+      this.apply(
+        {
+          requestId: request.requestId,
+          decision: 'reject',
+          by: 'reins:timeout',
+          reason: `no decision within ${waited}${request.stage === 'escalated' ? ' after escalation' : ''}`,
+        },
+        'timeout',
+        nowMs,
+      );
+    }
   }
 }

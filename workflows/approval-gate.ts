@@ -1,0 +1,63 @@
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import type { AgentSpec } from '../common/agent-spec';
+import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
+import { ErrorType } from '../common/errors';
+import { decideSignal, decideUpdate } from '../common/messages';
+import type { ApprovalBook } from './approvals';
+
+/**
+ * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so
+ * its caller learns why at once; a signal cannot be refused, so a bad one is kept as ignored, with the reason.
+ */
+export function registerDecisionHandlers(book: ApprovalBook, onChange: () => void): void {
+  setHandler(
+    decideUpdate,
+    (decision) => {
+      const record = book.apply(decision, 'update', Date.now());
+      onChange();
+      return record;
+    },
+    {
+      validator: (raw: ApprovalDecision) => {
+        const decision = parseApprovalDecision(raw);
+        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
+        const check = book.check(decision.value);
+        if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
+      },
+    },
+  );
+  setHandler(decideSignal, (raw: ApprovalDecision) => {
+    const decision = parseApprovalDecision(raw);
+    const check = decision.ok ? book.check(decision.value) : { ok: false as const, why: decision.message };
+    if (decision.ok && check.ok) {
+      book.apply(decision.value, 'signal', Date.now());
+    } else {
+      const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
+        Record<keyof ApprovalDecision, unknown>
+      >;
+      book.ignore({
+        requestId: String(sent.requestId ?? ''),
+        by: String(sent.by ?? ''),
+        via: 'signal',
+        receivedAt: new Date(Date.now()).toISOString(),
+        why: check.ok ? 'invalid decision' : check.why,
+      });
+    }
+    onChange();
+  });
+}
+
+/**
+ * Waits until every pending request is decided. A paused run is just a timer and a condition in Temporal: it holds
+ * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives.
+ */
+export async function waitForDecisions(book: ApprovalBook, spec: AgentSpec, onChange: () => void): Promise<void> {
+  while (book.pending.length > 0) {
+    const deadline = book.nextDeadline() ?? Date.now();
+    const waitMs = Math.max(deadline - Date.now(), 0);
+    if (waitMs > 0) await condition(() => book.pending.length === 0, waitMs);
+    const before = book.pending.map((r) => `${r.requestId}:${r.stage}`).join();
+    book.expire(Date.now(), spec);
+    if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
+  }
+}

@@ -1,0 +1,108 @@
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { ReinsActivities } from '../activities';
+import type { AgentTool } from '../common/agent-spec';
+import type { ToolCallRequest, ToolDefinition } from '../common/chat';
+import { ErrorType } from '../common/errors';
+import type { RunState, ToolCallRecord } from '../common/run-state';
+import { TOOL_ACTIVITY_OPTIONS } from './activity-options';
+import type { ApprovalBook } from './approvals';
+import { failureOf } from './failures';
+import { decideToolCall } from './policy';
+import type { ToolArgsValidator } from './tool-args';
+
+const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
+
+/** A tool call after validation and policy, before it runs. */
+export interface PreparedCall {
+  request: ToolCallRequest;
+  callId: string;
+  args?: Record<string, unknown>;
+  definition?: ToolDefinition;
+  /** Set when the call ends without running: what the model reads instead. */
+  refusal?: { outcome: ToolCallRecord['outcome']; message: string };
+  /** Set when a human must decide first: the policy rule that says so. */
+  approvalRule?: string;
+}
+
+export function toolError(type: string, message: string): string {
+  return `Error [${type}]: ${message}`;
+}
+
+export interface ToolCatalog {
+  definitions: ReadonlyMap<string, ToolDefinition>;
+  agentTools: ReadonlyMap<string, AgentTool>;
+  validator: ToolArgsValidator;
+}
+
+/** Validation and policy for one call. Anything refused here never reaches an activity. */
+export function prepareCall(request: ToolCallRequest, callId: string, catalog: ToolCatalog): PreparedCall {
+  const definition = catalog.definitions.get(request.name);
+  if (!definition) {
+    const known = [...catalog.definitions.keys()].join(', ') || 'none';
+    const message = toolError(ErrorType.ToolUnknown, `there is no tool "${request.name}"; available tools: ${known}`);
+    return { request, callId, refusal: { outcome: 'unknown_tool', message } };
+  }
+  const args = catalog.validator.checkRaw(request.name, request.arguments);
+  if (!args.ok) {
+    const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
+    return { request, callId, definition, refusal: { outcome: 'invalid_args', message } };
+  }
+  const decision = decideToolCall(catalog.agentTools.get(request.name), definition, args.args);
+  if (decision.kind === 'deny') {
+    const message = toolError(ErrorType.ToolDenied, `denied by policy: ${decision.rule}`);
+    return { request, callId, definition, args: args.args, refusal: { outcome: 'denied', message } };
+  }
+  return {
+    request,
+    callId,
+    definition,
+    args: args.args,
+    ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
+  };
+}
+
+/** Runs one prepared call (or records why it did not run) and returns what the model reads. */
+export async function settleCall(call: PreparedCall, state: RunState, book: ApprovalBook): Promise<string> {
+  const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>
+    state.toolCalls.push({
+      callId: call.callId,
+      step: state.step,
+      tool: call.request.name,
+      outcome,
+      ...(detail ? { detail } : {}),
+    });
+  if (call.refusal || !call.definition) {
+    const message = call.refusal?.message ?? toolError(ErrorType.ToolUnknown, call.request.name);
+    record(call.refusal?.outcome ?? 'unknown_tool', message);
+    return message;
+  }
+  let args = call.args;
+  let summary = `tool ${call.request.name} · ${call.definition.class}`;
+  if (call.approvalRule) {
+    const decision = book.decisionFor(call.callId);
+    if (decision?.decision !== 'approve') {
+      const why = `rejected by ${decision?.by ?? 'nobody'}${decision?.reason ? `: ${decision.reason}` : ''}`;
+      record('rejected', why);
+      return toolError(ErrorType.ToolDenied, `a human did not approve this call (${why})`);
+    }
+    args = decision.editedArgs ?? args;
+    summary += ` · approved by ${decision.by}${decision.editedArgs ? ' (edited)' : ''}`;
+  }
+  state.usage.toolCalls += 1;
+  try {
+    const outcome = await runTool.executeWithOptions({ ...TOOL_ACTIVITY_OPTIONS, summary }, [
+      { callId: call.callId, tool: call.request.name, args, step: state.step, userId: state.userId },
+    ]);
+    if (outcome.ok) {
+      record('succeeded');
+      return outcome.output;
+    }
+    record('failed', outcome.error.message);
+    return toolError(outcome.error.type, outcome.error.message);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const { type, message } = failureOf(error);
+    record('failed', message);
+    return toolError(type, message);
+  }
+}
