@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
+import { BudgetSchema } from './budget';
 import { DurationSchema } from './duration';
 
 /** Tool names as providers accept them in function definitions. */
@@ -38,6 +39,8 @@ export const AgentSpecSchema = z
     tools: z.array(AgentToolSchema).default([]),
     /** Model calls a run may make before it stops as budget_exhausted. */
     maxSteps: z.number().int().positive().max(10_000).default(20),
+    /** Tool-call, token, cost and wall-clock limits; callers may lower them per run. */
+    budget: BudgetSchema.prefault({}),
     approvals: ApprovalSettingsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {

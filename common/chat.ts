@@ -21,6 +21,8 @@ export interface ToolDefinition {
   class: ToolClass;
   /** JSON Schema (draft 2020-12) of the arguments object. */
   parameters: Record<string, unknown>;
+  /** Things operators and approvers must know about this tool on this worker, e.g. that it runs unsandboxed. */
+  warnings?: string[];
 }
 
 export interface TokenUsage {
@@ -58,6 +60,10 @@ export interface ToolCallInput {
   args: unknown;
   step: number;
   userId: string;
+  /** The run's agent; names the workspace when `workspace` is `agent`. */
+  agent?: string;
+  /** `run` (default): a workspace per run. `agent`: one per agent that persists across its runs. */
+  workspace?: 'run' | 'agent';
 }
 
 /** A tool's answer. `ok: false` is an error the model should see and react to, not an infrastructure failure. */

@@ -1,15 +1,58 @@
 import { z } from 'zod';
 import { AgentSpecSchema } from './agent-spec';
+import { BudgetOverridesSchema, type Budget } from './budget';
+import { PriceTableSchema, priceFor } from './pricing';
 import { describeZodIssues } from './zod-issues';
 
-export const RunInputSchema = z.strictObject({
-  spec: AgentSpecSchema,
-  prompt: z.string().min(1, 'prompt must not be empty'),
-  /** Who the run acts for; recorded on every call and shown in the Temporal UI. */
-  userId: z.string().min(1, 'userId must not be empty').max(200),
-  /** Roles per user id, e.g. from the operator's roles file; approver rules that name roles are checked against it. */
-  roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
+export const SpendCapSchema = z.strictObject({
+  /** USD a user's runs may spend per UTC day, across all their runs. */
+  dailyUsd: z.number().positive(),
 });
+
+export const RunInputSchema = z
+  .strictObject({
+    spec: AgentSpecSchema,
+    prompt: z.string().min(1, 'prompt must not be empty'),
+    /** Who the run acts for; recorded on every call and shown in the Temporal UI. */
+    userId: z.string().min(1, 'userId must not be empty').max(200),
+    /** Roles per user id, e.g. from the operator's roles file; approver rules that name roles are checked against it. */
+    roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    /** Lower limits for this run only; a value above the spec's is refused. */
+    budget: BudgetOverridesSchema.prefault({}),
+    /** Prices of the run's models, resolved when the run starts (defaults plus the operator's price file). */
+    prices: PriceTableSchema.default({}),
+    spendCap: SpendCapSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const spec = input.spec;
+    const overrides = input.budget;
+    if (overrides.maxSteps !== undefined && overrides.maxSteps > spec.maxSteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'maxSteps'],
+        message: `may only lower the agent's limit of ${spec.maxSteps}, not raise it to ${overrides.maxSteps}`,
+      });
+    }
+    for (const key of Object.keys(spec.budget) as Array<keyof Budget>) {
+      const limit = spec.budget[key];
+      const asked = overrides[key];
+      if (limit !== undefined && asked !== undefined && asked > limit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budget', key],
+          message: `may only lower the agent's limit of ${limit}, not raise it to ${asked}`,
+        });
+      }
+    }
+    const costed = overrides.maxCostUsd ?? spec.budget.maxCostUsd;
+    if ((costed !== undefined || input.spendCap) && !priceFor(input.prices, spec.model.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: costed !== undefined ? ['spec', 'budget', 'maxCostUsd'] : ['spendCap'],
+        message: `a cost limit needs a price for model "${spec.model.name}"; add it to the price file (REINS_PRICES_FILE)`,
+      });
+    }
+  });
 export type RunInput = z.output<typeof RunInputSchema>;
 export type RunInputArgs = z.input<typeof RunInputSchema>;
 
@@ -19,4 +62,13 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: stri
 export function parseRunInput(raw: unknown): ParseResult<RunInput> {
   const result = RunInputSchema.safeParse(raw);
   return result.success ? { ok: true, value: result.data } : { ok: false, message: describeZodIssues(result.error) };
+}
+
+/** The limits that apply to a run: the spec's, lowered by the run's overrides. */
+export function effectiveBudget(input: RunInput): Budget & { maxSteps: number } {
+  const merged: Budget & { maxSteps: number } = { ...input.spec.budget, maxSteps: input.spec.maxSteps };
+  for (const [key, value] of Object.entries(input.budget) as Array<[keyof typeof merged, number | undefined]>) {
+    if (value !== undefined) merged[key] = value;
+  }
+  return merged;
 }

@@ -1,5 +1,6 @@
 import type { ToolClass } from './agent-spec';
 import type { ApproverSet } from './approval-policy';
+import type { Budget } from './budget';
 import type { ChatMessage } from './chat';
 
 export const RUN_STATUSES = [
@@ -19,6 +20,29 @@ export interface UsageTotals {
   totalTokens: number;
   modelCalls: number;
   toolCalls: number;
+  /** Sum of the priced calls; when `costUnknown` is true some calls had no price and are not in it. */
+  costUsd: number;
+  costUnknown: boolean;
+}
+
+/** One model call as billed: what was asked, who answered, what it cost and how long it took. */
+export interface ModelCallRecord {
+  step: number;
+  provider: string;
+  /** The model requested. */
+  model: string;
+  /** The model the provider says answered. */
+  responseModel: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** null when the model has no price. */
+  costUsd: number | null;
+  latencyMs: number;
+  /** The output allowance sent with the request (budget clamp), if any. */
+  maxOutputTokens?: number;
+  finishReason: string;
+  at: string;
 }
 
 export interface ApprovalRequest {
@@ -86,7 +110,13 @@ export interface RunState {
   /** Model calls made so far. */
   step: number;
   maxSteps: number;
+  /** The limits in force: the agent's, lowered by the run's overrides. */
+  limits: Budget & { maxSteps: number };
+  startedAt: string;
   usage: UsageTotals;
+  modelCalls: ModelCallRecord[];
+  /** Things an operator should know about this run (unpriced models, unsafe tools...). */
+  warnings: string[];
   pendingApprovals: ApprovalRequest[];
   /** Every approval request of the run, pending or decided, in the order they were made. */
   approvalRequests: ApprovalRequest[];
@@ -105,5 +135,14 @@ export interface RunResult extends RunState {
 }
 
 export function emptyUsage(): UsageTotals {
-  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    totalTokens: 0,
+    modelCalls: 0,
+    toolCalls: 0,
+    costUsd: 0,
+    costUnknown: false,
+  };
 }

@@ -78,6 +78,13 @@ export class ApprovalBook {
     return this.decisions.find((d) => d.requestId === requestId);
   }
 
+  /** Rejects every pending request on the run's behalf, e.g. when a budget ends the run while they wait. */
+  closeAll(reason: string, nowMs: number): void {
+    for (const request of [...this.pending]) {
+      this.apply({ requestId: request.requestId, decision: 'reject', by: 'reins:budget', reason }, 'timeout', nowMs);
+    }
+  }
+
   /** The earliest moment a pending gate acts on its own, in epoch ms. */
   nextDeadline(): number | undefined {
     const deadlines = this.pending.map((r) => Date.parse(r.expiresAt));

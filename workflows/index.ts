@@ -1,1 +1,2 @@
 export { agentRun } from './agent-run';
+export { userSpend } from './user-spend';

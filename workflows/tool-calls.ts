@@ -61,6 +61,27 @@ export function prepareCall(request: ToolCallRequest, callId: string, catalog: T
   };
 }
 
+/**
+ * Refuses the calls of a turn that would go past maxToolCalls, before any of them asks for approval: a call the
+ * budget cannot pay for should not wait for a human either.
+ */
+export function capToolCalls(calls: PreparedCall[], limit: number | undefined, used: number): PreparedCall[] {
+  if (limit === undefined) return calls;
+  let remaining = limit - used;
+  return calls.map((call) => {
+    if (call.refusal) return call;
+    if (remaining > 0) {
+      remaining -= 1;
+      return call;
+    }
+    const message = toolError(
+      ErrorType.BudgetExhausted,
+      `maxToolCalls budget of ${limit} reached; this call was not run`,
+    );
+    return { ...call, approvalRule: undefined, refusal: { outcome: 'denied' as const, message } };
+  });
+}
+
 /** Runs one prepared call (or records why it did not run) and returns what the model reads. */
 export async function settleCall(call: PreparedCall, state: RunState, book: ApprovalBook): Promise<string> {
   const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>

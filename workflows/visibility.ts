@@ -1,17 +1,29 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RunState } from '../common/run-state';
-import { ReinsAgent, ReinsPendingApprovals, ReinsStatus, ReinsTokens, ReinsUser } from '../common/search-attributes';
+import {
+  ReinsAgent,
+  ReinsCostUsd,
+  ReinsPendingApprovals,
+  ReinsStatus,
+  ReinsTokens,
+  ReinsUser,
+} from '../common/search-attributes';
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function costText(state: Pick<RunState, 'usage'>): string {
+  const known = `$${state.usage.costUsd.toFixed(4)}`;
+  return state.usage.costUnknown ? (state.usage.costUsd > 0 ? `${known} + unknown` : 'unknown') : known;
 }
 
 /** Markdown for the Temporal UI's "current details": what the run is doing and how to unblock it. */
 export function describeRun(state: RunState): string {
   const lines = [
     `**${state.agent}** for **${state.userId}** · ${state.status} · step ${state.step}/${state.maxSteps}`,
-    `tokens: ${state.usage.inputTokens} in, ${state.usage.outputTokens} out · tool calls: ${state.usage.toolCalls}`,
+    `tokens: ${state.usage.inputTokens} in, ${state.usage.outputTokens} out · cost: ${costText(state)} · tool calls: ${state.usage.toolCalls}`,
   ];
   if (state.pendingApprovals.length > 0) {
     lines.push('', '**Waiting for approval**');
@@ -24,6 +36,7 @@ export function describeRun(state: RunState): string {
   }
   if (state.lastError)
     lines.push('', `last error (${state.lastError.type}): ${truncate(state.lastError.message, 300)}`);
+  for (const warning of state.warnings) lines.push(`warning: ${warning}`);
   if (state.reason) lines.push('', `stopped: ${state.reason}`);
   return lines.join('\n');
 }
@@ -42,6 +55,7 @@ export class RunVisibility {
       { key: ReinsStatus, value: state.status },
       { key: ReinsPendingApprovals, value: state.pendingApprovals.length },
       { key: ReinsTokens, value: state.usage.totalTokens },
+      { key: ReinsCostUsd, value: Math.round(state.usage.costUsd * 1e6) / 1e6 },
     ];
     const changed = wanted.filter((pair) => this.last.get(pair.key.name) !== pair.value);
     if (changed.length > 0) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutcome } from '../../common/chat';
@@ -36,7 +37,8 @@ export class CallLedger {
   private async write(callId: string, entry: LedgerEntry): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
     const target = this.file(callId);
-    const temp = `${target}.${process.pid}.tmp`;
+    // Replicas sharing a volume can have the same pid; the random part keeps concurrent writers apart.
+    const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
     await fs.writeFile(temp, JSON.stringify(entry));
     await fs.rename(temp, target);
   }

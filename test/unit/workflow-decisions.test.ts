@@ -59,9 +59,3 @@ describe('policy', () => {
   });
 });
 
-describe('budget', () => {
-  test('stops before the step that would exceed maxSteps', () => {
-    expect(checkBudget({ step: 2, maxSteps: 3 })).toEqual({ exhausted: false });
-    expect(checkBudget({ step: 3, maxSteps: 3 })).toMatchObject({ exhausted: true, budget: 'maxSteps' });
-  });
-});

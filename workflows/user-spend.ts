@@ -1,0 +1,69 @@
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { reserveSpendUpdate, settleSpendUpdate, spendQuery, type DaySpend, type SpendGrant } from '../common/spend';
+
+/** Reservations a crashed run never settled stop holding budget after this long. */
+const RESERVATION_TTL_MS = 60 * 60_000;
+/** Days of history kept when the ledger rolls over. */
+const DAYS_KEPT = 7;
+
+interface Reservation {
+  amountUsd: number;
+  runId: string;
+  at: number;
+}
+
+interface Ledger {
+  days: Record<string, { spentUsd: number; runs: string[] }>;
+  reservations: Record<string, Reservation & { day: string }>;
+}
+
+/**
+ * A user's spend, one ledger per user. Updates run one at a time in the workflow, so two runs can never both pass a
+ * check that only one of them fits: reserve before a model call, settle with the real cost after it.
+ */
+export async function userSpend(carried?: Ledger): Promise<never> {
+  const ledger: Ledger = carried ?? { days: {}, reservations: {} };
+
+  const reservedOn = (day: string) =>
+    Object.values(ledger.reservations)
+      .filter((r) => r.day === day && Date.now() - r.at < RESERVATION_TTL_MS)
+      .reduce((sum, r) => sum + r.amountUsd, 0);
+  const dayOf = (day: string) => (ledger.days[day] ??= { spentUsd: 0, runs: [] });
+  const view = (day: string): DaySpend => ({ day, ...dayOf(day), reservedUsd: reservedOn(day) });
+
+  setHandler(reserveSpendUpdate, (request): SpendGrant => {
+    const day = dayOf(request.day);
+    const reservedUsd = reservedOn(request.day);
+    const granted = day.spentUsd + reservedUsd + request.amountUsd <= request.capUsd;
+    if (granted) {
+      ledger.reservations[request.reservationId] = { ...request, at: Date.now() };
+      if (!day.runs.includes(request.runId)) day.runs.push(request.runId);
+    }
+    return {
+      granted,
+      day: request.day,
+      spentUsd: day.spentUsd,
+      reservedUsd: reservedOn(request.day),
+      capUsd: request.capUsd,
+    };
+  });
+  setHandler(settleSpendUpdate, (settlement) => {
+    // Settling is idempotent: a retried settle finds its reservation gone and adds nothing twice.
+    if (ledger.reservations[settlement.reservationId]) {
+      delete ledger.reservations[settlement.reservationId];
+      dayOf(settlement.day).spentUsd += settlement.actualUsd;
+    }
+    return view(settlement.day);
+  });
+  setHandler(spendQuery, () => Object.keys(ledger.days).sort().map(view));
+
+  await condition(() => workflowInfo().continueAsNewSuggested);
+  await condition(allHandlersFinished);
+  const keep = Object.keys(ledger.days).sort().slice(-DAYS_KEPT);
+  return continueAsNew<typeof userSpend>({
+    days: Object.fromEntries(keep.map((day) => [day, ledger.days[day]!])),
+    reservations: Object.fromEntries(
+      Object.entries(ledger.reservations).filter(([, r]) => Date.now() - r.at < RESERVATION_TTL_MS),
+    ),
+  });
+}
