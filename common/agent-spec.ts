@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
 import { BudgetSchema } from './budget';
 import { DurationSchema } from './duration';
+import { McpServerSpecSchema } from './mcp-server';
+import { ToolClassSchema } from './tool-class';
+import { ToolPolicySchema } from './tool-policy';
 
 /** Tool names as providers accept them in function definitions. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
-export const ToolClassSchema = z.enum(['read', 'write', 'destructive']);
-export type ToolClass = z.infer<typeof ToolClassSchema>;
+export { ToolClassSchema, type ToolClass } from './tool-class';
 
 export const AgentToolSchema = z.strictObject({
   name: z.string().regex(TOOL_NAME_PATTERN, 'tool names are 1-64 letters, digits, _ or -'),
@@ -17,6 +19,8 @@ export const AgentToolSchema = z.strictObject({
   /** How long this tool's approval gate waits; overrides approvals.timeout. */
   timeout: DurationSchema.optional(),
   onTimeout: TimeoutActionSchema.optional(),
+  /** Overrides the class the tool declares (or its MCP annotations suggest). */
+  class: ToolClassSchema.optional(),
 });
 export type AgentTool = z.infer<typeof AgentToolSchema>;
 
@@ -36,7 +40,12 @@ export const AgentSpecSchema = z
     description: z.string().optional(),
     instructions: z.string().min(1, 'instructions must not be empty'),
     model: ModelSettingsSchema,
+    /** Tools by name: built-ins, the worker's own, or MCP tools (`server__tool`) to configure individually. */
     tools: z.array(AgentToolSchema).default([]),
+    /** MCP servers whose tools the agent may use (filtered by `policy`). */
+    mcpServers: z.array(McpServerSpecSchema).default([]),
+    /** Allow and deny lists and per-class defaults. */
+    policy: ToolPolicySchema.prefault({}),
     /** Model calls a run may make before it stops as budget_exhausted. */
     maxSteps: z.number().int().positive().max(10_000).default(20),
     /** Tool-call, token, cost and wall-clock limits; callers may lower them per run. */
@@ -44,6 +53,13 @@ export const AgentSpecSchema = z
     approvals: ApprovalSettingsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
+    const servers = new Set<string>();
+    spec.mcpServers.forEach((server, index) => {
+      if (servers.has(server.name)) {
+        ctx.addIssue({ code: 'custom', path: ['mcpServers', index, 'name'], message: `server "${server.name}" is listed twice` });
+      }
+      servers.add(server.name);
+    });
     const seen = new Set<string>();
     spec.tools.forEach((tool, index) => {
       if (tool.onTimeout === 'escalate' && !spec.approvals.escalation) {

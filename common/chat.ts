@@ -23,6 +23,10 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Things operators and approvers must know about this tool on this worker, e.g. that it runs unsandboxed. */
   warnings?: string[];
+  /** The name allow/deny globs match (`github.create_issue`); the model-facing `name` when absent. */
+  policyName?: string;
+  /** Where calls go: a tool registered on the worker, or a tool of one of the agent's MCP servers. */
+  source?: { kind: 'worker' } | { kind: 'mcp'; server: string; tool: string };
 }
 
 export interface TokenUsage {

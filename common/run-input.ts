@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentSpecSchema } from './agent-spec';
 import { BudgetOverridesSchema, type Budget } from './budget';
 import { PriceTableSchema, priceFor } from './pricing';
+import { RoleDefinitionSchema } from './tool-policy';
 import { describeZodIssues } from './zod-issues';
 
 export const SpendCapSchema = z.strictObject({
@@ -17,6 +18,8 @@ export const RunInputSchema = z
     userId: z.string().min(1, 'userId must not be empty').max(200),
     /** Roles per user id, e.g. from the operator's roles file; approver rules that name roles are checked against it. */
     roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    /** What each role may use (tools and classes); when any are defined, a run's tools are limited to its user's roles. */
+    roleDefinitions: z.record(z.string(), RoleDefinitionSchema).default({}),
     /** Lower limits for this run only; a value above the spec's is refused. */
     budget: BudgetOverridesSchema.prefault({}),
     /** Prices of the run's models, resolved when the run starts (defaults plus the operator's price file). */

@@ -2,12 +2,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
-  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReinsActivities } from '../activities';
 import type { AgentTool } from '../common/agent-spec';
 import type { ChatMessage, ModelTurn, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
@@ -15,7 +13,6 @@ import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
 import { effectiveBudget, parseRunInput, type RunInput } from '../common/run-input';
 import { emptyUsage, type RunResult, type RunState } from '../common/run-state';
-import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
 import { registerDecisionHandlers, waitForDecisions } from './approval-gate';
 import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
@@ -23,11 +20,11 @@ import { failureOf } from './failures';
 import { callModelForStep, recordModelCall } from './model-step';
 import { gateFor } from './policy';
 import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
+import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
+import { discoverTools } from './tool-discovery';
 import { capToolCalls, prepareCall, settleCall, type ToolCatalog } from './tool-calls';
 import { RunVisibility } from './visibility';
-
-const { describeTools } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -92,6 +89,8 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     definitions,
     validator,
     agentTools: new Map<string, AgentTool>(spec.tools.map((tool) => [tool.name, tool])),
+    spec,
+    identity: { userId: input.userId, roles: input.roles, roleDefinitions: input.roleDefinitions },
   };
   const price = priceFor(input.prices, spec.model.name);
   if (!price) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
@@ -129,17 +128,16 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
   }
 
   async function runLoop(): Promise<RunResult> {
-    if (spec.tools.length > 0) {
-      try {
-        const described = await describeTools({ names: spec.tools.map((tool) => tool.name) });
-        for (const definition of described) definitions.set(definition.name, definition);
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        const { type, message } = failureOf(error);
-        return fail(type, message);
-      }
+    try {
+      for (const definition of await discoverTools(spec)) definitions.set(definition.name, definition);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const { type, message } = failureOf(error);
+      return fail(type, message);
     }
-    const toolList = [...definitions.values()];
+    // The model is offered exactly the tools this agent and this user may use.
+    const toolList = [...definitions.values()].filter((d) => toolAccess(d, spec, catalog.identity).allowed);
+    for (const definition of toolList) state.warnings.push(...(definition.warnings ?? []));
     transcript.push({ role: 'system', content: spec.instructions }, { role: 'user', content: input!.prompt });
 
     for (;;) {
@@ -199,7 +197,7 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     const nowMs = Date.now();
     for (const call of calls) {
       if (!call.approvalRule || !call.definition) continue;
-      const gate = gateFor(spec, catalog.agentTools.get(call.request.name), call.definition.class);
+      const gate = gateFor(spec, catalog.agentTools.get(call.request.name), call.toolClass ?? call.definition.class);
       book.open({
         requestId: call.callId,
         step: state.step,

@@ -4,7 +4,7 @@ import type { ArgCondition } from '../common/approval-policy';
 const matchers = new Map<string, (input: string) => boolean>();
 
 /** Globs compile once per workflow; `windows: false` keeps matching independent of the worker's platform. */
-function globMatcher(glob: string): (input: string) => boolean {
+export function globMatcher(glob: string): (input: string) => boolean {
   let matcher = matchers.get(glob);
   if (!matcher) {
     matcher = picomatch(glob, { windows: false, dot: true });

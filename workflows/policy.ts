@@ -1,31 +1,34 @@
 import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
 import type { ApproverSet } from '../common/approval-policy';
 import type { ToolDefinition } from '../common/chat';
+import type { ClassRules } from '../common/tool-policy';
+import { effectiveClass } from './tool-access';
 import { conditionHolds, describeCondition } from './arg-conditions';
 
-export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string } | { kind: 'deny'; rule: string };
+export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 
 /**
- * Whether a validated call may run now, must wait for a human, or is refused. Pure: the workflow calls it before any
- * tool activity is scheduled, so nothing a model or client sends can route around it.
+ * Whether an allowed, validated call may run now or must wait for a human. Pure: the workflow calls it before any tool
+ * activity is scheduled, so nothing a model or client sends can route around it.
  */
 export function decideToolCall(
   tool: AgentTool | undefined,
   definition: ToolDefinition,
   args: unknown,
+  classRules: ClassRules,
 ): ToolCallDecision {
-  if (!tool) return { kind: 'deny', rule: `tool "${definition.name}" is not in this agent's tool list` };
-  const approval = tool.approval;
-  if (approval === 'always') return { kind: 'approval', rule: `agent spec: ${tool.name} approval=always` };
+  const approval = tool?.approval ?? 'default';
+  if (approval === 'always') return { kind: 'approval', rule: `agent spec: ${definition.name} approval=always` };
   if (approval === 'never') return { kind: 'run' };
   if (approval === 'default') {
-    return definition.class === 'destructive'
-      ? { kind: 'approval', rule: `${tool.name} is destructive; destructive tools need approval by default` }
+    const toolClass = effectiveClass(definition, tool);
+    return classRules[toolClass] === 'approval'
+      ? { kind: 'approval', rule: `${definition.name} is ${toolClass}; ${toolClass} tools need approval` }
       : { kind: 'run' };
   }
   const held = approval.when.find((condition) => conditionHolds(condition, args));
   return held
-    ? { kind: 'approval', rule: `agent spec: ${tool.name} approval when ${describeCondition(held)}` }
+    ? { kind: 'approval', rule: `agent spec: ${definition.name} approval when ${describeCondition(held)}` }
     : { kind: 'run' };
 }
 

@@ -1,6 +1,6 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
-import type { AgentTool } from '../common/agent-spec';
+import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
 import type { ToolCallRequest, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import type { RunState, ToolCallRecord } from '../common/run-state';
@@ -8,6 +8,7 @@ import { TOOL_ACTIVITY_OPTIONS } from './activity-options';
 import type { ApprovalBook } from './approvals';
 import { failureOf } from './failures';
 import { decideToolCall } from './policy';
+import { effectiveClass, toolAccess, type RunIdentity } from './tool-access';
 import type { ToolArgsValidator } from './tool-args';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
@@ -22,6 +23,8 @@ export interface PreparedCall {
   refusal?: { outcome: ToolCallRecord['outcome']; message: string };
   /** Set when a human must decide first: the policy rule that says so. */
   approvalRule?: string;
+  /** The class policy applied (the spec may override the tool's own). */
+  toolClass?: ToolClass;
 }
 
 export function toolError(type: string, message: string): string {
@@ -32,6 +35,8 @@ export interface ToolCatalog {
   definitions: ReadonlyMap<string, ToolDefinition>;
   agentTools: ReadonlyMap<string, AgentTool>;
   validator: ToolArgsValidator;
+  spec: AgentSpec;
+  identity: RunIdentity;
 }
 
 /** Validation and policy for one call. Anything refused here never reaches an activity. */
@@ -47,16 +52,19 @@ export function prepareCall(request: ToolCallRequest, callId: string, catalog: T
     const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
     return { request, callId, definition, refusal: { outcome: 'invalid_args', message } };
   }
-  const decision = decideToolCall(catalog.agentTools.get(request.name), definition, args.args);
-  if (decision.kind === 'deny') {
-    const message = toolError(ErrorType.ToolDenied, `denied by policy: ${decision.rule}`);
+  const access = toolAccess(definition, catalog.spec, catalog.identity);
+  if (!access.allowed) {
+    const message = toolError(ErrorType.ToolDenied, `denied by policy: ${access.rule}`);
     return { request, callId, definition, args: args.args, refusal: { outcome: 'denied', message } };
   }
+  const tool = catalog.agentTools.get(request.name);
+  const decision = decideToolCall(tool, definition, args.args, catalog.spec.policy.classes);
   return {
     request,
     callId,
     definition,
     args: args.args,
+    toolClass: effectiveClass(definition, tool),
     ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
   };
 }
@@ -98,7 +106,7 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
     return message;
   }
   let args = call.args;
-  let summary = `tool ${call.request.name} · ${call.definition.class}`;
+  let summary = `tool ${call.request.name} · ${call.toolClass ?? call.definition.class}`;
   if (call.approvalRule) {
     const decision = book.decisionFor(call.callId);
     if (decision?.decision !== 'approve') {

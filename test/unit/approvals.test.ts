@@ -10,6 +10,7 @@ import { ToolArgsValidator } from '../../workflows/tool-args';
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),
 );
+const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
@@ -48,8 +49,8 @@ describe('approval conditions on arguments', () => {
   test('a tool with `when` waits only when a condition holds, naming it', () => {
     const tool: AgentTool = { name: 'write_file', approval: { when: [{ arg: 'path', glob: 'config/**' }] } };
     const write = definitions.get('write_file')!;
-    expect(decideToolCall(tool, write, { path: 'notes.txt', content: '' })).toEqual({ kind: 'run' });
-    expect(decideToolCall(tool, write, { path: 'config/app.yaml', content: '' })).toEqual({
+    expect(decideToolCall(tool, write, { path: 'notes.txt', content: '' }, CLASSES)).toEqual({ kind: 'run' });
+    expect(decideToolCall(tool, write, { path: 'config/app.yaml', content: '' }, CLASSES)).toEqual({
       kind: 'approval',
       rule: 'agent spec: write_file approval when path matches config/**',
     });

@@ -3,6 +3,8 @@ import { ApprovalBook } from '../../workflows/approvals';
 import { checkBudget } from '../../workflows/budget';
 import { decideToolCall } from '../../workflows/policy';
 import { ToolArgsValidator } from '../../workflows/tool-args';
+
+const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 
@@ -43,19 +45,24 @@ describe('policy', () => {
   const destroy = definitions.get('delete_file')!;
 
   test('destructive tools wait for approval by default; the spec can require or waive it', () => {
-    expect(decideToolCall({ name: 'write_file', approval: 'default' }, write, {})).toEqual({ kind: 'run' });
-    expect(decideToolCall({ name: 'delete_file', approval: 'default' }, destroy, {})).toMatchObject({
+    expect(decideToolCall({ name: 'write_file', approval: 'default' }, write, {}, CLASSES)).toEqual({ kind: 'run' });
+    expect(decideToolCall({ name: 'delete_file', approval: 'default' }, destroy, {}, CLASSES)).toMatchObject({
       kind: 'approval',
     });
-    expect(decideToolCall({ name: 'write_file', approval: 'always' }, write, {})).toMatchObject({ kind: 'approval' });
-    expect(decideToolCall({ name: 'delete_file', approval: 'never' }, destroy, {})).toEqual({ kind: 'run' });
+    expect(decideToolCall({ name: 'write_file', approval: 'always' }, write, {}, CLASSES)).toMatchObject({
+      kind: 'approval',
+    });
+    expect(decideToolCall({ name: 'delete_file', approval: 'never' }, destroy, {}, CLASSES)).toEqual({ kind: 'run' });
   });
 
-  test('a tool missing from the agent spec is denied with the rule named', () => {
-    expect(decideToolCall(undefined, write, {})).toEqual({
-      kind: 'deny',
-      rule: 'tool "write_file" is not in this agent\'s tool list',
+  test('class rules decide the default: a spec may require approval for writes or waive it for destructive tools', () => {
+    expect(decideToolCall(undefined, write, {}, { ...CLASSES, write: 'approval' })).toMatchObject({ kind: 'approval' });
+    expect(decideToolCall(undefined, destroy, {}, { ...CLASSES, destructive: 'allow' })).toEqual({ kind: 'run' });
+    expect(
+      decideToolCall({ name: 'write_file', approval: 'default', class: 'destructive' }, write, {}, CLASSES),
+    ).toMatchObject({
+      kind: 'approval',
+      rule: 'write_file is destructive; destructive tools need approval',
     });
   });
 });
-

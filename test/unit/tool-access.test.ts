@@ -1,0 +1,70 @@
+import { AgentSpecSchema, type AgentSpecInput } from '../../common/agent-spec';
+import type { ToolDefinition } from '../../common/chat';
+import { toolAccess, type RunIdentity } from '../../workflows/tool-access';
+
+const def = (name: string, toolClass: ToolDefinition['class'], policyName?: string): ToolDefinition => ({
+  name,
+  description: '',
+  class: toolClass,
+  parameters: { type: 'object' },
+  ...(policyName ? { policyName } : {}),
+});
+const spec = (extra: Partial<AgentSpecInput> = {}) =>
+  AgentSpecSchema.parse({ name: 'ops-bot', instructions: 'i', model: { name: 'm' }, ...extra });
+const anyone: RunIdentity = { userId: 'alice', roles: {}, roleDefinitions: {} };
+
+describe('tool access: agent allow/deny lists and user roles', () => {
+  const readIssues = def('github__get_issue', 'read', 'github.get_issue');
+  const deleteRepo = def('github__delete_repo', 'destructive', 'github.delete_repo');
+  const readFile = def('read_file', 'read');
+
+  test('deny globs win over allow globs and name the rule', () => {
+    const s = spec({ policy: { allow: ['github.*', 'read_file'], deny: ['github.delete_*'] } });
+    expect(toolAccess(readIssues, s, anyone)).toEqual({ allowed: true });
+    expect(toolAccess(readFile, s, anyone)).toEqual({ allowed: true });
+    expect(toolAccess(deleteRepo, s, anyone)).toEqual({
+      allowed: false,
+      rule: "github.delete_repo is on agent ops-bot's deny list (github.delete_*)",
+    });
+    expect(toolAccess(def('write_file', 'write'), s, anyone)).toEqual({
+      allowed: false,
+      rule: "write_file is not on agent ops-bot's allow list",
+    });
+  });
+
+  test('roles limit tools and classes; users without roles fall back to the default role', () => {
+    const roleDefinitions = { analyst: { classes: ['read' as const] }, admin: {}, default: { tools: ['read_file'] } };
+    const identity = (userId: string): RunIdentity => ({
+      userId,
+      roles: { ana: ['analyst'], root: ['admin'] },
+      roleDefinitions,
+    });
+    const s = spec();
+    expect(toolAccess(readIssues, s, identity('ana'))).toEqual({ allowed: true });
+    expect(toolAccess(deleteRepo, s, identity('ana'))).toEqual({
+      allowed: false,
+      rule: 'user ana (roles: analyst) may not use destructive tool github.delete_repo',
+    });
+    expect(toolAccess(deleteRepo, s, identity('root'))).toEqual({ allowed: true });
+    expect(toolAccess(readFile, s, identity('guest'))).toEqual({ allowed: true });
+    expect(toolAccess(readIssues, s, identity('guest'))).toMatchObject({ allowed: false });
+    const noDefault = { ...identity('guest'), roleDefinitions: { analyst: { classes: ['read' as const] } } };
+    expect(toolAccess(readFile, s, noDefault)).toEqual({
+      allowed: false,
+      rule: 'user guest (no roles) may not use read tool read_file',
+    });
+  });
+
+  test('a class override in the spec is what roles see', () => {
+    const s = spec({ tools: [{ name: 'read_file', class: 'destructive' }] });
+    const identity: RunIdentity = {
+      userId: 'ana',
+      roles: { ana: ['analyst'] },
+      roleDefinitions: { analyst: { classes: ['read'] } },
+    };
+    expect(toolAccess(readFile, s, identity)).toMatchObject({
+      allowed: false,
+      rule: expect.stringContaining('destructive tool'),
+    });
+  });
+});

@@ -1,0 +1,22 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ReinsActivities } from '../activities';
+import type { AgentSpec } from '../common/agent-spec';
+import type { ToolDefinition } from '../common/chat';
+import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
+
+const { describeTools } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
+
+/** Spec entries named `server__tool` configure an MCP tool; everything else is a tool registered on the worker. */
+export function workerToolNames(spec: AgentSpec): string[] {
+  const servers = spec.mcpServers.map((server) => `${server.name}__`);
+  return spec.tools.map((tool) => tool.name).filter((name) => !servers.some((prefix) => name.startsWith(prefix)));
+}
+
+/**
+ * Every tool the agent could reach, as recorded in history at run start: the worker's tools by name and the tools its
+ * MCP servers list. Replays read these results back, so a server changing its tools later cannot change a run.
+ */
+export async function discoverTools(spec: AgentSpec): Promise<ToolDefinition[]> {
+  const names = workerToolNames(spec);
+  return names.length > 0 ? describeTools({ names }) : [];
+}
