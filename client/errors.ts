@@ -29,3 +29,44 @@ export class ServerUnreachableError extends ReinsClientError {
     super(`cannot reach the Temporal server at ${address}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
+
+/** A run with the requested id already exists; pick another id or leave it to the client. */
+export class RunAlreadyExistsError extends ReinsClientError {
+  override name = 'RunAlreadyExistsError';
+  constructor(readonly runId: string) {
+    super(`a run with id "${runId}" already exists`);
+  }
+}
+
+/** Options passed to a client method failed validation; `message` names each bad field. */
+export class InvalidOptionsError extends ReinsClientError {
+  override name = 'InvalidOptionsError';
+}
+
+/** The run exists but no worker answered for it in time, so its live state cannot be read. */
+export class StateUnavailableError extends ReinsClientError {
+  override name = 'StateUnavailableError';
+  constructor(
+    readonly runId: string,
+    readonly taskQueue: string,
+    cause: unknown,
+  ) {
+    super(
+      `run "${runId}" did not answer (${cause instanceof Error ? cause.message : String(cause)}); ` +
+        `is a worker polling task queue "${taskQueue}"? Start one with \`reins worker --task-queue ${taskQueue}\``,
+    );
+  }
+}
+
+/** The run ended without a result of its own: terminated, timed out or cancelled from outside. */
+export class RunEndedError extends ReinsClientError {
+  override name = 'RunEndedError';
+  constructor(
+    readonly runId: string,
+    /** Temporal's execution status, lower case: terminated, timed_out, cancelled... */
+    readonly how: string,
+    reason: string,
+  ) {
+    super(`run "${runId}" was ${how.replace(/_/g, ' ')}: ${reason}`);
+  }
+}

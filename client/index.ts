@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './reins-client';
+export * from './run-queries';
 export * from './agent-file';

@@ -8,26 +8,47 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
 import { AGENT_RUN_WORKFLOW, decideSignal, decideUpdate, stateQuery } from '../common/messages';
 import { parseRunInput, type RunInputArgs } from '../common/run-input';
-import type { DecisionRecord, RunResult, RunState } from '../common/run-state';
+import type { ApprovalRequest, DecisionRecord, RunResult, RunState } from '../common/run-state';
 import { ReinsAgent, ReinsStatus, ReinsUser } from '../common/search-attributes';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import {
   DecisionRefusedError,
-  ReinsClientError,
+  RunAlreadyExistsError,
+  RunEndedError,
   RunInputInvalidError,
   RunNotFoundError,
   ServerUnreachableError,
+  StateUnavailableError,
 } from './errors';
+import {
+  parseListOptions,
+  runSummaryOf,
+  runsQuery,
+  type ListPendingOptions,
+  type ListRunsOptions,
+  type RunSummary,
+} from './run-queries';
 
 export interface ReinsClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
 }
+
+/** A run waiting for decisions, with its open requests read from the run itself. */
+export interface PendingRun extends RunSummary {
+  requests: ApprovalRequest[];
+  /** Set when the run did not answer (no worker): `requests` is then empty and the count comes from visibility. */
+  stateError?: string;
+}
+
+/** How long a state query may wait for a worker before the run is reported unavailable. */
+const DEFAULT_STATE_TIMEOUT_MS = 10_000;
+export const DEFAULT_UI_URL = 'http://localhost:8233';
 
 export interface StartedRun {
   runId: string;
@@ -38,6 +59,13 @@ export interface StartedRun {
 function summaryOf(input: { spec: { name: string }; userId: string; prompt: string }): string {
   const prompt = input.prompt.replace(/\s+/g, ' ').trim();
   return `${input.spec.name} for ${input.userId}: ${prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt}`;
+}
+
+function endedHow(cause: Error | undefined): string | undefined {
+  if (cause instanceof TerminatedFailure) return 'terminated';
+  if (cause instanceof CancelledFailure) return 'cancelled';
+  if (cause instanceof TimeoutFailure) return 'timed_out';
+  return undefined;
 }
 
 /** Starts runs, reads their state, sends decisions and waits for results. The CLI is built on this and nothing else. */
@@ -89,7 +117,7 @@ export class ReinsClient {
       return { runId, executionId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ReinsClientError(`a run with id "${runId}" already exists`);
+        throw new RunAlreadyExistsError(runId);
       }
       throw error;
     }
@@ -99,8 +127,69 @@ export class ReinsClient {
     return this.temporal.workflow.getHandle(runId);
   }
 
-  async getState(runId: string): Promise<RunState> {
-    return this.notFoundAware(runId, () => this.handle(runId).query(stateQuery));
+  /** The Temporal Web UI page of a run's history. */
+  webUiUrl(runId: string, baseUrl: string = DEFAULT_UI_URL): string {
+    const namespace = encodeURIComponent(this.temporal.options.namespace);
+    return `${baseUrl.replace(/\/+$/, '')}/namespaces/${namespace}/workflows/${encodeURIComponent(runId)}`;
+  }
+
+  /**
+   * The run's state. A running run answers the query (through a worker, within `timeoutMs`); an ended run's state
+   * comes from its recorded result, so it needs no worker at all.
+   */
+  async getState(runId: string, options: { timeoutMs?: number } = {}): Promise<RunState> {
+    const handle = this.handle(runId);
+    const description = await this.notFoundAware(runId, () => handle.describe());
+    if (description.status.name !== 'RUNNING') {
+      const ended = await this.result(runId).catch(() => undefined);
+      if (ended) {
+        const { transcript: _transcript, ...state } = ended;
+        return state;
+      }
+    }
+    const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_STATE_TIMEOUT_MS);
+    try {
+      return await this.temporal.connection.withDeadline(deadline, () => handle.query(stateQuery));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      if (description.status.name !== 'RUNNING') {
+        throw new RunEndedError(runId, description.status.name.toLowerCase(), 'it left no state to read');
+      }
+      throw new StateUnavailableError(runId, description.taskQueue, error);
+    }
+  }
+
+  /** Runs from Temporal visibility, newest first, filtered by the run's search attributes. */
+  async listRuns(raw: ListRunsOptions = {}): Promise<RunSummary[]> {
+    const options = parseListOptions(raw);
+    const { query, matches } = runsQuery(options);
+    const runs: RunSummary[] = [];
+    for await (const info of this.temporal.workflow.list({ query })) {
+      const summary = runSummaryOf(info);
+      if (!matches(summary)) continue;
+      runs.push(summary);
+      if (runs.length >= options.limit) break;
+    }
+    return runs;
+  }
+
+  /** Every open run with undecided approvals, each with its pending requests as the run itself reports them. */
+  async listPending(options: ListPendingOptions = {}): Promise<PendingRun[]> {
+    const { timeoutMs = 5_000, ...filters } = options;
+    const runs = await this.listRuns({ ...filters, limit: filters.limit ?? 100, pendingOnly: true });
+    const pending = await Promise.all(
+      runs.map(async (run): Promise<PendingRun | undefined> => {
+        try {
+          const state = await this.getState(run.runId, { timeoutMs });
+          // Visibility lags the run: a request decided a moment ago may still be counted.
+          return state.pendingApprovals.length > 0 ? { ...run, requests: state.pendingApprovals } : undefined;
+        } catch (error) {
+          if (error instanceof RunNotFoundError) return undefined;
+          return { ...run, requests: [], stateError: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    return pending.filter((run): run is PendingRun => run !== undefined);
   }
 
   /**
@@ -130,14 +219,20 @@ export class ReinsClient {
     }
   }
 
-  /** Waits for the run to end. A failed run's result comes from its failure details, so nothing is lost. */
+  /**
+   * Waits for the run to end. A failed run's result comes from its failure details, so nothing is lost; a run ended
+   * from outside (terminated, timed out, cancelled) throws RunEndedError.
+   */
   async result(runId: string): Promise<RunResult> {
     try {
       return await this.notFoundAware(runId, () => this.handle(runId).result() as Promise<RunResult>);
     } catch (error) {
-      if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) {
-        const details = error.cause.details?.[0] as RunResult | undefined;
+      if (error instanceof WorkflowFailedError) {
+        const cause = error.cause;
+        const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RunResult | undefined) : undefined;
         if (details && typeof details === 'object' && 'status' in details) return details;
+        const how = endedHow(cause);
+        if (how) throw new RunEndedError(runId, how, cause?.message || how);
       }
       throw error;
     }

@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { ApprovalDecision } from '../../../common/approval';
+import type { ActionRunner, CliContext } from '../context';
+import { UsageError } from '../exit-codes';
+import { parseFlags } from '../flags';
+
+const DecideFlagsSchema = z.strictObject({
+  by: z.string().min(1, 'name who decides'),
+  reason: z.string().min(1).max(2000).optional(),
+  edit: z.string().optional(),
+  signal: z.boolean().optional(),
+});
+
+const EditedArgsSchema = z.record(z.string(), z.unknown());
+
+function parseEdit(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--edit is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = EditedArgsSchema.safeParse(value);
+  if (!parsed.success || Array.isArray(value)) {
+    throw new UsageError(`--edit must be a JSON object of the tool's arguments, e.g. '{"path":"notes.txt"}'`);
+  }
+  return parsed.data;
+}
+
+async function decide(ctx: CliContext, runId: string, decision: ApprovalDecision, viaSignal: boolean): Promise<void> {
+  const reins = await ctx.reins();
+  const verb = decision.decision === 'approve' ? 'Approved' : 'Rejected';
+  if (viaSignal) {
+    await reins.decide(runId, decision, { via: 'signal' });
+    ctx.out.result({ runId, sent: decision, via: 'signal' }, () =>
+      [
+        `Sent ${decision.decision} of ${decision.requestId} to run ${runId} as a signal.`,
+        `A signal is not confirmed: check \`reins status ${runId}\` (a refused one is listed as ignored).`,
+      ].join('\n'),
+    );
+    return;
+  }
+  const record = await reins.decide(runId, decision);
+  ctx.out.result({ runId, decision: record }, () => {
+    const tool = record ? ` (${record.tool})` : '';
+    return `${verb} ${decision.requestId}${tool} on run ${runId} as ${decision.by}.`;
+  });
+}
+
+function describeCommon(command: Command): Command {
+  return command
+    .argument('<run>', 'run id (the workflow id)')
+    .argument('<request>', 'approval request id, as `reins status` or `reins pending` shows it (e.g. 3-1)')
+    .requiredOption('--by <who>', 'who decides (recorded in the run and its audit trail)')
+    .option('--signal', 'send the decision as a signal (fire-and-forget) instead of an update (confirmed)');
+}
+
+export function registerDecide(program: Command, run: ActionRunner): void {
+  describeCommon(
+    program
+      .command('approve')
+      .summary('approve a pending tool call')
+      .description(
+        'Approve a pending tool call. The run confirms or refuses the decision at once (exit 1 with its reason ' +
+          'when refused, e.g. unknown or already decided request, or arguments that do not fit the tool).',
+      ),
+  )
+    .option('--reason <text>', 'why (optional for an approval)')
+    .option('--edit <json>', 'run the call with these arguments instead, as a JSON object')
+    .action(
+      run(async (ctx, [runId, requestId], options) => {
+        const flags = parseFlags(DecideFlagsSchema, options);
+        const decision: ApprovalDecision = { requestId: requestId!, decision: 'approve', by: flags.by };
+        if (flags.reason !== undefined) decision.reason = flags.reason;
+        if (flags.edit !== undefined) decision.editedArgs = parseEdit(flags.edit);
+        await decide(ctx, runId!, decision, flags.signal === true);
+      }),
+    );
+
+  describeCommon(
+    program
+      .command('reject')
+      .summary('reject a pending tool call')
+      .description(
+        'Reject a pending tool call. The model is told the call was rejected and why, and the run goes on. ' +
+          'Exits 1 with the reason when the run refuses the decision.',
+      ),
+  )
+    .requiredOption('--reason <text>', 'why the call is rejected (the model reads it)')
+    .action(
+      run(async (ctx, [runId, requestId], options) => {
+        const flags = parseFlags(DecideFlagsSchema, options);
+        const decision: ApprovalDecision = { requestId: requestId!, decision: 'reject', by: flags.by };
+        if (flags.reason !== undefined) decision.reason = flags.reason;
+        await decide(ctx, runId!, decision, flags.signal === true);
+      }),
+    );
+}

@@ -1,0 +1,82 @@
+import type { NativeConnection as NativeConnectionType } from '@temporalio/worker';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadWorkerConfig } from '../../../worker/config';
+import type { createReinsWorker as CreateReinsWorker } from '../../../worker/create-worker';
+import { ServerUnreachableError } from '../../errors';
+import type { ActionRunner } from '../context';
+import { parseFlags } from '../flags';
+
+/** Loading the worker (native runtime, bundler, model SDK) takes seconds; only `reins worker` pays for it. */
+function loadWorkerModules(): {
+  NativeConnection: typeof NativeConnectionType;
+  createReinsWorker: typeof CreateReinsWorker;
+} {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { NativeConnection } = require('@temporalio/worker') as {
+    NativeConnection: typeof NativeConnectionType;
+  };
+  const { createReinsWorker } = require('../../../worker/create-worker') as {
+    createReinsWorker: typeof CreateReinsWorker;
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { NativeConnection, createReinsWorker };
+}
+
+const WorkerFlagsSchema = z.strictObject({
+  maxConcurrentActivities: z.coerce.number().int().positive().optional(),
+  maxConcurrentWorkflowTasks: z.coerce.number().int().positive().optional(),
+});
+
+export function registerWorker(program: Command, run: ActionRunner): void {
+  program
+    .command('worker')
+    .summary('run a worker that executes agent runs')
+    .description(
+      'Run a worker: it executes the runs on the task queue (--task-queue, default $REINS_TASK_QUEUE or "reins"), ' +
+        'their model calls and their tools, until Ctrl-C. Runs are durable: stopping the worker pauses them, and any ' +
+        'worker on the same task queue resumes them. The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL; ' +
+        'workspaces live under REINS_DATA_DIR (default .reins).',
+    )
+    .option(
+      '--max-concurrent-activities <n>',
+      'model and tool calls run at once (default: $REINS_MAX_CONCURRENT_ACTIVITIES)',
+    )
+    .option(
+      '--max-concurrent-workflow-tasks <n>',
+      'workflow tasks run at once (default: $REINS_MAX_CONCURRENT_WORKFLOW_TASKS)',
+    )
+    .action(
+      run(async (ctx, _args, options) => {
+        const flags = parseFlags(WorkerFlagsSchema, options);
+        const { address, namespace, taskQueue } = ctx.options;
+        const config = loadWorkerConfig({
+          ...ctx.io.env,
+          TEMPORAL_ADDRESS: address,
+          TEMPORAL_NAMESPACE: namespace,
+          REINS_TASK_QUEUE: taskQueue,
+        });
+        config.maxConcurrentActivities = flags.maxConcurrentActivities ?? config.maxConcurrentActivities;
+        config.maxConcurrentWorkflowTasks = flags.maxConcurrentWorkflowTasks ?? config.maxConcurrentWorkflowTasks;
+        const { NativeConnection, createReinsWorker } = loadWorkerModules();
+        let connection: NativeConnectionType;
+        try {
+          connection = await NativeConnection.connect({ address });
+        } catch (error) {
+          throw new ServerUnreachableError(address, error);
+        }
+        try {
+          const worker = await createReinsWorker({ config, connection });
+          ctx.out.note(
+            `reins worker on task queue "${taskQueue}" at ${address}, namespace ${namespace} ` +
+              `(model provider: ${config.model.provider}, data: ${config.dataDir}). Ctrl-C stops it.`,
+          );
+          // The SDK shuts the worker down on SIGINT/SIGTERM; run() returns once in-flight tasks are handed back.
+          await worker.run();
+          ctx.out.note('reins worker stopped; its runs carry on with the next worker on the task queue.');
+        } finally {
+          await connection.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../../common/task-queues';
+import { DEFAULT_UI_URL, ReinsClient } from '../reins-client';
+import { parseFlags } from './flags';
+import { Output, type CliIo } from './output';
+
+const GlobalOptionsSchema = z.object({
+  address: z.string().min(1),
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  json: z.boolean().default(false),
+});
+export type GlobalOptions = z.output<typeof GlobalOptionsSchema>;
+
+/** Defaults for the global options: the environment first, then the standard local setup. */
+export function globalDefaults(env: NodeJS.ProcessEnv): { address: string; namespace: string; taskQueue: string } {
+  return {
+    address: env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE,
+    taskQueue: env.REINS_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+  };
+}
+
+/** What every command gets: the global options, the output and a lazily connected client. */
+export class CliContext {
+  readonly out: Output;
+  private client?: Promise<ReinsClient>;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly io: CliIo,
+  ) {
+    this.out = new Output(io, options.json);
+  }
+
+  static fromCommand(command: Command, io: CliIo): CliContext {
+    return new CliContext(parseFlags(GlobalOptionsSchema, command.optsWithGlobals()), io);
+  }
+
+  reins(): Promise<ReinsClient> {
+    this.client ??= ReinsClient.connect({
+      address: this.options.address,
+      namespace: this.options.namespace,
+      taskQueue: this.options.taskQueue,
+    });
+    return this.client;
+  }
+
+  uiUrl(runId: string, reins: ReinsClient): string {
+    return reins.webUiUrl(runId, this.io.env.REINS_UI_URL || DEFAULT_UI_URL);
+  }
+
+  async close(): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    await client?.close();
+  }
+}
+
+export type Handler = (ctx: CliContext, args: string[], options: Record<string, unknown>) => Promise<number | void>;
+
+/** Adapts a handler to commander's action signature and records its exit code. */
+export function actionRunner(io: CliIo, exit: { code: number }) {
+  return (handler: Handler) =>
+    async (...raw: unknown[]): Promise<void> => {
+      const command = raw.at(-1) as Command;
+      const ctx = CliContext.fromCommand(command, io);
+      try {
+        exit.code = (await handler(ctx, raw.slice(0, -2) as string[], command.opts())) ?? 0;
+      } finally {
+        await ctx.close();
+      }
+    };
+}
+export type ActionRunner = ReturnType<typeof actionRunner>;

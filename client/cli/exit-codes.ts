@@ -1,0 +1,45 @@
+import { CommanderError } from 'commander';
+import { NamespaceNotFoundError } from '@temporalio/client';
+import { WorkerConfigError } from '../../worker/config';
+import { AgentFileError } from '../agent-file';
+import {
+  InvalidOptionsError,
+  RunAlreadyExistsError,
+  RunInputInvalidError,
+  RunNotFoundError,
+  ServerUnreachableError,
+} from '../errors';
+
+/** 0: done. 1: the run failed or ended without an answer, a decision was refused, or anything unexpected. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+/** 2: the command could not be carried out as typed: fix the command line, the file or the address and retry. */
+export const EXIT_USAGE = 2;
+
+/** A bad flag value or argument the CLI caught itself; the message names the flag. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const USAGE_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  UsageError,
+  AgentFileError,
+  RunInputInvalidError,
+  RunNotFoundError,
+  RunAlreadyExistsError,
+  InvalidOptionsError,
+  ServerUnreachableError,
+  NamespaceNotFoundError,
+  WorkerConfigError,
+];
+
+export function exitCodeOf(error: unknown): number {
+  // Commander has already printed its message (or the help) by the time it throws.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  return USAGE_ERRORS.some((type) => error instanceof type) ? EXIT_USAGE : EXIT_FAILED;
+}
+
+export function describeError(error: unknown): { type: string; message: string } {
+  if (error instanceof Error) return { type: error.name, message: error.message };
+  return { type: 'Error', message: String(error) };
+}

@@ -1,0 +1,67 @@
+import { Command, CommanderError } from 'commander';
+import { registerDecide } from './commands/decide';
+import { registerList } from './commands/list';
+import { registerPending } from './commands/pending';
+import { registerResult } from './commands/result';
+import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
+import { registerWorker } from './commands/worker';
+import { actionRunner, globalDefaults } from './context';
+import { describeError, EXIT_USAGE, exitCodeOf } from './exit-codes';
+import { processIo, type CliIo } from './output';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  1  the run failed, ran out of budget or was cancelled; a decision was refused; the run did not answer
+  2  the command could not be carried out as given: unknown command or option, missing or bad argument,
+     bad --edit JSON, invalid agent file, unknown run id, Temporal server unreachable at --address
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE (defaults of the global options),
+REINS_UI_URL (Temporal UI base for links, default http://localhost:8233).`;
+
+export function buildProgram(io: CliIo, exit: { code: number }): Command {
+  const defaults = globalDefaults(io.env);
+  const program = new Command('reins');
+  program
+    .description('Start, inspect and govern durable AI agent runs on Temporal.')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Commander would exit the process itself; the CLI maps its errors to exit code 2 instead.
+    .exitOverride()
+    .showHelpAfterError('(run `reins --help` or `reins <command> --help` for usage)')
+    .option('--address <host:port>', 'Temporal frontend address ($TEMPORAL_ADDRESS)', defaults.address)
+    .option('--namespace <name>', 'Temporal namespace ($TEMPORAL_NAMESPACE)', defaults.namespace)
+    .option('--task-queue <name>', 'task queue of the runs and workers ($REINS_TASK_QUEUE)', defaults.taskQueue)
+    .option('--json', 'print results as JSON (for scripts); errors as JSON on stderr')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const run = actionRunner(io, exit);
+  registerWorker(program, run);
+  registerStart(program, run);
+  registerStatus(program, run);
+  registerDecide(program, run);
+  registerResult(program, run);
+  registerList(program, run);
+  registerPending(program, run);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as process.argv) and resolves to the exit code; never exits the process itself. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(io, exit);
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv);
+    return exit.code;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) {
+      const { type, message } = describeError(error);
+      io.stderr(argv.includes('--json') ? `${JSON.stringify({ error: { type, message } })}\n` : `reins: ${message}\n`);
+    }
+    return exitCodeOf(error);
+  }
+}
