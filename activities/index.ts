@@ -1,7 +1,12 @@
 import { createModelActivities, type ModelActivityDeps } from './model';
+import { createSandbox } from './sandbox/sandbox';
+import { createSpendActivities } from './spend';
+import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settings';
+import { WorkspaceStore } from './sandbox/workspace-store';
+import type { WorkspaceRetention } from './sandbox/workspace-retention';
 import { createToolActivities } from './tool-activities';
 import type { ToolImplementation } from './tools/tool';
-import { BUILT_IN_TOOLS, ToolRegistry } from './tools/registry';
+import { builtInTools, ToolRegistry } from './tools/registry';
 
 export interface ActivityDeps {
   model: ModelActivityDeps;
@@ -10,17 +15,35 @@ export interface ActivityDeps {
   /** Tools beyond the built-ins, e.g. an organisation's own integrations. */
   extraTools?: ToolImplementation[];
   heartbeatIntervalMs?: number;
+  /** How run_code is isolated and limited; bubblewrap with default limits when unset. */
+  sandbox?: SandboxSettings;
+  /** What happens to a run's workspace at run end; see WorkspaceStore. */
+  workspaceRetention?: WorkspaceRetention;
+}
+
+/** The workspace store activities use, also for the worker's start-up sweep. */
+export function createWorkspaceStore(deps: Pick<ActivityDeps, 'dataDir' | 'sandbox' | 'workspaceRetention'>) {
+  const sandbox = deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS;
+  return new WorkspaceStore(deps.dataDir, { retention: deps.workspaceRetention, sandboxUser: sandbox.runAs });
 }
 
 /** Every activity a reins worker registers, built from real dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const registry = new ToolRegistry([...BUILT_IN_TOOLS, ...(deps.extraTools ?? [])]);
+  const sandbox = createSandbox(deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
+  const registry = new ToolRegistry([...builtInTools(sandbox), ...(deps.extraTools ?? [])]);
   return {
     ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
-    ...createToolActivities({ registry, dataDir: deps.dataDir, heartbeatIntervalMs: deps.heartbeatIntervalMs }),
+    ...createSpendActivities(),
+    ...createToolActivities({
+      registry,
+      workspaces: createWorkspaceStore(deps),
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+    }),
   };
 }
 
 export type ReinsActivities = ReturnType<typeof createActivities>;
 export { ToolError, defineTool, type ToolContext, type ToolImplementation } from './tools/tool';
 export { BUILT_IN_TOOLS } from './tools/registry';
+export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
+export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';

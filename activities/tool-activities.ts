@@ -1,18 +1,35 @@
-import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ToolCallInput, ToolDefinition, ToolOutcome } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { describeZodIssues } from '../common/zod-issues';
+import { WorkspaceSelectionSchema, type ReleaseOutcome, type WorkspaceStore } from './sandbox/workspace-store';
 import { CallLedger } from './tools/call-ledger';
 import { ToolError } from './tools/tool';
 import type { ToolRegistry } from './tools/registry';
-import { ensureDirectory, runDirectoryName } from './tools/workspace';
 
 export interface ToolActivityDeps {
   registry: ToolRegistry;
-  /** Root for per-run workspaces (`workspaces/`) and call ledgers (`ledger/`). */
-  dataDir: string;
+  /** Run and agent workspaces, call ledgers and retention, all under the worker's data dir. */
+  workspaces: WorkspaceStore;
   heartbeatIntervalMs?: number;
+}
+
+/** The workflow id scopes a run's workspace; a standalone activity has none and uses its own id instead. */
+function currentRunId(): string {
+  const info = Context.current().info;
+  return info.workflowExecution?.workflowId ?? info.activityId;
+}
+
+/** The workspace fields come from the workflow, not the model: a bad value is a bug, so it is not retried. */
+function parseSelection(input: { workspace?: unknown; agent?: unknown }) {
+  const parsed = WorkspaceSelectionSchema.safeParse({ workspace: input.workspace, agent: input.agent });
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid workspace selection: ${describeZodIssues(parsed.error)}`,
+      ErrorType.ToolFailed,
+    );
+  }
+  return parsed.data;
 }
 
 export function createToolActivities(deps: ToolActivityDeps) {
@@ -37,10 +54,9 @@ export function createToolActivities(deps: ToolActivityDeps) {
      */
     async runTool(input: ToolCallInput): Promise<ToolOutcome> {
       const context = Context.current();
-      // Standalone activities have no workflow; their own id then scopes the workspace.
-      const runId = context.info.workflowExecution?.workflowId ?? context.info.activityId;
-      const runDir = runDirectoryName(runId);
-      const ledger = new CallLedger(path.join(deps.dataDir, 'ledger', runDir));
+      const runId = currentRunId();
+      const selection = parseSelection(input);
+      const ledger = new CallLedger(deps.workspaces.ledgerDir(runId));
       const previous = await ledger.read(input.callId);
       if (previous?.status === 'done') return previous.outcome;
 
@@ -55,7 +71,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
 
       const attempt = context.info.attempt;
       await ledger.markStarted(input.callId, attempt);
-      const workspace = await ensureDirectory(path.join(deps.dataDir, 'workspaces', runDir));
+      const workspace = await deps.workspaces.open(runId, selection);
       const beat = setInterval(
         () => context.heartbeat({ tool: input.tool, callId: input.callId }),
         heartbeatIntervalMs,
@@ -76,6 +92,8 @@ export function createToolActivities(deps: ToolActivityDeps) {
         await ledger.markDone(input.callId, attempt, outcome);
         return outcome;
       } catch (error) {
+        // A cancelled call reports cancellation, not a failure to retry; the tool has already stopped its work.
+        if (context.cancellationSignal.aborted) throw error;
         if (!(error instanceof ToolError)) {
           const message = error instanceof Error ? error.message : String(error);
           throw ApplicationFailure.retryable(`tool ${input.tool} failed: ${message}`, ErrorType.ToolFailed);
@@ -86,6 +104,14 @@ export function createToolActivities(deps: ToolActivityDeps) {
       } finally {
         clearInterval(beat);
       }
+    },
+
+    /**
+     * Run end: applies the worker's retention to the run's workspace (delete now, keep, or expire later). Agent
+     * workspaces are always kept. Idempotent, so retries are harmless.
+     */
+    async releaseWorkspace(input: { workspace?: 'run' | 'agent'; agent?: string } = {}): Promise<ReleaseOutcome> {
+      return deps.workspaces.release(currentRunId(), parseSelection(input));
     },
   };
 }

@@ -1,5 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  MAX_SANDBOX_SECONDS,
+  sandboxSettings,
+  SandboxModeSchema,
+  type SandboxSettings,
+} from '../activities/sandbox/settings';
+import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
 
@@ -17,6 +24,14 @@ const WorkerEnvSchema = z.object({
   REINS_DATA_DIR: z.string().min(1).default('.reins'),
   REINS_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt,
   REINS_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt,
+  /** How run_code is isolated; `unsafe-host` is an explicit opt-out that every run_code definition then warns about. */
+  REINS_SANDBOX: SandboxModeSchema.default('bubblewrap'),
+  REINS_SANDBOX_MAX_SECONDS: z.coerce.number().int().positive().max(MAX_SANDBOX_SECONDS).optional(),
+  REINS_SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).optional(),
+  REINS_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(4).optional(),
+  REINS_SANDBOX_MAX_OUTPUT_KB: z.coerce.number().int().positive().max(1024).optional(),
+  /** `delete`, `keep`, or a duration such as `24h` after which a finished run's workspace is removed. */
+  REINS_WORKSPACE_RETENTION: WorkspaceRetentionSchema.optional(),
 });
 
 export interface WorkerConfig {
@@ -27,6 +42,10 @@ export interface WorkerConfig {
   dataDir: string;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
+  /** Unset: bubblewrap with default limits. */
+  sandbox?: SandboxSettings;
+  /** Unset: the activities' default (expire after 24 h). */
+  workspaceRetention?: WorkspaceRetention;
 }
 
 export class WorkerConfigError extends Error {
@@ -62,5 +81,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     dataDir: path.resolve(e.REINS_DATA_DIR),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,
+    sandbox: sandboxSettings({
+      mode: e.REINS_SANDBOX,
+      limits: {
+        ...(e.REINS_SANDBOX_MAX_SECONDS ? { maxSeconds: e.REINS_SANDBOX_MAX_SECONDS } : {}),
+        ...(e.REINS_SANDBOX_MEMORY_MB ? { memoryBytes: e.REINS_SANDBOX_MEMORY_MB * 1024 * 1024 } : {}),
+        ...(e.REINS_SANDBOX_MAX_PROCESSES ? { maxProcesses: e.REINS_SANDBOX_MAX_PROCESSES } : {}),
+        ...(e.REINS_SANDBOX_MAX_OUTPUT_KB ? { maxOutputBytes: e.REINS_SANDBOX_MAX_OUTPUT_KB * 1024 } : {}),
+      },
+    }),
+    workspaceRetention: e.REINS_WORKSPACE_RETENTION,
   };
 }

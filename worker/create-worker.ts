@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
-import { createActivities, type ToolImplementation } from '../activities';
+import { createActivities, createWorkspaceStore, type ToolImplementation } from '../activities';
 import type { WorkerConfig } from './config';
 
 export interface ReinsWorkerOptions {
@@ -12,6 +12,8 @@ export interface ReinsWorkerOptions {
   extraTools?: ToolImplementation[];
   /** Passed through to the Temporal worker (e.g. shutdownGraceTime). */
   workerOptions?: Partial<WorkerOptions>;
+  /** How often long activities heartbeat; lower values deliver cancellation sooner. */
+  heartbeatIntervalMs?: number;
 }
 
 export function createModelClient(config: WorkerConfig['model']): OpenAI {
@@ -23,10 +25,16 @@ export function createModelClient(config: WorkerConfig['model']): OpenAI {
 export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Worker> {
   const { config } = options;
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const storage = { dataDir: config.dataDir, sandbox: config.sandbox, workspaceRetention: config.workspaceRetention };
+  // Workspaces whose retention ran out while no worker was up go now; a failed sweep must not keep the worker down.
+  await createWorkspaceStore(storage)
+    .sweep()
+    .catch((error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`));
   const activities = createActivities({
     model: { openai: createModelClient(config.model), provider: config.model.provider },
-    dataDir: config.dataDir,
+    ...storage,
     extraTools: options.extraTools,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
   });
   return Worker.create({
     connection,

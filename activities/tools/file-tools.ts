@@ -2,7 +2,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool, ToolError, type ToolImplementation } from './tool';
-import { resolveInWorkspace, statRegularOrDirectory, writeFileAtomic } from './workspace';
+import {
+  ownerForNewFiles,
+  readTextFile,
+  resolveEntryInWorkspace,
+  resolveInWorkspace,
+  statRegularOrDirectory,
+  writeFileAtomic,
+} from './workspace';
 
 /** Bigger files are refused rather than streamed into the model's context. */
 export const MAX_FILE_BYTES = 256 * 1024;
@@ -24,6 +31,7 @@ export const listFiles = defineTool({
     const lines = await Promise.all(
       entries.slice(0, MAX_LISTED_ENTRIES).map(async (entry) => {
         if (entry.isDirectory()) return `${entry.name}/`;
+        if (entry.isSymbolicLink()) return `${entry.name} (symlink)`;
         if (!entry.isFile()) return `${entry.name} (special)`;
         const { size } = await fs.stat(path.join(target, entry.name));
         return `${entry.name} (${size} bytes)`;
@@ -40,16 +48,7 @@ export const readFile = defineTool({
   class: 'read',
   schema: z.strictObject({ path: PathArg }),
   async execute({ path: requested }, { workspace }) {
-    const target = await resolveInWorkspace(workspace, requested);
-    const stat = await statRegularOrDirectory(target, requested);
-    if (stat.isDirectory()) throw new ToolError(`"${requested}" is a directory; use list_files`, 'IsADirectory');
-    if (stat.size > MAX_FILE_BYTES) {
-      throw new ToolError(
-        `"${requested}" is ${stat.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`,
-        'FileTooLarge',
-      );
-    }
-    return fs.readFile(target, 'utf8');
+    return readTextFile(workspace, requested, MAX_FILE_BYTES);
   },
 });
 
@@ -64,7 +63,7 @@ export const writeFile = defineTool({
     if (existing && !existing.isFile())
       throw new ToolError(`"${requested}" exists and is not a regular file`, 'PathRefused');
     // Overwriting with the same content is idempotent, so a retried call after a lost worker is harmless.
-    await writeFileAtomic(target, content);
+    await writeFileAtomic(target, content, await ownerForNewFiles(workspace));
     return `wrote ${Buffer.byteLength(content)} bytes to ${requested}`;
   },
 });
@@ -75,7 +74,7 @@ export const deleteFile = defineTool({
   class: 'destructive',
   schema: z.strictObject({ path: PathArg }),
   async execute({ path: requested }, { workspace, earlierAttemptStarted }) {
-    const target = await resolveInWorkspace(workspace, requested);
+    const target = await resolveEntryInWorkspace(workspace, requested);
     const existing = await fs.lstat(target).catch(() => undefined);
     if (!existing) {
       // An earlier attempt of this very call may have deleted it before its worker was lost.

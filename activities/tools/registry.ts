@@ -1,21 +1,30 @@
 import { z } from 'zod';
 import type { ToolDefinition } from '../../common/chat';
+import type { Sandbox } from '../sandbox/sandbox';
 import { FILE_TOOLS } from './file-tools';
+import { createRunCodeTool, type ToolWithWarnings } from './run-code';
 import type { ToolImplementation } from './tool';
 
-export const BUILT_IN_TOOLS: readonly ToolImplementation[] = FILE_TOOLS;
+/** The built-in tools, with run_code bound to the worker's sandbox. */
+export function builtInTools(sandbox?: Sandbox): ToolImplementation[] {
+  return [...FILE_TOOLS, createRunCodeTool(sandbox)];
+}
+
+/** The built-ins with default settings (run_code in bubblewrap, failing closed where it is missing). */
+export const BUILT_IN_TOOLS: readonly ToolImplementation[] = builtInTools();
 
 /** The JSON Schema the model and the workflow see; `io: 'input'` keeps defaulted fields optional. */
-export function toolDefinition(tool: ToolImplementation): ToolDefinition {
+export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
-  return { name: tool.name, description: tool.description, class: tool.class, parameters };
+  const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
+  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings };
 }
 
 export class ToolRegistry {
   private readonly byName = new Map<string, ToolImplementation>();
   private readonly definitions = new Map<string, ToolDefinition>();
 
-  constructor(tools: readonly ToolImplementation[]) {
+  constructor(tools: readonly ToolWithWarnings[]) {
     for (const tool of tools) {
       if (this.byName.has(tool.name)) throw new Error(`tool "${tool.name}" is registered twice`);
       this.byName.set(tool.name, tool);

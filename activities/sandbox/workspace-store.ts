@@ -1,0 +1,124 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ensureDirectory, runDirectoryName } from '../tools/workspace';
+import type { SandboxUser } from './settings';
+import { handWorkspaceTo, letTraverse } from './workspace-access';
+import { DEFAULT_WORKSPACE_RETENTION, RetentionMarkers, type WorkspaceRetention } from './workspace-retention';
+
+/** The same rule as agent names in specs: safe as a directory name as it is. */
+const AgentNameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/, 'not a valid agent name');
+
+/** Which workspace a tool call uses, as the workflow sends it. */
+export const WorkspaceSelectionSchema = z
+  .object({
+    workspace: z.enum(['run', 'agent']).default('run'),
+    agent: AgentNameSchema.optional(),
+  })
+  .refine((selection) => selection.workspace === 'run' || selection.agent !== undefined, {
+    message: 'workspace "agent" needs the agent name',
+    path: ['agent'],
+  });
+export type WorkspaceSelection = z.infer<typeof WorkspaceSelectionSchema>;
+
+export interface ReleaseOutcome {
+  workspace: string;
+  action: 'deleted' | 'kept' | 'expires';
+  expiresAt?: string;
+}
+
+/** Sweeping on release keeps a long-lived worker's disk in check without a timer of its own. */
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Workspaces on this worker's disk: `workspaces/<run>` for one run (the default), `agent-workspaces/<agent>` for
+ * an agent's files that outlive its runs. Run workspaces are released at run end per the retention setting.
+ */
+export class WorkspaceStore {
+  private readonly markers: RetentionMarkers;
+  private prepared: Promise<void> | undefined;
+  private lastSweep = 0;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly options: { retention?: WorkspaceRetention; sandboxUser?: SandboxUser } = {},
+  ) {
+    this.markers = new RetentionMarkers(dataDir);
+  }
+
+  get retention(): WorkspaceRetention {
+    return this.options.retention ?? DEFAULT_WORKSPACE_RETENTION;
+  }
+
+  runWorkspace(runId: string): string {
+    return path.join(this.dataDir, 'workspaces', runDirectoryName(runId));
+  }
+
+  ledgerDir(runId: string): string {
+    return path.join(this.dataDir, 'ledger', runDirectoryName(runId));
+  }
+
+  pathOf(runId: string, selection: WorkspaceSelection): string {
+    return selection.workspace === 'agent'
+      ? path.join(this.dataDir, 'agent-workspaces', selection.agent!)
+      : this.runWorkspace(runId);
+  }
+
+  /**
+   * Once per process: with a sandbox account, the data dir becomes traversable (not listable) by it, and the
+   * ledger, which holds tool outputs, stays private to the worker.
+   */
+  private prepare(): Promise<void> {
+    const user = this.options.sandboxUser;
+    this.prepared ??= (async () => {
+      if (!user) return;
+      await ensureDirectory(this.dataDir);
+      await letTraverse(this.dataDir);
+      for (const dir of ['workspaces', 'agent-workspaces']) {
+        await fs.mkdir(path.join(this.dataDir, dir), { recursive: true, mode: 0o711 });
+        await letTraverse(path.join(this.dataDir, dir));
+      }
+      await fs.mkdir(path.join(this.dataDir, 'ledger'), { recursive: true, mode: 0o700 });
+      await fs.chmod(path.join(this.dataDir, 'ledger'), 0o700);
+    })().catch((error: unknown) => {
+      this.prepared = undefined;
+      throw error;
+    });
+    return this.prepared;
+  }
+
+  /** The workspace for a call, created if needed and usable by the sandbox; returns its real path. */
+  async open(runId: string, selection: WorkspaceSelection): Promise<string> {
+    await this.prepare();
+    const workspace = await ensureDirectory(this.pathOf(runId, selection));
+    if (this.options.sandboxUser) await handWorkspaceTo(workspace, this.options.sandboxUser);
+    if (selection.workspace === 'run') await this.markers.clear(runDirectoryName(runId));
+    return workspace;
+  }
+
+  /** Run end. Agent workspaces are kept: persisting across runs is what they are for. */
+  async release(runId: string, selection: WorkspaceSelection, now = new Date()): Promise<ReleaseOutcome> {
+    const workspace = this.pathOf(runId, selection);
+    const retention = this.retention;
+    let outcome: ReleaseOutcome;
+    if (selection.workspace === 'agent' || retention.kind === 'keep') {
+      outcome = { workspace, action: 'kept' };
+    } else if (retention.kind === 'delete') {
+      await fs.rm(workspace, { recursive: true, force: true });
+      await fs.rm(this.ledgerDir(runId), { recursive: true, force: true });
+      outcome = { workspace, action: 'deleted' };
+    } else {
+      const expiresAt = new Date(now.getTime() + retention.afterMs);
+      await this.markers.write(runDirectoryName(runId), expiresAt, [workspace, this.ledgerDir(runId)]);
+      outcome = { workspace, action: 'expires', expiresAt: expiresAt.toISOString() };
+    }
+    if (now.getTime() - this.lastSweep >= SWEEP_EVERY_MS) await this.sweep(now);
+    return outcome;
+  }
+
+  /** Removes released workspaces whose retention has passed; run at worker start and now and then on release. */
+  async sweep(now = new Date()): Promise<string[]> {
+    this.lastSweep = now.getTime();
+    return this.markers.sweep(now);
+  }
+}
