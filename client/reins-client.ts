@@ -204,19 +204,30 @@ export class ReinsClient {
     const parsed = parseApprovalDecision(raw);
     if (!parsed.ok) throw new DecisionRefusedError(`invalid decision: ${parsed.message}`);
     const handle = this.handle(runId);
-    if (options.via === 'signal') {
-      await this.notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
-      return undefined;
-    }
     try {
+      if (options.via === 'signal') {
+        await this.notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
+        return undefined;
+      }
       return await this.notFoundAware(runId, () => handle.executeUpdate(decideUpdate, { args: [parsed.value] }));
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const cause = error.cause;
         throw new DecisionRefusedError(cause instanceof Error ? cause.message : error.message);
       }
+      if (error instanceof RunNotFoundError) throw await this.endedOrMissing(runId, error);
       throw error;
     }
+  }
+
+  /** Temporal reports a closed run as not found to updates and signals; tell an ended run from a missing one. */
+  private async endedOrMissing(runId: string, notFound: RunNotFoundError): Promise<Error> {
+    const description = await this.handle(runId)
+      .describe()
+      .catch(() => undefined);
+    if (!description) return notFound;
+    const status = description.status.name.toLowerCase();
+    return new DecisionRefusedError(`run "${runId}" has already ended (${status}); it takes no more decisions`);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ApprovalDecision } from '../../../common/approval';
+import { DecisionRefusedError } from '../../errors';
 import type { ActionRunner, CliContext } from '../context';
 import { UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';
@@ -41,7 +42,12 @@ async function decide(ctx: CliContext, runId: string, decision: ApprovalDecision
     );
     return;
   }
-  const record = await reins.decide(runId, decision);
+  const record = await reins.decide(runId, decision).catch((error: unknown) => {
+    if (error instanceof DecisionRefusedError) {
+      throw new DecisionRefusedError(`run ${runId} refused the decision: ${error.message}`);
+    }
+    throw error;
+  });
   ctx.out.result({ runId, decision: record }, () => {
     const tool = record ? ` (${record.tool})` : '';
     return `${verb} ${decision.requestId}${tool} on run ${runId} as ${decision.by}.`;
