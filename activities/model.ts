@@ -1,13 +1,25 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import type { ChatMessage, ModelCallInput, ModelTurn, ToolDefinition } from '../common/chat';
+import type {
+  ChatMessage,
+  ModelCallInput,
+  ModelTurn,
+  SummaryRequest,
+  SummaryResult,
+  ToolDefinition,
+} from '../common/chat';
+import type { ConversationStore } from './conversation-store';
+import { renderForSummary, SUMMARY_INSTRUCTIONS } from './summary-prompt';
+import { countMessageTokens, countTextTokens, countToolTokens } from './tokenizer';
 import { ErrorType } from '../common/errors';
 import { toModelFailure } from './model-errors';
 
 export interface ModelActivityDeps {
   /** An SDK client built with `maxRetries: 0`: Temporal owns the retries. */
   openai: OpenAI;
+  /** Where conversations are kept between calls. */
+  conversations: ConversationStore;
   /** A label for the provider, shown in summaries, state and traces. */
   provider: string;
   /** How often to heartbeat while the provider thinks. */
@@ -47,7 +59,12 @@ export function toProviderTools(tools: ToolDefinition[]): ChatCompletionTool[] {
   }));
 }
 
-function toModelTurn(completion: ChatCompletion, provider: string, latencyMs: number): ModelTurn {
+function toModelTurn(
+  completion: ChatCompletion,
+  provider: string,
+  latencyMs: number,
+  counted: { newMessageTokens: number[]; promptTokens: number },
+): ModelTurn {
   const choice = completion.choices?.[0];
   if (!choice?.message) {
     throw ApplicationFailure.retryable(
@@ -71,6 +88,7 @@ function toModelTurn(completion: ChatCompletion, provider: string, latencyMs: nu
     provider,
     responseId: completion.id,
     latencyMs,
+    ...counted,
   };
 }
 
@@ -81,25 +99,90 @@ export function createModelActivities(deps: ModelActivityDeps) {
     /** One chat completion. Heartbeats while waiting so a dead worker is noticed long before the timeout. */
     async callModel(input: ModelCallInput): Promise<ModelTurn> {
       const context = Context.current();
+      const { messages, tools } = await deps.conversations.assemble(input.conversation);
+      const newMessageTokens = input.conversation.messages.map(countMessageTokens);
+      const earlierTokens = messages
+        .slice(0, input.conversation.from)
+        .reduce((sum, m) => sum + countMessageTokens(m), 0);
+      const promptTokens = earlierTokens + newMessageTokens.reduce((a, b) => a + b, 0) + countToolTokens(tools);
+      if (input.maxPromptTokens !== undefined && promptTokens > input.maxPromptTokens) {
+        throw ApplicationFailure.create({
+          type: ErrorType.ContextOverflow,
+          message: `prompt of ${promptTokens} tokens exceeds the ${input.maxPromptTokens} the context window leaves`,
+          nonRetryable: true,
+          details: [{ promptTokens, newMessageTokens }],
+        });
+      }
       const started = Date.now();
       const beat = setInterval(() => context.heartbeat({ waitingMs: Date.now() - started }), heartbeatIntervalMs);
       try {
         const completion = await deps.openai.chat.completions.create(
           {
             model: input.model,
-            messages: toProviderMessages(input.messages),
-            ...(input.tools.length ? { tools: toProviderTools(input.tools) } : {}),
+            messages: toProviderMessages(messages),
+            ...(tools.length ? { tools: toProviderTools(tools) } : {}),
             ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
             ...(input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : {}),
           },
           { signal: context.cancellationSignal },
         );
-        return toModelTurn(completion, deps.provider, Date.now() - started);
+        return toModelTurn(completion, deps.provider, Date.now() - started, { newMessageTokens, promptTokens });
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
         throw toModelFailure(error, { provider: deps.provider, model: input.model });
       } finally {
         clearInterval(beat);
+      }
+    },
+
+    /**
+     * Summarises a stretch of the conversation so the run can drop it from the prompt. The messages come from the
+     * conversation store by range, so the summary request adds no transcript to history either.
+     */
+    async summarizeConversation(input: SummaryRequest): Promise<SummaryResult> {
+      const context = Context.current();
+      const { messages } = await deps.conversations.assemble({
+        id: input.conversationId,
+        from: input.upTo,
+        messages: [],
+      });
+      const stretch = messages.slice(input.start, input.upTo);
+      const started = Date.now();
+      try {
+        const completion = await deps.openai.chat.completions.create(
+          {
+            model: input.model,
+            messages: [
+              { role: 'system', content: SUMMARY_INSTRUCTIONS },
+              { role: 'user', content: renderForSummary(stretch) },
+            ],
+            max_tokens: input.maxOutputTokens,
+          },
+          { signal: context.cancellationSignal },
+        );
+        const summary = completion.choices?.[0]?.message?.content?.trim();
+        if (!summary) {
+          throw ApplicationFailure.retryable(
+            `${deps.provider} returned an empty summary`,
+            ErrorType.ModelResponseInvalid,
+          );
+        }
+        return {
+          summary,
+          summaryTokens: countTextTokens(summary),
+          replacedTokens: stretch.reduce((sum, m) => sum + countMessageTokens(m), 0),
+          usage: {
+            inputTokens: completion.usage?.prompt_tokens ?? 0,
+            outputTokens: completion.usage?.completion_tokens ?? 0,
+            cachedInputTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+          },
+          model: completion.model,
+          provider: deps.provider,
+          latencyMs: Date.now() - started,
+        };
+      } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
+        throw toModelFailure(error, { provider: deps.provider, model: input.model });
       }
     },
   };

@@ -11,6 +11,7 @@ import {
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
 import { AGENT_RUN_WORKFLOW, decideSignal, decideUpdate, stateQuery } from '../common/messages';
+import type { PriceTable } from '../common/pricing';
 import { parseRunInput, type RunInputArgs } from '../common/run-input';
 import type { ApprovalRequest, DecisionRecord, RunResult, RunState } from '../common/run-state';
 import { ReinsAgent, ReinsStatus, ReinsUser } from '../common/search-attributes';
@@ -24,6 +25,7 @@ import {
   ServerUnreachableError,
   StateUnavailableError,
 } from './errors';
+import { loadPriceTable, pricesForModels } from './prices';
 import {
   parseListOptions,
   runSummaryOf,
@@ -97,7 +99,11 @@ export class ReinsClient {
 
   /** Validates the input (refusing it with the bad fields named) and starts the run's workflow. */
   async startRun(raw: RunInputArgs, options: { runId?: string } = {}): Promise<StartedRun> {
-    const parsed = parseRunInput(raw);
+    // Prices are fixed when the run starts, so its costs never change under it when the price file does.
+    const spec = raw.spec as { model?: { name?: unknown }; context?: { summaryModel?: unknown } } | undefined;
+    const models = [spec?.model?.name, spec?.context?.summaryModel].filter((m): m is string => typeof m === 'string');
+    const prices = raw.prices ?? pricesForModels(this.priceTable(), models);
+    const parsed = parseRunInput({ ...raw, prices });
     if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
     const input = parsed.value;
     const runId = options.runId ?? `${input.spec.name}-${randomUUID().slice(0, 8)}`;
@@ -121,6 +127,14 @@ export class ReinsClient {
       }
       throw error;
     }
+  }
+
+  private prices?: PriceTable;
+
+  /** The operator's price table (defaults plus REINS_PRICES_FILE), read once per client. */
+  priceTable(): PriceTable {
+    this.prices ??= loadPriceTable();
+    return this.prices;
   }
 
   private handle(runId: string): WorkflowHandle {

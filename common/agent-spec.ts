@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
 import { BudgetSchema } from './budget';
+import { ContextSettingsSchema } from './context-settings';
 import { DurationSchema } from './duration';
 import { McpServerSpecSchema } from './mcp-server';
 import { ToolClassSchema } from './tool-class';
@@ -30,6 +31,10 @@ export const ModelSettingsSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   /** Upper bound for one response's output tokens. */
   maxOutputTokens: z.number().int().positive().optional(),
+  /** The model's context window in tokens. */
+  contextWindow: z.number().int().min(1024).default(128_000),
+  /** Tokens kept free for the response when no maxOutputTokens is set. */
+  outputReserve: z.number().int().positive().default(4096),
 });
 
 export const AgentSpecSchema = z
@@ -51,12 +56,20 @@ export const AgentSpecSchema = z
     /** Tool-call, token, cost and wall-clock limits; callers may lower them per run. */
     budget: BudgetSchema.prefault({}),
     approvals: ApprovalSettingsSchema.prefault({}),
+    /** `run`: a fresh workspace per run (default). `agent`: one directory that persists across the agent's runs. */
+    workspace: z.enum(['run', 'agent']).default('run'),
+    /** Context compaction and history roll-over for long runs. */
+    context: ContextSettingsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
     const servers = new Set<string>();
     spec.mcpServers.forEach((server, index) => {
       if (servers.has(server.name)) {
-        ctx.addIssue({ code: 'custom', path: ['mcpServers', index, 'name'], message: `server "${server.name}" is listed twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mcpServers', index, 'name'],
+          message: `server "${server.name}" is listed twice`,
+        });
       }
       servers.add(server.name);
     });

@@ -35,12 +35,29 @@ export interface TokenUsage {
   cachedInputTokens: number;
 }
 
+/**
+ * The conversation a model call continues, by reference. Messages before `from` were stored by earlier calls of the
+ * same conversation (or must be, see ConversationMissing); only `messages` (from `from` on) travel in this input, so
+ * history grows with each step's new messages rather than with the whole transcript.
+ */
+export interface ConversationDelta {
+  /** Unique per run chain and compaction epoch. */
+  id: string;
+  from: number;
+  messages: ChatMessage[];
+  /** The tools, sent with the first call of a conversation (`from` 0) and read from the store afterwards. */
+  tools?: ToolDefinition[];
+}
+
 export interface ModelCallInput {
   model: string;
-  messages: ChatMessage[];
-  tools: ToolDefinition[];
+  conversation: ConversationDelta;
   temperature?: number;
   maxOutputTokens?: number;
+  /** The prompt may use at most this many tokens (context window minus the output reserve). */
+  maxPromptTokens?: number;
+  /** Tokens of the messages before `conversation.from`, when the workflow knows them all (saves recounting). */
+  earlierTokens?: number;
   /** For the activity's summary, heartbeats and logs. */
   step: number;
 }
@@ -55,6 +72,10 @@ export interface ModelTurn {
   provider: string;
   responseId?: string;
   latencyMs: number;
+  /** Tokens of each message the call received in `conversation.messages`, counted with the tokenizer. */
+  newMessageTokens: number[];
+  /** Tokens of the whole prompt as counted before sending (the provider's own count is in `usage`). */
+  promptTokens: number;
 }
 
 export interface ToolCallInput {
@@ -72,3 +93,23 @@ export interface ToolCallInput {
 
 /** A tool's answer. `ok: false` is an error the model should see and react to, not an infrastructure failure. */
 export type ToolOutcome = { ok: true; output: string } | { ok: false; error: { type: string; message: string } };
+
+export interface SummaryRequest {
+  model: string;
+  conversationId: string;
+  /** The stretch [start, upTo) of the stored conversation to summarise. */
+  start: number;
+  upTo: number;
+  maxOutputTokens: number;
+  step: number;
+}
+
+export interface SummaryResult {
+  summary: string;
+  summaryTokens: number;
+  replacedTokens: number;
+  usage: TokenUsage;
+  model: string;
+  provider: string;
+  latencyMs: number;
+}

@@ -15,6 +15,10 @@ export const ErrorType = {
   ModelAuthFailed: 'ModelAuthFailed',
   /** The provider answered with something that is not a chat completion; retried (usually a glitch). */
   ModelResponseInvalid: 'ModelResponseInvalid',
+  /** The prompt would not fit the model's context window; the workflow compacts and tries again. */
+  ContextOverflow: 'ContextOverflow',
+  /** Earlier messages of a conversation are not in this worker's store; the workflow resends them inline. */
+  ConversationMissing: 'ConversationMissing',
   ToolArgsInvalid: 'ToolArgsInvalid',
   ToolUnknown: 'ToolUnknown',
   ToolDenied: 'ToolDenied',

@@ -2,6 +2,7 @@ export * from './agent-spec';
 export * from './approval';
 export * from './approval-policy';
 export * from './budget';
+export * from './context-settings';
 export * from './mcp-server';
 export * from './secret-ref';
 export * from './tool-class';

@@ -21,7 +21,7 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-4.1': { input: 2, cachedInput: 0.5, output: 8 },
   'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
   'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
-  'o3': { input: 2, cachedInput: 0.5, output: 8 },
+  o3: { input: 2, cachedInput: 0.5, output: 8 },
   'o3-mini': { input: 1.1, cachedInput: 0.55, output: 4.4 },
   'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
   'claude-3-5-haiku': { input: 0.8, cachedInput: 0.08, output: 4 },
@@ -54,6 +54,7 @@ export interface TokenCounts {
 export function costOf(price: ModelPrice, tokens: TokenCounts): number {
   const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
   const uncached = tokens.inputTokens - cached;
-  const cost = uncached * price.input + cached * (price.cachedInput ?? price.input) + tokens.outputTokens * price.output;
+  const cost =
+    uncached * price.input + cached * (price.cachedInput ?? price.input) + tokens.outputTokens * price.output;
   return cost / 1_000_000;
 }

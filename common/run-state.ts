@@ -42,6 +42,8 @@ export interface ModelCallRecord {
   /** The output allowance sent with the request (budget clamp), if any. */
   maxOutputTokens?: number;
   finishReason: string;
+  /** `compaction` for a summary made to shorten the prompt. */
+  purpose?: 'compaction';
   at: string;
 }
 
@@ -96,6 +98,16 @@ export interface ToolCallRecord {
   detail?: string;
 }
 
+/** A stretch of the conversation replaced by a summary to keep the prompt inside the window. */
+export interface CompactionRecord {
+  step: number;
+  replacedMessages: number;
+  replacedTokens: number;
+  summaryTokens: number;
+  model: string;
+  at: string;
+}
+
 export interface RunError {
   type: string;
   message: string;
@@ -123,6 +135,11 @@ export interface RunState {
   decisions: DecisionRecord[];
   ignoredDecisions: IgnoredDecision[];
   toolCalls: ToolCallRecord[];
+  compactions: CompactionRecord[];
+  /** 1 for the first execution; +1 at each continue-as-new. */
+  segment: number;
+  /** Whether tools work in a directory of this run's own or the agent's persistent one. */
+  workspace: 'run' | 'agent';
   lastError?: RunError;
   /** Why the run stopped, when it stopped for any reason other than an answer. */
   reason?: string;

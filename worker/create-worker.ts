@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
+import { ConversationStore } from '../activities/conversation-store';
 import { createActivities, createWorkspaceStore, type ToolImplementation } from '../activities';
 import type { WorkerConfig } from './config';
 
@@ -31,7 +33,11 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     .sweep()
     .catch((error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`));
   const activities = createActivities({
-    model: { openai: createModelClient(config.model), provider: config.model.provider },
+    model: {
+      openai: createModelClient(config.model),
+      provider: config.model.provider,
+      conversations: new ConversationStore(path.join(config.dataDir, 'conversations')),
+    },
     ...storage,
     extraTools: options.extraTools,
     heartbeatIntervalMs: options.heartbeatIntervalMs,

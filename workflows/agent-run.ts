@@ -1,13 +1,16 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
+  continueAsNew,
   isCancellation,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AgentTool } from '../common/agent-spec';
-import type { ChatMessage, ModelTurn, ToolDefinition } from '../common/chat';
+import type { ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
@@ -16,29 +19,23 @@ import { emptyUsage, type RunResult, type RunState } from '../common/run-state';
 import { registerDecisionHandlers, waitForDecisions } from './approval-gate';
 import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
+import { ContextWindow } from './context-control';
 import { failureOf } from './failures';
-import { callModelForStep, recordModelCall } from './model-step';
+import { callModelForStep, recordModelCall, summarize } from './model-step';
 import { gateFor } from './policy';
+import type { RunCarry } from './run-carry';
 import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
 import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
 import { discoverTools } from './tool-discovery';
-import { capToolCalls, prepareCall, settleCall, type ToolCatalog } from './tool-calls';
+import { capToolCalls, prepareCall, settleCall, type PreparedCall, type ToolCatalog } from './tool-calls';
+import { releaseRunWorkspace } from './workspace-release';
 import { RunVisibility } from './visibility';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * One agent run: call the model, run the tools it asks for (after validation, policy and approval), feed results
- * back, stop on an answer or a budget. Decisions live in small pure modules; every side effect is an activity.
- */
-export async function agentRun(rawInput: RunInput): Promise<RunResult> {
-  const parsed = parseRunInput(rawInput);
-  const input = parsed.ok ? parsed.value : undefined;
-  const definitions = new Map<string, ToolDefinition>();
-  const validator = new ToolArgsValidator(definitions);
-  const book = new ApprovalBook(validator, input?.roles ?? {});
-  const state: RunState = {
+function freshState(input: RunInput | undefined): RunState {
+  return {
     runId: workflowInfo().workflowId,
     agent: input?.spec.name ?? 'invalid',
     userId: input?.userId ?? 'unknown',
@@ -50,13 +47,44 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     usage: emptyUsage(),
     modelCalls: [],
     warnings: [],
-    pendingApprovals: book.pending,
-    approvalRequests: book.requests,
-    decisions: book.decisions,
-    ignoredDecisions: book.ignored,
+    pendingApprovals: [],
+    approvalRequests: [],
+    decisions: [],
+    ignoredDecisions: [],
     toolCalls: [],
+    compactions: [],
+    segment: 1,
+    workspace: input?.spec.workspace ?? 'run',
   };
-  const transcript: ChatMessage[] = [];
+}
+
+/**
+ * One agent run: call the model, run the tools it asks for (after validation, policy and approval), feed results
+ * back, stop on an answer or a budget. Decisions live in small pure modules; every side effect is an activity.
+ * Long runs continue as new with `carry`, under the same workflow id.
+ */
+export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<RunResult> {
+  const parsed = parseRunInput(rawInput);
+  const input = parsed.ok ? parsed.value : undefined;
+  const definitions = new Map<string, ToolDefinition>((carry?.definitions ?? []).map((d) => [d.name, d]));
+  const validator = new ToolArgsValidator(definitions);
+  const book = new ApprovalBook(validator, input?.roles ?? {});
+  const state: RunState = carry ? { ...carry.state, segment: carry.state.segment + 1 } : freshState(input);
+  if (carry) book.restore(carry.state);
+  state.pendingApprovals = book.pending;
+  state.approvalRequests = book.requests;
+  state.decisions = book.decisions;
+  state.ignoredDecisions = book.ignored;
+  const segmentStartStep = state.step;
+
+  const context = new ContextWindow(
+    input?.spec ?? ({} as never),
+    carry?.transcript ?? [],
+    carry?.messageTokens ?? [],
+    workflowInfo().firstExecutionRunId,
+    carry?.conversation,
+  );
+  const transcript = context.transcript;
   const visibility = new RunVisibility();
   const publish = () => visibility.publish(state);
   const result = (): RunResult => ({ ...state, transcript });
@@ -93,7 +121,8 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     identity: { userId: input.userId, roles: input.roles, roleDefinitions: input.roleDefinitions },
   };
   const price = priceFor(input.prices, spec.model.name);
-  if (!price) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
+  if (!price && !carry) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
+  const summaryModel = spec.context.summaryModel ?? spec.model.name;
   const spendCap =
     input.spendCap && price
       ? { userId: input.userId, runId: state.runId, capUsd: input.spendCap.dailyUsd, price }
@@ -115,6 +144,7 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     );
   }
 
+  let rolledOver = false;
   try {
     return await loopScope.run(runLoop);
   } catch (error) {
@@ -125,27 +155,55 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
     }
     if (isCancellation(error)) stop('cancelled', 'the run was cancelled');
     throw error;
+  } finally {
+    // The workspace outlives a continue-as-new (same workflow id); at the true end it follows the retention setting.
+    if (!rolledOver) await CancellationScope.nonCancellable(() => releaseRunWorkspace(state, spec.workspace));
+  }
+
+  function rollOverDue(): boolean {
+    return workflowInfo().continueAsNewSuggested || state.step - segmentStartStep >= spec.context.continueAsNewEvery;
+  }
+
+  /** Continues as new once every handler has finished, carrying everything the next execution needs. */
+  async function rollOver(pendingCalls?: PreparedCall[]): Promise<never> {
+    await condition(allHandlersFinished);
+    rolledOver = true;
+    const next: RunCarry = {
+      state,
+      transcript,
+      messageTokens: context.tokens,
+      definitions: [...definitions.values()],
+      conversation: { epoch: context.cursor.epoch, stored: context.cursor.stored },
+      ...(pendingCalls ? { pendingCalls } : {}),
+    };
+    return continueAsNew<typeof agentRun>(input!, next);
   }
 
   async function runLoop(): Promise<RunResult> {
-    try {
-      for (const definition of await discoverTools(spec)) definitions.set(definition.name, definition);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const { type, message } = failureOf(error);
-      return fail(type, message);
+    if (!carry) {
+      try {
+        for (const definition of await discoverTools(spec)) definitions.set(definition.name, definition);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const { type, message } = failureOf(error);
+        return fail(type, message);
+      }
+      context.push({ role: 'system', content: spec.instructions });
+      context.push({ role: 'user', content: input!.prompt });
     }
     // The model is offered exactly the tools this agent and this user may use.
     const toolList = [...definitions.values()].filter((d) => toolAccess(d, spec, catalog.identity).allowed);
-    for (const definition of toolList) state.warnings.push(...(definition.warnings ?? []));
-    transcript.push({ role: 'system', content: spec.instructions }, { role: 'user', content: input!.prompt });
+    if (!carry) for (const definition of toolList) state.warnings.push(...(definition.warnings ?? []));
+    if (carry?.pendingCalls) await finishTurn(carry.pendingCalls);
 
     for (;;) {
+      if (rollOverDue()) return rollOver();
       const budget = checkBudget(state, Date.now());
       if (budget.exhausted) return stop('budget_exhausted', budget.reason);
       const allowance = outputAllowance(state, price, spec.model.maxOutputTokens);
       if ('exhausted' in allowance) return stop('budget_exhausted', allowance.reason);
       let maxOutputTokens = allowance.tokens;
+      if (context.shouldCompact(toolList, maxOutputTokens)) await compact();
 
       let settle: ((actualUsd: number) => Promise<void>) | undefined;
       if (spendCap) {
@@ -164,46 +222,65 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
 
       state.step += 1;
       publish();
-      let turn: ModelTurn;
-      try {
-        turn = await callModelForStep({ spec, state, transcript, tools: toolList, maxOutputTokens });
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        await settle?.(0);
-        const { type, message } = failureOf(error);
-        return fail(type, message);
+      let turn: ModelTurn | undefined;
+      for (let retried = false; !turn; retried = true) {
+        const delta = context.cursor.delta(transcript, toolList);
+        try {
+          turn = await callModelForStep(spec, state.step, delta, {
+            maxOutputTokens,
+            maxPromptTokens: context.maxPromptTokens(maxOutputTokens),
+            earlierTokens: context.storedTokens(),
+          });
+          context.accept(turn, delta.from);
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          const { type, message } = failureOf(error);
+          // The store lost the conversation (e.g. another machine): send it whole once.
+          if (type === ErrorType.ConversationMissing && !retried) {
+            context.cursor.resend();
+            continue;
+          }
+          if (type === ErrorType.ContextOverflow && !retried && (await compact())) continue;
+          await settle?.(0);
+          return fail(type, message);
+        }
       }
       const cost = recordModelCall(state, turn, { model: spec.model.name, price, maxOutputTokens });
       await settle?.(cost ?? 0);
-      transcript.push({
-        role: 'assistant',
+      const assistant = {
+        role: 'assistant' as const,
         content: turn.content,
         ...(turn.toolCalls.length ? { toolCalls: turn.toolCalls } : {}),
-      });
+      };
+      context.push(assistant, turn.usage.outputTokens || null);
       if (turn.toolCalls.length === 0) {
         state.answer = turn.content ?? '';
         return stop('completed');
       }
-      await runToolCalls(turn);
+
+      const calls = capToolCalls(
+        turn.toolCalls.map((request, index) => prepareCall(request, `${state.step}-${index + 1}`, catalog)),
+        state.limits.maxToolCalls,
+        state.usage.toolCalls,
+      );
+      openGates(calls);
+      if (book.pending.length > 0 && rollOverDue()) return rollOver(calls);
+      if ((await finishTurn(calls)) === 'roll-over') return rollOver(calls);
     }
   }
 
-  async function runToolCalls(turn: ModelTurn): Promise<void> {
-    const calls = capToolCalls(
-      turn.toolCalls.map((request, index) => prepareCall(request, `${state.step}-${index + 1}`, catalog)),
-      state.limits.maxToolCalls,
-      state.usage.toolCalls,
-    );
+  function openGates(calls: PreparedCall[]): void {
     const nowMs = Date.now();
     for (const call of calls) {
       if (!call.approvalRule || !call.definition) continue;
-      const gate = gateFor(spec, catalog.agentTools.get(call.request.name), call.toolClass ?? call.definition.class);
+      const toolClass = call.toolClass ?? call.definition.class;
+      const gate = gateFor(spec, catalog.agentTools.get(call.request.name), toolClass);
       book.open({
         requestId: call.callId,
         step: state.step,
         toolCallId: call.request.id,
         tool: call.request.name,
-        toolClass: call.definition.class,
+        toolClass,
         args: call.args,
         rule: call.approvalRule,
         requestedAt: iso(nowMs),
@@ -213,15 +290,51 @@ export async function agentRun(rawInput: RunInput): Promise<RunResult> {
         ...(gate.approvers ? { approvers: gate.approvers } : {}),
       });
     }
+  }
+
+  /** Waits for the turn's gates, then runs or refuses each call in order and hands the results to the model. */
+  async function finishTurn(calls: PreparedCall[]): Promise<'done' | 'roll-over'> {
     if (book.pending.length > 0) {
       state.status = 'awaiting_approval';
       publish();
-      await waitForDecisions(book, spec, publish);
+      const waited = await waitForDecisions(book, spec, publish, () => workflowInfo().continueAsNewSuggested);
+      if (waited === 'roll-over') return 'roll-over';
       state.status = 'running';
       publish();
     }
     for (const call of calls) {
-      transcript.push({ role: 'tool', toolCallId: call.request.id, content: await settleCall(call, state, book) });
+      context.push({ role: 'tool', toolCallId: call.request.id, content: await settleCall(call, state, book) });
     }
+    return 'done';
+  }
+
+  /** Summarises older turns into one message; false when there is nothing that can be summarised. */
+  async function compact(): Promise<boolean> {
+    const plan = context.plan();
+    if (!plan) return false;
+    const summaryPrice = priceFor(input!.prices, summaryModel);
+    let summary: SummaryResult;
+    try {
+      summary = await summarize(summaryModel, {
+        conversationId: context.cursor.id,
+        ...plan,
+        maxOutputTokens: spec.context.summaryMaxTokens,
+        step: state.step,
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // The run goes on uncompacted; a prompt that then overflows ends it with ContextOverflow.
+      state.warnings.push(`step ${state.step}: compaction failed (${failureOf(error).message})`);
+      return false;
+    }
+    recordModelCall(state, summary, {
+      model: summaryModel,
+      price: summaryPrice,
+      maxOutputTokens: spec.context.summaryMaxTokens,
+      purpose: 'compaction',
+    });
+    state.compactions.push(context.apply(plan, summary, state.step, iso(Date.now())));
+    publish();
+    return true;
   }
 }

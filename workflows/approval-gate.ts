@@ -49,15 +49,23 @@ export function registerDecisionHandlers(book: ApprovalBook, onChange: () => voi
 
 /**
  * Waits until every pending request is decided. A paused run is just a timer and a condition in Temporal: it holds
- * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives.
+ * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives. Returns
+ * `roll-over` when `rollOverWhen` says the history should start afresh before the decisions are in.
  */
-export async function waitForDecisions(book: ApprovalBook, spec: AgentSpec, onChange: () => void): Promise<void> {
+export async function waitForDecisions(
+  book: ApprovalBook,
+  spec: AgentSpec,
+  onChange: () => void,
+  rollOverWhen: () => boolean = () => false,
+): Promise<'decided' | 'roll-over'> {
   while (book.pending.length > 0) {
+    if (rollOverWhen()) return 'roll-over';
     const deadline = book.nextDeadline() ?? Date.now();
     const waitMs = Math.max(deadline - Date.now(), 0);
-    if (waitMs > 0) await condition(() => book.pending.length === 0, waitMs);
+    if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);
     const before = book.pending.map((r) => `${r.requestId}:${r.stage}`).join();
     book.expire(Date.now(), spec);
     if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
   }
+  return 'decided';
 }

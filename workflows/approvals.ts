@@ -1,7 +1,7 @@
 import type { AgentSpec } from '../common/agent-spec';
 import type { ApprovalDecision } from '../common/approval';
 import { formatDuration } from '../common/duration';
-import type { ApprovalRequest, DecisionRecord, IgnoredDecision } from '../common/run-state';
+import type { ApprovalRequest, DecisionRecord, IgnoredDecision, RunState } from '../common/run-state';
 import { approverRefusal } from './policy';
 import type { ToolArgsValidator } from './tool-args';
 
@@ -23,6 +23,18 @@ export class ApprovalBook {
     private readonly args: ToolArgsValidator,
     private readonly roles: Readonly<Record<string, readonly string[]>>,
   ) {}
+
+  /**
+   * Rebuilds the book from a carried run state. Pending requests must be the very objects in `requests`, so that an
+   * escalation updates both views; serialisation made them copies, so they are matched up again by id.
+   */
+  restore(from: Pick<RunState, 'approvalRequests' | 'pendingApprovals' | 'decisions' | 'ignoredDecisions'>): void {
+    this.requests.push(...from.approvalRequests);
+    const pendingIds = new Set(from.pendingApprovals.map((r) => r.requestId));
+    this.pending.push(...this.requests.filter((r) => pendingIds.has(r.requestId)));
+    this.decisions.push(...from.decisions);
+    this.ignored.push(...from.ignoredDecisions);
+  }
 
   open(request: ApprovalRequest): void {
     this.pending.push(request);

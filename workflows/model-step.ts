@@ -1,63 +1,76 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentSpec } from '../common/agent-spec';
-import type { ChatMessage, ModelTurn, ToolDefinition } from '../common/chat';
+import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '../common/chat';
 import { costOf, type ModelPrice } from '../common/pricing';
 import type { RunState } from '../common/run-state';
 import { MODEL_ACTIVITY_OPTIONS } from './activity-options';
 
-const { callModel } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
-
-export interface ModelStep {
-  spec: AgentSpec;
-  state: RunState;
-  transcript: ChatMessage[];
-  tools: ToolDefinition[];
-  maxOutputTokens: number | undefined;
-}
+const { callModel, summarizeConversation } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
 
 /** One model activity, summarised for the Temporal UI with the model and step. */
-export function callModelForStep({ spec, state, transcript, tools, maxOutputTokens }: ModelStep): Promise<ModelTurn> {
+export function callModelForStep(
+  spec: AgentSpec,
+  step: number,
+  conversation: ConversationDelta,
+  limits: { maxOutputTokens: number | undefined; maxPromptTokens: number; earlierTokens?: number },
+): Promise<ModelTurn> {
   return callModel.executeWithOptions(
-    { ...MODEL_ACTIVITY_OPTIONS, summary: `model ${spec.model.name} · step ${state.step}` },
+    { ...MODEL_ACTIVITY_OPTIONS, summary: `model ${spec.model.name} · step ${step}` },
     [
       {
         model: spec.model.name,
-        messages: transcript,
-        tools,
+        conversation,
         temperature: spec.model.temperature,
-        maxOutputTokens,
-        step: state.step,
+        maxOutputTokens: limits.maxOutputTokens,
+        maxPromptTokens: limits.maxPromptTokens,
+        step,
       },
     ],
+  );
+}
+
+export function summarize(
+  model: string,
+  request: { conversationId: string; start: number; upTo: number; maxOutputTokens: number; step: number },
+): Promise<SummaryResult> {
+  return summarizeConversation.executeWithOptions(
+    { ...MODEL_ACTIVITY_OPTIONS, summary: `compact context with ${model} · step ${request.step}` },
+    [{ model, ...request }],
   );
 }
 
 /** Adds a call to the run's bill: per-call record and totals. An unpriced call marks the total as incomplete. */
 export function recordModelCall(
   state: RunState,
-  turn: ModelTurn,
-  requested: { model: string; price: ModelPrice | undefined; maxOutputTokens: number | undefined },
+  call: { usage: TokenUsage; provider: string; model: string; latencyMs: number; finishReason?: string },
+  requested: {
+    model: string;
+    price: ModelPrice | undefined;
+    maxOutputTokens: number | undefined;
+    purpose?: 'compaction';
+  },
 ): number | null {
-  const costUsd = requested.price ? costOf(requested.price, turn.usage) : null;
+  const costUsd = requested.price ? costOf(requested.price, call.usage) : null;
   state.modelCalls.push({
     step: state.step,
-    provider: turn.provider,
+    provider: call.provider,
     model: requested.model,
-    responseModel: turn.model,
-    inputTokens: turn.usage.inputTokens,
-    outputTokens: turn.usage.outputTokens,
-    cachedInputTokens: turn.usage.cachedInputTokens,
+    responseModel: call.model,
+    inputTokens: call.usage.inputTokens,
+    outputTokens: call.usage.outputTokens,
+    cachedInputTokens: call.usage.cachedInputTokens,
     costUsd,
-    latencyMs: turn.latencyMs,
+    latencyMs: call.latencyMs,
     ...(requested.maxOutputTokens !== undefined ? { maxOutputTokens: requested.maxOutputTokens } : {}),
-    finishReason: turn.finishReason,
+    finishReason: call.finishReason ?? 'stop',
+    ...(requested.purpose ? { purpose: requested.purpose } : {}),
     at: new Date(Date.now()).toISOString(),
   });
   const usage = state.usage;
-  usage.inputTokens += turn.usage.inputTokens;
-  usage.outputTokens += turn.usage.outputTokens;
-  usage.cachedInputTokens += turn.usage.cachedInputTokens;
+  usage.inputTokens += call.usage.inputTokens;
+  usage.outputTokens += call.usage.outputTokens;
+  usage.cachedInputTokens += call.usage.cachedInputTokens;
   usage.totalTokens = usage.inputTokens + usage.outputTokens;
   usage.modelCalls += 1;
   if (costUsd === null) usage.costUnknown = true;
