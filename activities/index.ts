@@ -1,5 +1,7 @@
+import { createMcpActivities, type McpPool } from './mcp';
 import { createModelActivities, type ModelActivityDeps } from './model';
 import { createSandbox } from './sandbox/sandbox';
+import { envSecretSource, SecretResolver } from './secrets';
 import { createSpendActivities } from './spend';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settings';
 import { WorkspaceStore } from './sandbox/workspace-store';
@@ -19,6 +21,10 @@ export interface ActivityDeps {
   sandbox?: SandboxSettings;
   /** What happens to a run's workspace at run end; see WorkspaceStore. */
   workspaceRetention?: WorkspaceRetention;
+  /** Where secret references resolve; the worker's environment when unset. */
+  secrets?: SecretResolver;
+  /** The worker's MCP connections; pass one to close it at shutdown (`McpPool.close()`). */
+  mcpPool?: McpPool;
 }
 
 /** The workspace store activities use, also for the worker's start-up sweep. */
@@ -34,6 +40,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
     ...createSpendActivities(),
+    ...createMcpActivities({
+      secrets: deps.secrets ?? new SecretResolver([envSecretSource()]),
+      pool: deps.mcpPool,
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+    }),
     ...createToolActivities({
       registry,
       workspaces: createWorkspaceStore(deps),
@@ -45,5 +56,6 @@ export function createActivities(deps: ActivityDeps) {
 export type ReinsActivities = ReturnType<typeof createActivities>;
 export { ToolError, defineTool, type ToolContext, type ToolImplementation } from './tools/tool';
 export { BUILT_IN_TOOLS } from './tools/registry';
+export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';

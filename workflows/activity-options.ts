@@ -27,3 +27,16 @@ export const SETUP_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 };
+
+/** MCP calls: a server that lost its connection is retried (reconnecting); protocol errors and missing secrets not. */
+export const MCP_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['McpProtocolError', 'SecretMissing', 'McpAuthFailed', 'McpInputInvalid'],
+  },
+};

@@ -1,10 +1,11 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
-import type { ToolCallRequest, ToolDefinition } from '../common/chat';
+import type { ToolCallRequest, ToolDefinition, ToolOutcome } from '../common/chat';
 import { ErrorType } from '../common/errors';
+import type { McpServerSpec } from '../common/mcp-server';
 import type { RunState, ToolCallRecord } from '../common/run-state';
-import { TOOL_ACTIVITY_OPTIONS } from './activity-options';
+import { MCP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from './activity-options';
 import type { ApprovalBook } from './approvals';
 import { failureOf } from './failures';
 import { decideToolCall } from './policy';
@@ -12,6 +13,7 @@ import { effectiveClass, toolAccess, type RunIdentity } from './tool-access';
 import type { ToolArgsValidator } from './tool-args';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
+const { callMcpTool } = proxyActivities<ReinsActivities>(MCP_ACTIVITY_OPTIONS);
 
 /** A tool call after validation and policy, before it runs. */
 export interface PreparedCall {
@@ -25,6 +27,8 @@ export interface PreparedCall {
   approvalRule?: string;
   /** The class policy applied (the spec may override the tool's own). */
   toolClass?: ToolClass;
+  /** For an MCP tool: the server its calls go to, from the agent spec. */
+  server?: McpServerSpec;
 }
 
 export function toolError(type: string, message: string): string {
@@ -47,6 +51,16 @@ export function prepareCall(request: ToolCallRequest, callId: string, catalog: T
     const message = toolError(ErrorType.ToolUnknown, `there is no tool "${request.name}"; available tools: ${known}`);
     return { request, callId, refusal: { outcome: 'unknown_tool', message } };
   }
+  const source = definition.source;
+  const server =
+    source?.kind === 'mcp' ? catalog.spec.mcpServers.find((candidate) => candidate.name === source.server) : undefined;
+  if (source?.kind === 'mcp' && !server) {
+    const message = toolError(
+      ErrorType.ToolUnknown,
+      `${request.name}: MCP server "${source.server}" is not in the spec`,
+    );
+    return { request, callId, definition, refusal: { outcome: 'unknown_tool', message } };
+  }
   const args = catalog.validator.checkRaw(request.name, request.arguments);
   if (!args.ok) {
     const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
@@ -65,6 +79,7 @@ export function prepareCall(request: ToolCallRequest, callId: string, catalog: T
     definition,
     args: args.args,
     toolClass: effectiveClass(definition, tool),
+    ...(server ? { server } : {}),
     ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
   };
 }
@@ -106,7 +121,10 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
     return message;
   }
   let args = call.args;
-  let summary = `tool ${call.request.name} · ${call.toolClass ?? call.definition.class}`;
+  const toolClass = call.toolClass ?? call.definition.class;
+  let summary = call.server
+    ? `mcp ${call.definition.policyName ?? call.request.name} · ${toolClass}`
+    : `tool ${call.request.name} · ${toolClass}`;
   if (call.approvalRule) {
     const decision = book.decisionFor(call.callId);
     if (decision?.decision !== 'approve') {
@@ -119,9 +137,7 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
   }
   state.usage.toolCalls += 1;
   try {
-    const outcome = await runTool.executeWithOptions({ ...TOOL_ACTIVITY_OPTIONS, summary }, [
-      { callId: call.callId, tool: call.request.name, args, step: state.step, userId: state.userId },
-    ]);
+    const outcome = await runActivity(call, args, summary, state);
     if (outcome.ok) {
       record('succeeded');
       return outcome.output;
@@ -134,4 +150,25 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
     record('failed', message);
     return toolError(type, message);
   }
+}
+
+/** The activity a call goes to: the tool's MCP server, or the worker's own tool registry. */
+function runActivity(call: PreparedCall, args: unknown, summary: string, state: RunState): Promise<ToolOutcome> {
+  const source = call.definition?.source;
+  if (call.server && source?.kind === 'mcp') {
+    return callMcpTool.executeWithOptions({ ...MCP_ACTIVITY_OPTIONS, summary }, [
+      { server: call.server, tool: source.tool, args, callId: call.callId, step: state.step, userId: state.userId },
+    ]);
+  }
+  return runTool.executeWithOptions({ ...TOOL_ACTIVITY_OPTIONS, summary }, [
+    {
+      callId: call.callId,
+      tool: call.request.name,
+      args,
+      step: state.step,
+      userId: state.userId,
+      agent: state.agent,
+      workspace: state.workspace,
+    },
+  ]);
 }

@@ -1,0 +1,10 @@
+export {
+  createMcpActivities,
+  IDEMPOTENCY_META_KEY,
+  type CallMcpToolInput,
+  type ListMcpToolsInput,
+  type McpActivities,
+  type McpActivityDeps,
+} from './activities';
+export { McpFailure } from './errors';
+export { closeAllMcpPools, McpPool, type McpPoolOptions } from './pool';

@@ -1,0 +1,356 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createMcpActivities, McpPool, type McpActivityDeps } from '../../activities/mcp';
+import { SecretResolver, type SecretSource } from '../../activities/secrets';
+import type { ToolDefinition, ToolOutcome } from '../../common/chat';
+import type { McpServerSpec } from '../../common/mcp-server';
+import { startHttpFixture } from '../fixtures/mcp/http-server';
+import { PAGED_TOOLS } from '../fixtures/mcp/paged-tools';
+import { rawToolsList } from '../fixtures/mcp/raw-wire';
+import {
+  filesystemServerSpec,
+  fixtureServerSpec,
+  httpServerSpec,
+  killAndWait,
+  pagedServerSpec,
+  readCallLog,
+  scratchDir,
+  serverPid,
+} from '../fixtures/mcp/specs';
+
+const secretsFrom = (values: Record<string, string>): SecretResolver => {
+  const source: SecretSource = { get: (name) => values[name], describe: () => 'the test secrets' };
+  return new SecretResolver([source]);
+};
+
+const pools: McpPool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.close()));
+});
+
+/** Activities with their own pool, run in a mock activity context with a realistic start-to-close timeout. */
+function mcpActivities(options: Partial<McpActivityDeps> & { values?: Record<string, string> } = {}) {
+  const secrets = secretsFrom(options.values ?? {});
+  const pool = new McpPool({ secrets });
+  pools.push(pool);
+  const activities = createMcpActivities({ secrets, pool, heartbeatIntervalMs: 50, ...options });
+  const environment = () =>
+    new MockActivityEnvironment(
+      { startToCloseTimeoutMs: 60_000, currentAttemptScheduledTimestampMs: Date.now() },
+      // Failing activities are the point of several tests; their warnings would only bury real problems.
+      { logger: new DefaultLogger('ERROR') },
+    );
+  return {
+    pool,
+    list: (server: McpServerSpec, userId?: string): Promise<ToolDefinition[]> =>
+      environment().run(activities.listMcpTools, { server, userId }),
+    call: (
+      server: McpServerSpec,
+      tool: string,
+      args: unknown,
+      userId = 'u',
+      env = environment(),
+    ): Promise<ToolOutcome> => env.run(activities.callMcpTool, { server, tool, args, callId: '1-1', userId, step: 1 }),
+    environment,
+    activities,
+  };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(error)}`);
+  return error;
+}
+
+const byName = (definitions: ToolDefinition[], name: string) => {
+  const found = definitions.find((d) => d.name === name);
+  if (!found) throw new Error(`no tool ${name} in ${definitions.map((d) => d.name).join(', ')}`);
+  return found;
+};
+
+describe('listMcpTools', () => {
+  test('names, classes from annotations, source, and schemas exactly as the server sent them', async () => {
+    const dir = scratchDir();
+    const server = fixtureServerSpec(dir);
+    const { list } = mcpActivities();
+    const definitions = await list(server);
+
+    expect(byName(definitions, 'fixture__get_item')).toMatchObject({
+      policyName: 'fixture.get_item',
+      description: 'Reads an item by id.',
+      class: 'read',
+      source: { kind: 'mcp', server: 'fixture', tool: 'get_item' },
+    });
+    expect(byName(definitions, 'fixture__update_item').class).toBe('write');
+    expect(byName(definitions, 'fixture__delete_item').class).toBe('destructive');
+    // Both hints: read-only wins.
+    expect(byName(definitions, 'fixture__inspect_item').class).toBe('read');
+
+    const wire = (await rawToolsList(server as Extract<McpServerSpec, { transport: 'stdio' }>)) as Array<{
+      name: string;
+      inputSchema: unknown;
+    }>;
+    expect(definitions.map((d) => d.source)).toEqual(
+      wire.map((t) => ({ kind: 'mcp', server: 'fixture', tool: t.name })),
+    );
+    // Serialised, so key order counts too.
+    expect(JSON.stringify(definitions.map((d) => d.parameters))).toBe(JSON.stringify(wire.map((t) => t.inputSchema)));
+    const order = byName(definitions, 'fixture__create_order').parameters as {
+      properties: { customer: { properties: { tier: unknown } }; priority: unknown };
+    };
+    expect(order.properties.customer.properties.tier).toEqual({
+      type: 'string',
+      enum: ['free', 'pro', 'enterprise'],
+      description: 'Pricing tier',
+    });
+    expect(order.properties.priority).toMatchObject({ default: 'normal', enum: ['low', 'normal', 'urgent'] });
+  });
+
+  test('follows nextCursor through every page; raw declarations survive byte for byte; odd names are made safe', async () => {
+    const dir = scratchDir();
+    const { list } = mcpActivities();
+    const definitions = await list(pagedServerSpec(dir));
+
+    expect(definitions.map((d) => d.source)).toEqual(
+      PAGED_TOOLS.map((tool) => ({ kind: 'mcp', server: 'paged', tool: tool.name })),
+    );
+    expect(JSON.stringify(definitions.map((d) => d.parameters))).toBe(
+      JSON.stringify(PAGED_TOOLS.map((tool) => tool.inputSchema)),
+    );
+    expect(definitions.map((d) => [d.name, d.class])).toEqual([
+      ['paged__search_tickets', 'read'],
+      ['paged__close_ticket', 'destructive'],
+      ['paged__comment', 'write'],
+      ['paged__report_summary', 'read'],
+      ['paged__ping', 'read'],
+    ]);
+    // A title stands in for a missing description.
+    expect(byName(definitions, 'paged__comment').description).toBe('Comment on a ticket');
+    const renamed = byName(definitions, 'paged__report_summary');
+    expect(renamed.policyName).toBe('paged.report.summary');
+    expect(renamed.warnings).toEqual([expect.stringContaining('"report.summary" of server "paged" is offered')]);
+  });
+
+  test('the published filesystem server: tools listed with their annotations', async () => {
+    const root = scratchDir('reins-fs-');
+    const { list, call } = mcpActivities();
+    const server = filesystemServerSpec(root);
+    const definitions = await list(server);
+    expect(byName(definitions, 'fs__read_text_file').class).toBe('read');
+    expect(byName(definitions, 'fs__write_file').class).toBe('destructive');
+    expect(byName(definitions, 'fs__create_directory').class).toBe('write');
+
+    writeFileSync(path.join(root, 'hello.txt'), 'hello from disk');
+    await expect(call(server, 'read_text_file', { path: path.join(root, 'hello.txt') })).resolves.toEqual({
+      ok: true,
+      output: 'hello from disk',
+    });
+  });
+});
+
+describe('callMcpTool', () => {
+  test('text, tool errors, images, structured results, large outputs and protocol errors', async () => {
+    const dir = scratchDir();
+    const server = fixtureServerSpec(dir);
+    const { call } = mcpActivities({ outputLimit: 1_000 });
+
+    await expect(call(server, 'get_item', { id: 'a1' })).resolves.toEqual({ ok: true, output: 'item a1: a teapot' });
+    await expect(call(server, 'fail_item', { id: 'a1' })).resolves.toEqual({
+      ok: false,
+      error: { type: 'ToolError', message: 'item a1 is locked by another user' },
+    });
+    await expect(call(server, 'get_picture', {})).resolves.toEqual({
+      ok: true,
+      output: '[image image/png, 1,234 bytes]',
+    });
+    await expect(call(server, 'get_stats', {})).resolves.toEqual({ ok: true, output: '{"count":3,"tags":["a","b"]}' });
+
+    const big = await call(server, 'big_output', { chars: 5_000 });
+    if (!big.ok) throw new Error(big.error.message);
+    expect(big.output.length).toBeLessThanOrEqual(1_000);
+    expect(big.output.startsWith('HEAD-')).toBe(true);
+    expect(big.output.endsWith('-TAIL')).toBe(true);
+    expect(big.output).toMatch(/… \[\d[\d,]* characters omitted of 5,000\] …/);
+
+    const protocol = await failureOf(call(server, 'needs_login', {}));
+    expect(protocol.type).toBe('McpProtocolError');
+    expect(protocol.nonRetryable).toBe(true);
+    expect(protocol.message).toMatch(/MCP server "fixture", tools\/call "needs_login": .*sign in/);
+
+    await expect(call(server, 'get_item', ['a1'])).resolves.toEqual({
+      ok: false,
+      error: { type: 'ToolArgsInvalid', message: 'arguments must be a JSON object' },
+    });
+    expect(readCallLog(dir).map((c) => c.tool)).toEqual([
+      'get_item',
+      'fail_item',
+      'get_picture',
+      'get_stats',
+      'big_output',
+      'needs_login',
+    ]);
+  });
+
+  test('secrets: resolved for the server only, scrubbed from results, per user, missing ones named', async () => {
+    const dir = scratchDir();
+    process.env.REINS_MCP_WORKER_ONLY = 'worker-private-value';
+    const server = fixtureServerSpec(dir, {
+      env: { FIXTURE_TOKEN: { secret: 'SHARED_TOKEN' }, USER_TOKEN: { secret: 'USER_TOKEN', perUser: true } },
+    });
+    const { call, pool } = mcpActivities({
+      values: { SHARED_TOKEN: 'tok-shared-123', USER_TOKEN__alice: 'tok-alice-456', USER_TOKEN__bob: 'tok-bob-789' },
+    });
+    try {
+      await expect(call(server, 'echo_env', { name: 'FIXTURE_TOKEN' }, 'alice')).resolves.toEqual({
+        ok: true,
+        output: 'FIXTURE_TOKEN=[secret SHARED_TOKEN]',
+      });
+      await expect(call(server, 'echo_env', { name: 'USER_TOKEN' }, 'bob')).resolves.toEqual({
+        ok: true,
+        output: 'USER_TOKEN=[secret USER_TOKEN__bob]',
+      });
+      // The worker's own environment never reaches a server.
+      await expect(call(server, 'echo_env', { name: 'REINS_MCP_WORKER_ONLY' }, 'alice')).resolves.toEqual({
+        ok: true,
+        output: 'REINS_MCP_WORKER_ONLY=(unset)',
+      });
+      // Per-user credentials: one server process per user.
+      expect(pool.size).toBe(2);
+      const missing = await failureOf(call(server, 'get_item', { id: 'x' }, 'carol'));
+      expect(missing).toMatchObject({ type: 'SecretMissing', nonRetryable: true });
+      expect(missing.message).toContain('USER_TOKEN__carol');
+      expect(missing.message).not.toMatch(/tok-/);
+    } finally {
+      delete process.env.REINS_MCP_WORKER_ONLY;
+    }
+  });
+
+  test('a stdio server that died between calls is restarted; one that dies mid-call fails retryable, unrepeated', async () => {
+    const dir = scratchDir();
+    const server = fixtureServerSpec(dir);
+    const { call, list } = mcpActivities();
+
+    const first = await call(server, 'whoami', {});
+    const firstPid = serverPid(dir);
+    expect(first).toEqual({ ok: true, output: `pid ${firstPid}` });
+    await killAndWait(firstPid);
+    const second = await call(server, 'whoami', {});
+    const secondPid = serverPid(dir);
+    expect(secondPid).not.toBe(firstPid);
+    expect(second).toEqual({ ok: true, output: `pid ${secondPid}` });
+
+    await killAndWait(secondPid);
+    expect((await list(server)).length).toBeGreaterThan(5);
+
+    // Killed while the call runs: the call may have had effects, so it is not silently repeated here.
+    const slow = call(server, 'slow', { ms: 10_000 });
+    const deadline = Date.now() + 10_000;
+    while (!readCallLog(dir).some((c) => c.tool === 'slow') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await killAndWait(serverPid(dir));
+    const lost = await failureOf(slow);
+    expect(lost.type).toBe('McpTransportError');
+    expect(lost.nonRetryable).toBeFalsy();
+    expect(lost.message).toContain('MCP server "fixture", tools/call "slow"');
+    expect(readCallLog(dir).filter((c) => c.tool === 'slow')).toHaveLength(1);
+    await expect(call(server, 'get_item', { id: 'b' })).resolves.toEqual({ ok: true, output: 'item b: a teapot' });
+  });
+
+  test('a slow tool: heartbeats while waiting, a retryable timeout past the request limit, prompt cancellation', async () => {
+    const dir = scratchDir();
+    const server = fixtureServerSpec(dir);
+    const { call, environment } = mcpActivities({ requestTimeoutMs: 1_500 });
+
+    const watched = environment();
+    const beats: unknown[] = [];
+    watched.on('heartbeat', (details: unknown) => beats.push(details));
+    await expect(call(server, 'slow', { ms: 400 }, 'u', watched)).resolves.toEqual({
+      ok: true,
+      output: 'slept 400 ms',
+    });
+    expect(beats.length).toBeGreaterThan(0);
+    expect(beats[0]).toMatchObject({ server: 'fixture', tool: 'slow', callId: '1-1' });
+
+    const timedOut = await failureOf(call(server, 'slow', { ms: 5_000 }));
+    expect(timedOut).toMatchObject({ type: 'McpTimeout', nonRetryable: false });
+
+    const cancelled = environment();
+    const pending = call(server, 'slow', { ms: 5_000 }, 'u', cancelled);
+    setTimeout(() => cancelled.cancel(), 200);
+    const started = Date.now();
+    await expect(pending).rejects.toBeDefined();
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe('streamable HTTP', () => {
+  test('headers carry resolved secrets; a restarted server (unknown session) is reconnected; bad keys fail fast', async () => {
+    const dir = scratchDir();
+    const callLog = path.join(dir, 'calls.jsonl');
+    let fixture = await startHttpFixture({ apiKey: 'key-abc-123', callLog, instance: 'first' });
+    const { list, call } = mcpActivities({ values: { REMOTE_KEY: 'key-abc-123', WRONG_KEY: 'nope-nope' } });
+    const server = httpServerSpec(fixture.url, { 'x-api-key': { secret: 'REMOTE_KEY' } });
+    try {
+      const definitions = await list(server);
+      expect(byName(definitions, 'remote__delete_item')).toMatchObject({
+        class: 'destructive',
+        policyName: 'remote.delete_item',
+      });
+      await expect(call(server, 'whoami', {})).resolves.toEqual({ ok: true, output: `pid ${process.pid} first` });
+
+      const port = fixture.port;
+      await fixture.close();
+      fixture = await startHttpFixture({ apiKey: 'key-abc-123', callLog, instance: 'second', port });
+      // Once the client has seen the old sockets close, the new server answers the old session with 404: the
+      // request provably did not run, so the pool reconnects and sends it again within the same attempt.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(call(server, 'whoami', {})).resolves.toEqual({ ok: true, output: `pid ${process.pid} second` });
+      expect(readCallLog(dir).map((c) => c.tool)).toEqual(['whoami', 'whoami']);
+
+      const refused = await failureOf(list(httpServerSpec(fixture.url, { 'x-api-key': { secret: 'WRONG_KEY' } })));
+      expect(refused).toMatchObject({ type: 'McpAuthFailed', nonRetryable: true });
+      expect(refused.message).toContain('MCP server "remote"');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  test('a server that is down fails retryable and names the server', async () => {
+    const fixture = await startHttpFixture();
+    const url = fixture.url;
+    await fixture.close();
+    const { list } = mcpActivities();
+    const down = await failureOf(list(httpServerSpec(url)));
+    expect(down).toMatchObject({ type: 'McpTransportError', nonRetryable: false });
+    expect(down.message).toContain('MCP server "remote"');
+  });
+});
+
+describe('the pool', () => {
+  test('close() stops the stdio servers it started', async () => {
+    const dir = scratchDir();
+    const { call, pool } = mcpActivities();
+    await call(fixtureServerSpec(dir), 'get_item', { id: 'x' });
+    const pid = serverPid(dir);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    await pool.close();
+    const deadline = Date.now() + 5_000;
+    let alive = true;
+    while (alive && Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
+  });
+});
