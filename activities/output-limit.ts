@@ -1,5 +1,7 @@
 /** What an MCP tool result may cost the model's context: beyond this, the middle is cut out. */
 export const MCP_OUTPUT_LIMIT = 16_000;
+/** The same cap for the worker's own tools. */
+export const TOOL_OUTPUT_LIMIT = 16_000;
 
 const count = (n: number) => n.toLocaleString('en-US');
 const markerFor = (omitted: number, total: number) =>

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ToolCallInput, ToolDefinition, ToolOutcome } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { describeZodIssues } from '../common/zod-issues';
+import { limitOutput, TOOL_OUTPUT_LIMIT } from './output-limit';
 import { WorkspaceSelectionSchema, type ReleaseOutcome, type WorkspaceStore } from './sandbox/workspace-store';
 import { CallLedger } from './tools/call-ledger';
 import { ToolError } from './tools/tool';
@@ -88,7 +89,8 @@ export function createToolActivities(deps: ToolActivityDeps) {
           signal: context.cancellationSignal,
           heartbeat: (details) => context.heartbeat(details),
         });
-        const outcome: ToolOutcome = { ok: true, output };
+        // The model's context pays for every character; the tool itself may return what it likes.
+        const outcome: ToolOutcome = { ok: true, output: limitOutput(output, TOOL_OUTPUT_LIMIT) };
         await ledger.markDone(input.callId, attempt, outcome);
         return outcome;
       } catch (error) {

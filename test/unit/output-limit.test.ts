@@ -1,4 +1,14 @@
-import { limitOutput, MCP_OUTPUT_LIMIT } from '../../activities/output-limit';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { z } from 'zod';
+import { createWorkspaceStore, defineTool } from '../../activities';
+import { limitOutput, MCP_OUTPUT_LIMIT, TOOL_OUTPUT_LIMIT } from '../../activities/output-limit';
+import { createToolActivities } from '../../activities/tool-activities';
+import { ToolRegistry } from '../../activities/tools/registry';
+import type { ToolOutcome } from '../../common/chat';
 
 describe('limitOutput', () => {
   test('text within the cap is returned as is', () => {
@@ -40,5 +50,32 @@ describe('limitOutput', () => {
   test('a cap smaller than the marker keeps just the head; a bad cap is refused', () => {
     expect(limitOutput('abcdefghijklmnopqrstuvwxyz'.repeat(10), 10)).toBe('abcdefghij');
     expect(() => limitOutput('abc', 0)).toThrow(RangeError);
+  });
+});
+
+describe('built-in tool outputs', () => {
+  test('runTool caps what a worker tool returns before the model sees it', async () => {
+    const loud = defineTool({
+      name: 'loud',
+      description: 'Returns too much.',
+      class: 'read',
+      schema: z.object({}),
+      execute: async () => `start${'-'.repeat(TOOL_OUTPUT_LIMIT * 2)}end`,
+    });
+    const activities = createToolActivities({
+      registry: new ToolRegistry([loud]),
+      workspaces: createWorkspaceStore({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'reins-limit-')) }),
+    });
+    const environment = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
+    const outcome: ToolOutcome = await environment.run(activities.runTool, {
+      callId: '1-1',
+      tool: 'loud',
+      args: {},
+      step: 1,
+      userId: 'u',
+    });
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.output.length).toBeLessThanOrEqual(TOOL_OUTPUT_LIMIT);
+    expect(outcome.output).toMatch(/^start-+\n… \[[\d,]+ characters omitted of 32,008\] …\n-+end$/);
   });
 });
