@@ -10,7 +10,7 @@ import type { SecretResolver } from '../secrets';
 import { McpFailure } from './errors';
 import { McpPool, type McpConnection } from './pool';
 import { toolOutcomeOf } from './results';
-import { ListPageSchema, parseListedTool, toToolDefinitions, type ListedTool } from './tool-definitions';
+import { ListPageSchema, parseListedTool, schemaProblem, toToolDefinitions, type ListedTool } from './tool-definitions';
 
 export interface ListMcpToolsInput {
   server: McpServerSpec;
@@ -134,7 +134,16 @@ export function createMcpActivities(deps: McpActivityDeps) {
         // Listing changes nothing on the server, so it is always safe to repeat on a fresh connection.
         pool.use(input.server, input.userId, 'tools/list', 'always', (connection) => listAllTools(connection, options)),
       );
-      return toToolDefinitions(input.server.name, tools);
+      const usable = tools.filter(({ tool }) => {
+        const problem = schemaProblem(tool.inputSchema);
+        if (problem) {
+          context.log.warn(
+            `MCP tool "${tool.name}" of server "${input.server.name}" is left out: its input schema cannot be checked (${problem})`,
+          );
+        }
+        return problem === undefined;
+      });
+      return toToolDefinitions(input.server.name, usable);
     },
 
     /**

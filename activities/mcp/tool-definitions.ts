@@ -48,6 +48,20 @@ export function parseListedTool(
   return { ok: false, message: `tool ${label} is malformed: ${describeZodIssues(parsed.error)}` };
 }
 
+/**
+ * Why the workflow could not check arguments against this schema, if it could not. The workflow converts each schema
+ * with the same library before it lets a call through; a schema it cannot convert (an external `$ref`, an unknown
+ * type) would make every call of the tool fail there, so such tools are left out at listing time instead.
+ */
+export function schemaProblem(inputSchema: Record<string, unknown>): string | undefined {
+  try {
+    z.fromJSONSchema(inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /** A model-facing name that providers accept, distinct from the names already taken. */
 function modelNameFor(server: string, tool: string, taken: Set<string>): string {
   let name = mcpModelName(server, tool);

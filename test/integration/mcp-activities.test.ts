@@ -1,19 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import { createMcpActivities, McpPool, type McpActivityDeps } from '../../activities/mcp';
-import { SecretResolver, type SecretSource } from '../../activities/secrets';
-import type { ToolDefinition, ToolOutcome } from '../../common/chat';
-import type { McpServerSpec } from '../../common/mcp-server';
-import { startHttpFixture } from '../fixtures/mcp/http-server';
 import { PAGED_TOOLS } from '../fixtures/mcp/paged-tools';
 import { rawToolsList } from '../fixtures/mcp/raw-wire';
+import { byName, closeTestPools, failureOf, mcpActivities } from '../fixtures/mcp/activity-env';
+import type { McpServerSpec } from '../../common/mcp-server';
 import {
   filesystemServerSpec,
   fixtureServerSpec,
-  httpServerSpec,
   killAndWait,
   pagedServerSpec,
   readCallLog,
@@ -21,58 +14,7 @@ import {
   serverPid,
 } from '../fixtures/mcp/specs';
 
-const secretsFrom = (values: Record<string, string>): SecretResolver => {
-  const source: SecretSource = { get: (name) => values[name], describe: () => 'the test secrets' };
-  return new SecretResolver([source]);
-};
-
-const pools: McpPool[] = [];
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((pool) => pool.close()));
-});
-
-/** Activities with their own pool, run in a mock activity context with a realistic start-to-close timeout. */
-function mcpActivities(options: Partial<McpActivityDeps> & { values?: Record<string, string> } = {}) {
-  const secrets = secretsFrom(options.values ?? {});
-  const pool = new McpPool({ secrets });
-  pools.push(pool);
-  const activities = createMcpActivities({ secrets, pool, heartbeatIntervalMs: 50, ...options });
-  const environment = () =>
-    new MockActivityEnvironment(
-      { startToCloseTimeoutMs: 60_000, currentAttemptScheduledTimestampMs: Date.now() },
-      // Failing activities are the point of several tests; their warnings would only bury real problems.
-      { logger: new DefaultLogger('ERROR') },
-    );
-  return {
-    pool,
-    list: (server: McpServerSpec, userId?: string): Promise<ToolDefinition[]> =>
-      environment().run(activities.listMcpTools, { server, userId }),
-    call: (
-      server: McpServerSpec,
-      tool: string,
-      args: unknown,
-      userId = 'u',
-      env = environment(),
-    ): Promise<ToolOutcome> => env.run(activities.callMcpTool, { server, tool, args, callId: '1-1', userId, step: 1 }),
-    environment,
-    activities,
-  };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(error)}`);
-  return error;
-}
-
-const byName = (definitions: ToolDefinition[], name: string) => {
-  const found = definitions.find((d) => d.name === name);
-  if (!found) throw new Error(`no tool ${name} in ${definitions.map((d) => d.name).join(', ')}`);
-  return found;
-};
+afterEach(closeTestPools);
 
 describe('listMcpTools', () => {
   test('names, classes from annotations, source, and schemas exactly as the server sent them', async () => {
@@ -117,11 +59,13 @@ describe('listMcpTools', () => {
     const { list } = mcpActivities();
     const definitions = await list(pagedServerSpec(dir));
 
+    // legacy_lookup's schema has an external $ref the workflow could not check arguments against: left out.
+    const usable = PAGED_TOOLS.filter((tool) => tool.name !== 'legacy_lookup');
     expect(definitions.map((d) => d.source)).toEqual(
-      PAGED_TOOLS.map((tool) => ({ kind: 'mcp', server: 'paged', tool: tool.name })),
+      usable.map((tool) => ({ kind: 'mcp', server: 'paged', tool: tool.name })),
     );
     expect(JSON.stringify(definitions.map((d) => d.parameters))).toBe(
-      JSON.stringify(PAGED_TOOLS.map((tool) => tool.inputSchema)),
+      JSON.stringify(usable.map((tool) => tool.inputSchema)),
     );
     expect(definitions.map((d) => [d.name, d.class])).toEqual([
       ['paged__search_tickets', 'read'],
@@ -287,70 +231,5 @@ describe('callMcpTool', () => {
     const started = Date.now();
     await expect(pending).rejects.toBeDefined();
     expect(Date.now() - started).toBeLessThan(1_500);
-  });
-});
-
-describe('streamable HTTP', () => {
-  test('headers carry resolved secrets; a restarted server (unknown session) is reconnected; bad keys fail fast', async () => {
-    const dir = scratchDir();
-    const callLog = path.join(dir, 'calls.jsonl');
-    let fixture = await startHttpFixture({ apiKey: 'key-abc-123', callLog, instance: 'first' });
-    const { list, call } = mcpActivities({ values: { REMOTE_KEY: 'key-abc-123', WRONG_KEY: 'nope-nope' } });
-    const server = httpServerSpec(fixture.url, { 'x-api-key': { secret: 'REMOTE_KEY' } });
-    try {
-      const definitions = await list(server);
-      expect(byName(definitions, 'remote__delete_item')).toMatchObject({
-        class: 'destructive',
-        policyName: 'remote.delete_item',
-      });
-      await expect(call(server, 'whoami', {})).resolves.toEqual({ ok: true, output: `pid ${process.pid} first` });
-
-      const port = fixture.port;
-      await fixture.close();
-      fixture = await startHttpFixture({ apiKey: 'key-abc-123', callLog, instance: 'second', port });
-      // Once the client has seen the old sockets close, the new server answers the old session with 404: the
-      // request provably did not run, so the pool reconnects and sends it again within the same attempt.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await expect(call(server, 'whoami', {})).resolves.toEqual({ ok: true, output: `pid ${process.pid} second` });
-      expect(readCallLog(dir).map((c) => c.tool)).toEqual(['whoami', 'whoami']);
-
-      const refused = await failureOf(list(httpServerSpec(fixture.url, { 'x-api-key': { secret: 'WRONG_KEY' } })));
-      expect(refused).toMatchObject({ type: 'McpAuthFailed', nonRetryable: true });
-      expect(refused.message).toContain('MCP server "remote"');
-    } finally {
-      await fixture.close();
-    }
-  });
-
-  test('a server that is down fails retryable and names the server', async () => {
-    const fixture = await startHttpFixture();
-    const url = fixture.url;
-    await fixture.close();
-    const { list } = mcpActivities();
-    const down = await failureOf(list(httpServerSpec(url)));
-    expect(down).toMatchObject({ type: 'McpTransportError', nonRetryable: false });
-    expect(down.message).toContain('MCP server "remote"');
-  });
-});
-
-describe('the pool', () => {
-  test('close() stops the stdio servers it started', async () => {
-    const dir = scratchDir();
-    const { call, pool } = mcpActivities();
-    await call(fixtureServerSpec(dir), 'get_item', { id: 'x' });
-    const pid = serverPid(dir);
-    expect(() => process.kill(pid, 0)).not.toThrow();
-    await pool.close();
-    const deadline = Date.now() + 5_000;
-    let alive = true;
-    while (alive && Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      } catch {
-        alive = false;
-      }
-    }
-    expect(alive).toBe(false);
   });
 });

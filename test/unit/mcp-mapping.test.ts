@@ -4,7 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { poolKey, resolveServer, scrubSecrets } from '../../activities/mcp/credentials';
 import { classifyFailure, toFailure } from '../../activities/mcp/errors';
 import { toolOutcomeOf } from '../../activities/mcp/results';
-import { classFromAnnotations, parseListedTool, toToolDefinitions } from '../../activities/mcp/tool-definitions';
+import {
+  classFromAnnotations,
+  parseListedTool,
+  schemaProblem,
+  toToolDefinitions,
+} from '../../activities/mcp/tool-definitions';
 import { SecretResolver } from '../../activities/secrets';
 import { McpServerSpecSchema } from '../../common/mcp-server';
 
@@ -54,6 +59,9 @@ describe('MCP tool declarations', () => {
       ok: false,
       message: expect.stringMatching(/^tool "bad" is malformed: inputSchema: /),
     });
+    expect(schemaProblem(inputSchema)).toBeUndefined();
+    expect(schemaProblem({ type: 'object', properties: { k: { $ref: 'https://x.example/k.json' } } })).toMatch(/ref/);
+    expect(schemaProblem({ type: 'object', properties: { k: { type: 'strng' } } })).toMatch(/strng/);
     expect(parseListedTool({ inputSchema: {} }, 3)).toMatchObject({ message: expect.stringMatching(/^tool #4 /) });
   });
 });
