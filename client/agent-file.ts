@@ -15,13 +15,17 @@ export async function loadAgentFile(file: string): Promise<AgentSpec> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    throw new AgentFileError(`cannot read agent file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new AgentFileError(
+      `cannot read agent file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let raw: unknown;
   try {
     raw = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new AgentFileError(`agent file ${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message}`);
+    throw new AgentFileError(
+      `agent file ${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message}`,
+    );
   }
   const parsed = AgentSpecSchema.safeParse(raw);
   if (!parsed.success) throw new AgentFileError(`agent file ${file} is invalid: ${describeZodIssues(parsed.error)}`);

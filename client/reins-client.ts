@@ -25,6 +25,7 @@ import {
   ServerUnreachableError,
   StateUnavailableError,
 } from './errors';
+import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
 import { loadPriceTable, pricesForModels } from './prices';
 import {
   parseListOptions,
@@ -39,6 +40,8 @@ export interface ReinsClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** The claim-check store the workers write large payloads to; from the environment when unset. */
+  payloadDir?: string;
 }
 
 /** A run waiting for decisions, with its open requests read from the run itself. */
@@ -89,7 +92,11 @@ export class ReinsClient {
     } catch (error) {
       throw new ServerUnreachableError(address, error);
     }
-    const client = new Client({ connection, namespace: options.namespace ?? DEFAULT_NAMESPACE });
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? DEFAULT_NAMESPACE,
+      dataConverter: reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() }),
+    });
     return new ReinsClient(client, { taskQueue: options.taskQueue });
   }
 

@@ -22,6 +22,8 @@ const WorkerEnvSchema = z.object({
   REINS_MODEL_PROVIDER: z.string().min(1).optional(),
   /** Where run workspaces and tool-call ledgers are kept. */
   REINS_DATA_DIR: z.string().min(1).default('.reins'),
+  /** Claim-check store for large payloads; shared by workers and clients (defaults under the data dir). */
+  REINS_PAYLOAD_DIR: z.string().min(1).optional(),
   REINS_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt,
   REINS_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt,
   /** How run_code is isolated; `unsafe-host` is an explicit opt-out that every run_code definition then warns about. */
@@ -40,6 +42,8 @@ export interface WorkerConfig {
   taskQueue: string;
   model: { baseURL?: string; apiKey: string; provider: string };
   dataDir: string;
+  /** Where payloads too large for history are kept; `<dataDir>/payloads` when unset. */
+  payloadDir?: string;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
   /** Unset: bubblewrap with default limits. */
@@ -79,6 +83,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL),
     },
     dataDir: path.resolve(e.REINS_DATA_DIR),
+    payloadDir: path.resolve(e.REINS_PAYLOAD_DIR ?? path.join(e.REINS_DATA_DIR, 'payloads')),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,
     sandbox: sandboxSettings({

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { ConversationStore } from '../activities/conversation-store';
-import { createActivities, createWorkspaceStore, type ToolImplementation } from '../activities';
+import { envSecretSource, SecretResolver } from '../activities/secrets';
+import { reinsDataConverter } from '../client/payload-storage';
+import { createActivities, McpPool, createWorkspaceStore, type ToolImplementation } from '../activities';
 import type { WorkerConfig } from './config';
 
 export interface ReinsWorkerOptions {
@@ -32,7 +34,11 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   await createWorkspaceStore(storage)
     .sweep()
     .catch((error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`));
+  const secrets = new SecretResolver([envSecretSource()]);
+  const mcpPool = new McpPool({ secrets });
   const activities = createActivities({
+    secrets,
+    mcpPool,
     model: {
       openai: createModelClient(config.model),
       provider: config.model.provider,
@@ -42,9 +48,10 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     extraTools: options.extraTools,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: config.namespace,
+    dataConverter: reinsDataConverter({ dir: config.payloadDir ?? path.join(config.dataDir, 'payloads') }),
     taskQueue: config.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
@@ -56,4 +63,8 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       : {}),
     ...options.workerOptions,
   });
+  // MCP servers started for this worker's activities stop with it (runUntil goes through run as well).
+  const run = worker.run.bind(worker);
+  worker.run = () => run().finally(() => mcpPool.close());
+  return worker;
 }

@@ -182,7 +182,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   async function runLoop(): Promise<RunResult> {
     if (!carry) {
       try {
-        for (const definition of await discoverTools(spec)) definitions.set(definition.name, definition);
+        for (const definition of await discoverTools(spec, input!.userId)) definitions.set(definition.name, definition);
       } catch (error) {
         if (isCancellation(error)) throw error;
         const { type, message } = failureOf(error);

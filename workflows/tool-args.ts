@@ -13,12 +13,17 @@ export class ToolArgsValidator {
 
   constructor(private readonly definitions: ReadonlyMap<string, ToolDefinition>) {}
 
-  private schemaFor(tool: string): z.ZodType | undefined {
+  private schemaFor(tool: string): z.ZodType | string | undefined {
     let schema = this.schemas.get(tool);
     if (!schema) {
       const definition = this.definitions.get(tool);
       if (!definition) return undefined;
-      schema = z.fromJSONSchema(definition.parameters as Parameters<typeof z.fromJSONSchema>[0]);
+      try {
+        schema = z.fromJSONSchema(definition.parameters as Parameters<typeof z.fromJSONSchema>[0]);
+      } catch (error) {
+        // A schema we cannot check against refuses the call rather than failing the workflow task.
+        return `the schema of ${tool} cannot be checked (${(error as Error).message})`;
+      }
       this.schemas.set(tool, schema);
     }
     return schema;
@@ -41,6 +46,7 @@ export class ToolArgsValidator {
     }
     const schema = this.schemaFor(tool);
     if (!schema) return { ok: false, message: `no schema for tool "${tool}"` };
+    if (typeof schema === 'string') return { ok: false, message: schema };
     const result = schema.safeParse(value);
     if (!result.success) return { ok: false, message: describeZodIssues(result.error) };
     return { ok: true, args: value as Record<string, unknown> };

@@ -44,7 +44,7 @@ export async function withReins(
   const dataDir = tempDataDir();
   const config = testWorkerConfig(taskQueue, model.url, dataDir);
   let native: NativeConnection | undefined;
-  const { connection, client } = await connectClient();
+  const { connection, client } = await connectClient(path.join(dataDir, 'payloads'));
   try {
     native = await connectNative();
     const worker = await createReinsWorker({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { reinsDataConverter } from '../../client/payload-storage';
 
 /** Address of the Temporal server the jest global setup prepared. */
 export function testAddress(): string {
@@ -26,9 +27,14 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function connectClient(): Promise<{ connection: Connection; client: Client }> {
+/** A client; give the run's payload directory when results may be large enough to be stored as claims. */
+export async function connectClient(payloadDir?: string): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect({ address: testAddress() });
-  return { connection, client: new Client({ connection, namespace: 'default' }) };
+  const dataConverter = payloadDir ? reinsDataConverter({ dir: payloadDir }) : undefined;
+  return {
+    connection,
+    client: new Client({ connection, namespace: 'default', ...(dataConverter ? { dataConverter } : {}) }),
+  };
 }
 
 export async function connectNative(): Promise<NativeConnection> {

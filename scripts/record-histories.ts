@@ -1,0 +1,163 @@
+/**
+ * Records the histories of representative runs into test/histories/, where the test suite replays them against the
+ * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
+ *   npx tsx scripts/record-histories.ts
+ */
+import { mkdtempSync, mkdirSync, promises as fs, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { runDirectoryName } from '../activities/tools/workspace';
+import { ReinsClient } from '../client';
+import { reinsDataConverter } from '../client/payload-storage';
+import type { AgentSpecInput } from '../common/agent-spec';
+import { createReinsWorker } from '../worker/create-worker';
+import { isServerReachable, startDevServer } from './dev-server';
+import { startScriptedModel, type ScriptFn } from './scripted-model';
+
+const OUT = path.join(__dirname, '..', 'test', 'histories');
+
+const clerk = (extra: Partial<AgentSpecInput> = {}): AgentSpecInput => ({
+  name: 'file-clerk',
+  instructions: 'You manage files in your workspace.',
+  model: { name: 'scripted-1' },
+  tools: [{ name: 'list_files' }, { name: 'read_file' }, { name: 'write_file' }, { name: 'delete_file' }],
+  maxSteps: 20,
+  ...extra,
+});
+
+const isSummary = (messages: Array<{ content?: unknown }>) =>
+  String(messages[0]?.content ?? '').startsWith('You compress an agent conversation');
+
+/** One script for all recorded runs, chosen by the prompt. */
+const script: ScriptFn = (request, turn, attempt) => {
+  const messages = request.messages as Array<{ role: string; content?: unknown }>;
+  if (isSummary(messages)) return { reply: { content: 'SUMMARY: wrote several files.' } };
+  const prompt = String(messages[1]?.content ?? '');
+  if (prompt.startsWith('approvals')) {
+    if (turn === 0) {
+      return {
+        reply: {
+          toolCalls: [
+            { name: 'delete_file', arguments: { path: 'old.log' } },
+            { name: 'write_file', arguments: { path: 'config/app.yaml', content: 'debug: true' } },
+            { name: 'delete_file', arguments: { path: 'keep.txt' } },
+          ],
+        },
+      };
+    }
+    return { reply: { content: 'approvals handled' } };
+  }
+  if (prompt.startsWith('long')) {
+    if (turn === 0 && attempt === 1) return { reply: { content: 'unused' }, faults: [{ status: 500 }] };
+    return turn < 6
+      ? {
+          reply: {
+            toolCalls: [{ name: 'write_file', arguments: { path: `f${turn}.txt`, content: 'y'.repeat(1200) } }],
+          },
+        }
+      : { reply: { content: 'long run done' } };
+  }
+  if (prompt.startsWith('duration'))
+    return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'x' } }] } };
+  return { reply: { content: 'unexpected prompt' } };
+};
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const given = process.env.TEMPORAL_ADDRESS;
+  const server = given && (await isServerReachable(given)) ? undefined : await startDevServer({ ui: false });
+  const address = given && !server ? given : server!.address;
+  const model = await startScriptedModel({ script });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'reins-record-'));
+  const taskQueue = `record-${Date.now()}`;
+  const config = {
+    temporalAddress: address,
+    namespace: 'default',
+    taskQueue,
+    model: { baseURL: model.url, apiKey: 'x', provider: 'scripted' },
+    dataDir,
+  };
+  const native = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, dataConverter: reinsDataConverter({ dir: path.join(dataDir, 'payloads') }) });
+  const reins = new ReinsClient(client, { taskQueue });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const worker = await createReinsWorker({ config, connection: native, workflowBundle });
+  const seed = (runId: string, files: Record<string, string>) => {
+    const dir = path.join(dataDir, 'workspaces', runDirectoryName(runId));
+    mkdirSync(dir, { recursive: true });
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  };
+  const waitFor = async (runId: string, pending: number) => {
+    while ((await reins.getState(runId)).pendingApprovals.length !== pending)
+      await new Promise((r) => setTimeout(r, 100));
+  };
+
+  const runs: string[] = [];
+  await worker.runUntil(async () => {
+    const stamp = Date.now();
+    const approvals = `approvals-${stamp}`;
+    seed(approvals, { 'old.log': 'stale', 'keep.txt': 'precious' });
+    const approvalSpec = clerk({
+      tools: [
+        { name: 'delete_file' },
+        { name: 'write_file', approval: { when: [{ arg: 'path', glob: 'config/**' }] } },
+      ],
+    });
+    await reins.startRun({ spec: approvalSpec, prompt: 'approvals', userId: 'u' }, { runId: approvals });
+    await waitFor(approvals, 3);
+    await reins.decide(approvals, { requestId: '9-9', decision: 'approve', by: 'x' }, { via: 'signal' });
+    await reins.decide(approvals, { requestId: '1-1', decision: 'approve', by: 'ops' }, { via: 'signal' });
+    await reins.decide(approvals, { requestId: '1-3', decision: 'reject', by: 'ops', reason: 'keep it' });
+    const edit = { path: 'config/app.yaml', content: 'debug: false' };
+    await reins.decide(approvals, { requestId: '1-2', decision: 'approve', by: 'lead', editedArgs: edit });
+    await reins.result(approvals);
+    runs.push(approvals);
+
+    const long = `long-${stamp}`;
+    const longSpec = clerk({
+      model: { name: 'scripted-1', contextWindow: 2048, outputReserve: 200 },
+      context: { continueAsNewEvery: 3, keepRecentMessages: 4, compactAt: 0.5 },
+    });
+    await reins.startRun({ spec: longSpec, prompt: 'long', userId: 'u', prices: {} }, { runId: long });
+    await reins.result(long);
+    runs.push(long);
+
+    const duration = `duration-${stamp}`;
+    await reins.startRun(
+      { spec: clerk({ budget: { maxDuration: '2s' } }), prompt: 'duration', userId: 'u' },
+      { runId: duration },
+    );
+    await reins.result(duration);
+    runs.push(duration);
+  });
+
+  await fs.mkdir(OUT, { recursive: true });
+  for (const old of await fs.readdir(OUT)) if (old.endsWith('.json')) await fs.rm(path.join(OUT, old));
+  for (const runId of runs) {
+    const name = runId.replace(/-\d+$/, '');
+    let segment = 0;
+    const executions = [];
+    for await (const execution of client.workflow.list({ query: `WorkflowId = '${runId}'` }))
+      executions.push(execution);
+    executions.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    for (const execution of executions) {
+      segment += 1;
+      const history = await client.workflow.getHandle(runId, execution.runId).fetchHistory();
+      await fs.writeFile(path.join(OUT, `${name}.${segment}.json`), historyToJSON(history));
+      console.log(`recorded ${name}.${segment}.json (${history.events?.length} events)`);
+    }
+  }
+  await native.close();
+  await connection.close();
+  await model.close();
+  await server?.stop();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
