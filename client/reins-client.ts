@@ -27,6 +27,7 @@ import {
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
 import { loadPriceTable, pricesForModels } from './prices';
+import { loadRolesFile, type RolesFile } from './roles-file';
 import {
   parseListOptions,
   runSummaryOf,
@@ -110,7 +111,14 @@ export class ReinsClient {
     const spec = raw.spec as { model?: { name?: unknown }; context?: { summaryModel?: unknown } } | undefined;
     const models = [spec?.model?.name, spec?.context?.summaryModel].filter((m): m is string => typeof m === 'string');
     const prices = raw.prices ?? pricesForModels(this.priceTable(), models);
-    const parsed = parseRunInput({ ...raw, prices });
+    // Roles from the operator's file apply unless the caller passed its own (the start input may name more users).
+    const rolesFile = this.rolesFile();
+    const parsed = parseRunInput({
+      ...raw,
+      prices,
+      roles: { ...rolesFile.users, ...raw.roles },
+      roleDefinitions: { ...rolesFile.roles, ...raw.roleDefinitions },
+    });
     if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
     const input = parsed.value;
     const runId = options.runId ?? `${input.spec.name}-${randomUUID().slice(0, 8)}`;
@@ -137,6 +145,13 @@ export class ReinsClient {
   }
 
   private prices?: PriceTable;
+  private roles?: RolesFile;
+
+  /** The operator's roles file (REINS_ROLES_FILE), read once per client. */
+  rolesFile(): RolesFile {
+    this.roles ??= loadRolesFile();
+    return this.roles;
+  }
 
   /** The operator's price table (defaults plus REINS_PRICES_FILE), read once per client. */
   priceTable(): PriceTable {
