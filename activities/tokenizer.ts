@@ -19,16 +19,22 @@ function tokenizer(): Tiktoken {
   return encoder;
 }
 
-/** Longer texts are counted in slices: BPE is quadratic on long runs without spaces (base64, repeated chars). */
-const SLICE = 256;
+/**
+ * Runs of more than this many characters without whitespace (base64, hex, repeated characters) are estimated at three
+ * characters per token instead of encoded: BPE merging is quadratic in the length of such a run, and a 2 KB blob
+ * would otherwise cost the worker half a second of CPU.
+ */
+const LONG_RUN = 64;
 
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length <= SLICE * 4) return tokenizer().encode(text).length;
-  let tokens = 0;
-  // Cutting inside a word can only add a token at each cut, so the count errs on the safe (high) side.
-  for (let start = 0; start < text.length; start += SLICE) tokens += tokenizer().encode(text.slice(start, start + SLICE)).length;
-  return tokens;
+  let estimated = 0;
+  let encodable = '';
+  for (const part of text.split(/(\s+)/)) {
+    if (part.length > LONG_RUN && !/\s/.test(part)) estimated += Math.ceil(part.length / 3);
+    else encodable += part;
+  }
+  return estimated + (encodable.length > 0 ? tokenizer().encode(encodable).length : 0);
 }
 
 export function countMessageTokens(message: ChatMessage): number {

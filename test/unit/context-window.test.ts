@@ -1,0 +1,73 @@
+import { AgentSpecSchema } from '../../common/agent-spec';
+import type { ModelTurn } from '../../common/chat';
+import { countTextTokens } from '../../activities/tokenizer';
+import { planCompaction, SUMMARY_PREFIX } from '../../workflows/compaction';
+import { ContextWindow } from '../../workflows/context-control';
+
+const spec = AgentSpecSchema.parse({
+  name: 'a',
+  instructions: 'i',
+  model: { name: 'm', contextWindow: 2048, outputReserve: 48 },
+  context: { keepRecentMessages: 2 },
+});
+const turn = (newMessageTokens: number[]): ModelTurn => ({
+  content: null,
+  toolCalls: [],
+  finishReason: 'stop',
+  usage: { inputTokens: 0, outputTokens: 3, cachedInputTokens: 0 },
+  model: 'm',
+  provider: 'p',
+  latencyMs: 1,
+  newMessageTokens,
+  promptTokens: 0,
+});
+
+describe('context window bookkeeping', () => {
+  test('sends only new messages, and knows the tokens of everything stored', () => {
+    const window = new ContextWindow(spec, [], [], 'chain');
+    window.push({ role: 'system', content: 's' });
+    window.push({ role: 'user', content: 'u' });
+    const first = window.cursor.delta(window.transcript, []);
+    expect(first).toMatchObject({ id: 'chain/e0', from: 0, tools: [] });
+    window.accept(turn([5, 6]), first.from);
+    window.push({ role: 'assistant', content: null, toolCalls: [{ id: 'c', name: 't', arguments: '{}' }] }, 3);
+    window.push({ role: 'tool', toolCallId: 'c', content: 'result' });
+    const second = window.cursor.delta(window.transcript, []);
+    expect(second.from).toBe(2);
+    expect(second.messages).toHaveLength(2);
+    expect(second.tools).toBeUndefined();
+    expect(window.storedTokens()).toBe(11);
+    window.accept(turn([3, 7]), second.from);
+    expect(window.storedTokens()).toBe(21);
+    expect(window.maxPromptTokens(undefined)).toBe(2000);
+    expect(window.maxPromptTokens(500)).toBe(1548);
+  });
+
+  test('compaction keeps the instructions, the task and the latest turns, and never splits a tool call from its result', () => {
+    const transcript = [
+      { role: 'system' as const, content: 's' },
+      { role: 'user' as const, content: 'u' },
+      { role: 'assistant' as const, content: null, toolCalls: [{ id: '1', name: 't', arguments: '{}' }] },
+      { role: 'tool' as const, toolCallId: '1', content: 'r1' },
+      { role: 'assistant' as const, content: null, toolCalls: [{ id: '2', name: 't', arguments: '{}' }] },
+      { role: 'tool' as const, toolCallId: '2', content: 'r2' },
+      { role: 'assistant' as const, content: null, toolCalls: [{ id: '3', name: 't', arguments: '{}' }] },
+      { role: 'tool' as const, toolCallId: '3', content: 'r3' },
+    ];
+    expect(planCompaction(transcript, { keepRecentMessages: 2 })).toEqual({ start: 2, upTo: 6 });
+    expect(planCompaction(transcript, { keepRecentMessages: 3 })).toEqual({ start: 2, upTo: 4 });
+    expect(planCompaction(transcript.slice(0, 4), { keepRecentMessages: 2 })).toBeUndefined();
+    const summarised = [
+      transcript[0]!,
+      transcript[1]!,
+      { role: 'user' as const, content: `${SUMMARY_PREFIX}\nx` },
+      ...transcript.slice(6),
+    ];
+    expect(planCompaction(summarised, { keepRecentMessages: 2 })).toBeUndefined();
+  });
+
+  test('long runs without spaces are estimated cautiously instead of encoded', () => {
+    expect(countTextTokens('d'.repeat(20_000))).toBe(Math.ceil(20_000 / 3));
+    expect(countTextTokens('hello world')).toBe(2);
+  });
+});
