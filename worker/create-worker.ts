@@ -6,6 +6,7 @@ import { envSecretSource, SecretResolver } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
 import { createActivities, McpPool, createWorkspaceStore, type ToolImplementation } from '../activities';
 import type { WorkerConfig } from './config';
+import { telemetryFromEnv, type WorkerTelemetry } from './telemetry';
 
 export interface ReinsWorkerOptions {
   config: WorkerConfig;
@@ -18,6 +19,8 @@ export interface ReinsWorkerOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** How often long activities heartbeat; lower values deliver cancellation sooner. */
   heartbeatIntervalMs?: number;
+  /** Tracing; by default from the OTEL_EXPORTER_OTLP_* environment (off when unset). `null` turns it off. */
+  telemetry?: WorkerTelemetry | null;
 }
 
 export function createModelClient(config: WorkerConfig['model']): OpenAI {
@@ -48,6 +51,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     extraTools: options.extraTools,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
   });
+  const telemetry = options.telemetry === undefined ? telemetryFromEnv() : options.telemetry;
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
@@ -61,10 +65,11 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     ...(config.maxConcurrentWorkflowTasks
       ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks }
       : {}),
+    ...telemetry?.workerOptions(options.workflowBundle !== undefined),
     ...options.workerOptions,
   });
   // MCP servers started for this worker's activities stop with it (runUntil goes through run as well).
   const run = worker.run.bind(worker);
-  worker.run = () => run().finally(() => mcpPool.close());
+  worker.run = () => run().finally(() => Promise.all([mcpPool.close(), telemetry?.flush()]));
   return worker;
 }

@@ -30,6 +30,7 @@ import { ToolArgsValidator } from './tool-args';
 import { discoverTools } from './tool-discovery';
 import { capToolCalls, prepareCall, settleCall, type PreparedCall, type ToolCatalog } from './tool-calls';
 import { releaseRunWorkspace } from './workspace-release';
+import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -86,7 +87,10 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   );
   const transcript = context.transcript;
   const visibility = new RunVisibility();
-  const publish = () => visibility.publish(state);
+  const publish = () => {
+    visibility.publish(state);
+    traceRunState(state);
+  };
   const result = (): RunResult => ({ ...state, transcript });
 
   setHandler(stateQuery, () => state);

@@ -1,0 +1,181 @@
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { ReinsClient } from '../../client';
+import { startScriptedModel } from '../../scripts/scripted-model';
+import { createReinsWorker } from '../../worker/create-worker';
+import { createTelemetry, TELEMETRY_WORKFLOW_MODULE } from '../../worker/telemetry';
+import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
+import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/temporal';
+
+const script = [
+  { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'a.txt', content: 'secret plan' } }] } },
+  { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'a.txt' } }] } },
+  { reply: { content: 'cleaned up' } },
+];
+const prices = { 'scripted-1': { input: 1, output: 2 } };
+
+const named = (spans: ReadableSpan[], name: string) => spans.filter((span) => span.name === name);
+const one = (spans: ReadableSpan[], name: string) => {
+  const found = named(spans, name);
+  expect(found.map((span) => span.name)).toEqual([name]);
+  return found[0]!;
+};
+const parentOf = (spans: ReadableSpan[], span: ReadableSpan) =>
+  spans.find((candidate) => candidate.spanContext().spanId === span.parentSpanId);
+
+let bundle: { code: string };
+beforeAll(async () => {
+  // The shared test bundle has no interceptors; telemetry needs its workflow module bundled in.
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [TELEMETRY_WORKFLOW_MODULE],
+    logger: new DefaultLogger('WARN'),
+  });
+}, 120_000);
+
+test('GenAI spans for a run paused on approval across a worker restart, none exported twice', async () => {
+  const exporter = new InMemorySpanExporter();
+  const processor = new SimpleSpanProcessor(exporter);
+  const model = await startScriptedModel({ script });
+  const taskQueue = uniqueTaskQueue('reins-telemetry');
+  const config = testWorkerConfig(taskQueue, model.url, tempDataDir());
+  const { connection, client } = await connectClient();
+  const native = await connectNative();
+  const reins = new ReinsClient(client, { taskQueue });
+  // Two workers, one after the other, exporting to the same place as two processes sending to one collector.
+  const newWorker = () =>
+    createReinsWorker({
+      config,
+      connection: native,
+      workflowBundle: bundle,
+      telemetry: createTelemetry({ spanProcessor: processor, content: true }),
+    });
+  const runId = `telemetry-${Date.now()}`;
+  try {
+    const first = await newWorker();
+    await first.runUntil(async () => {
+      await reins.startRun({ spec: fileClerkSpec(), prompt: 'tidy up', userId: 'ursula', prices }, { runId });
+      await waitForState(reins, runId, (s) => s.status === 'awaiting_approval');
+    });
+    const beforeRestart = exporter.getFinishedSpans().length;
+    expect(named(exporter.getFinishedSpans(), 'chat scripted-1')).toHaveLength(2);
+
+    const second = await newWorker();
+    await second.runUntil(async () => {
+      await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
+      expect((await reins.result(runId)).answer).toBe('cleaned up');
+    });
+    const spans = exporter.getFinishedSpans();
+    expect(spans.length).toBeGreaterThan(beforeRestart);
+
+    // One span per thing that happened, whichever worker saw it.
+    const agent = one(spans, 'invoke_agent file-clerk');
+    const chats = named(spans, 'chat scripted-1');
+    expect(chats).toHaveLength(3);
+    const write = one(spans, 'execute_tool write_file');
+    const del = one(spans, 'execute_tool delete_file');
+    const wait = one(spans, 'reins.approval_wait');
+    one(spans, 'RunWorkflow:agentRun');
+    expect(named(spans, 'StartActivity:callModel')).toHaveLength(3);
+    expect(named(spans, 'RunActivity:callModel')).toHaveLength(3);
+    const ids = spans.map((span) => span.spanContext().spanId);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    expect(agent.attributes).toMatchObject({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'file-clerk',
+      'gen_ai.request.model': 'scripted-1',
+      'reins.user.id': 'ursula',
+      'reins.status': 'completed',
+      'reins.steps': 3,
+    });
+    expect(agent.events.map((event) => event.name)).toEqual(['reins.approval_requested']);
+    expect(parentOf(spans, agent)?.name).toBe('RunWorkflow:agentRun');
+
+    const first3 = chats.sort((a, b) => Number(a.attributes['reins.step']) - Number(b.attributes['reins.step']));
+    expect(first3[0]!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'scripted',
+      'gen_ai.request.model': 'scripted-1',
+      'gen_ai.response.model': expect.any(String),
+      'gen_ai.usage.input_tokens': expect.any(Number),
+      'gen_ai.usage.output_tokens': expect.any(Number),
+      'gen_ai.response.finish_reasons': ['tool_calls'],
+      'reins.cost_usd': expect.any(Number),
+      'reins.step': 1,
+    });
+    expect(String(first3[0]!.attributes['gen_ai.input.messages'])).toContain('tidy up');
+    expect(first3[2]!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(String(first3[2]!.attributes['gen_ai.output.messages'])).toContain('cleaned up');
+    // chat -> RunActivity -> StartActivity -> invoke_agent, in one trace.
+    for (const chat of chats) {
+      const run = parentOf(spans, chat);
+      expect(run?.name).toBe('RunActivity:callModel');
+      const start = parentOf(spans, run!);
+      expect(start?.name).toBe('StartActivity:callModel');
+      expect(parentOf(spans, start!)).toBe(agent);
+      expect(chat.spanContext().traceId).toBe(agent.spanContext().traceId);
+    }
+
+    expect(write.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'write_file',
+      'gen_ai.tool.call.id': '1-1',
+      'reins.tool.class': 'write',
+      'reins.approval.outcome': 'not_required',
+      'reins.tool.outcome': 'succeeded',
+    });
+    expect(String(write.attributes['gen_ai.tool.call.arguments'])).toContain('secret plan');
+    expect(del.attributes).toMatchObject({
+      'gen_ai.tool.name': 'delete_file',
+      'gen_ai.tool.call.id': '2-1',
+      'reins.tool.class': 'destructive',
+      'reins.approval.outcome': 'approved',
+      'reins.approval.by': 'olga',
+    });
+    expect(wait.attributes).toMatchObject({
+      'reins.approval.request_id': '2-1',
+      'gen_ai.tool.name': 'delete_file',
+      'reins.approval.outcome': 'approved',
+      'reins.approval.by': 'olga',
+      'reins.approval.via': 'update',
+      'reins.approval.wait_ms': expect.any(Number),
+    });
+    expect(parentOf(spans, wait)).toBe(agent);
+    expect(Number(wait.attributes['reins.approval.wait_ms'])).toBeGreaterThan(0);
+  } finally {
+    await native.close();
+    await connection.close();
+    await model.close();
+  }
+});
+
+test('message content stays out of spans unless the operator opts in', async () => {
+  const exporter = new InMemorySpanExporter();
+  const model = await startScriptedModel({ script: [{ reply: { content: 'hello' } }] });
+  const taskQueue = uniqueTaskQueue('reins-telemetry');
+  const config = testWorkerConfig(taskQueue, model.url, tempDataDir());
+  const { connection, client } = await connectClient();
+  const native = await connectNative();
+  try {
+    const reins = new ReinsClient(client, { taskQueue });
+    const worker = await createReinsWorker({
+      config,
+      connection: native,
+      workflowBundle: bundle,
+      telemetry: createTelemetry({ spanProcessor: new SimpleSpanProcessor(exporter) }),
+    });
+    await worker.runUntil(async () => {
+      const { runId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'private words', userId: 'u' });
+      await reins.result(runId);
+    });
+    const chat = one(exporter.getFinishedSpans(), 'chat scripted-1');
+    expect(chat.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(chat.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain('private words');
+  } finally {
+    await native.close();
+    await connection.close();
+    await model.close();
+  }
+});
