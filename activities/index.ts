@@ -1,6 +1,7 @@
 import { createMcpActivities, type McpPool } from './mcp';
 import { createModelActivities, type ModelActivityDeps } from './model';
 import { createSandbox } from './sandbox/sandbox';
+import { scrubActivityResults } from './scrub';
 import { envSecretSource, SecretResolver } from './secrets';
 import { createSpendActivities } from './spend';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settings';
@@ -37,20 +38,25 @@ export function createWorkspaceStore(deps: Pick<ActivityDeps, 'dataDir' | 'sandb
 export function createActivities(deps: ActivityDeps) {
   const sandbox = createSandbox(deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
   const registry = new ToolRegistry([...builtInTools(sandbox), ...(deps.extraTools ?? [])]);
-  return {
-    ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
-    ...createSpendActivities(),
-    ...createMcpActivities({
-      secrets: deps.secrets ?? new SecretResolver([envSecretSource()]),
-      pool: deps.mcpPool,
-      heartbeatIntervalMs: deps.heartbeatIntervalMs,
-    }),
-    ...createToolActivities({
-      registry,
-      workspaces: createWorkspaceStore(deps),
-      heartbeatIntervalMs: deps.heartbeatIntervalMs,
-    }),
-  };
+  const secrets = deps.secrets ?? new SecretResolver([envSecretSource()]);
+  // Nothing leaves an activity, into history or on to the model, with a secret value in it.
+  return scrubActivityResults(
+    {
+      ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
+      ...createSpendActivities(),
+      ...createMcpActivities({
+        secrets,
+        pool: deps.mcpPool,
+        heartbeatIntervalMs: deps.heartbeatIntervalMs,
+      }),
+      ...createToolActivities({
+        registry,
+        workspaces: createWorkspaceStore(deps),
+        heartbeatIntervalMs: deps.heartbeatIntervalMs,
+      }),
+    },
+    () => secrets.scrubber(),
+  );
 }
 
 export type ReinsActivities = ReturnType<typeof createActivities>;

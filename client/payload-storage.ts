@@ -11,6 +11,7 @@ import {
   type StorageDriverStoreContext,
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { EncryptionCodec, encryptionKeysFromEnv, type EncryptionKeys } from './codec';
 
 const ProtoPayload = temporal.api.common.v1.Payload;
 
@@ -74,11 +75,17 @@ export interface PayloadStorageOptions {
   /** Directory of the claim-check store. */
   dir: string;
   thresholdBytes?: number;
+  /** Keys for encrypting payloads; from the environment (REINS_ENCRYPTION_KEYS[_FILE]) when unset, none with `false`. */
+  encryption?: EncryptionKeys | false;
 }
 
 /** The data converter every reins worker, client and CLI uses, so claims written by one are readable by the others. */
 export function reinsDataConverter(storage: PayloadStorageOptions): DataConverter {
+  const keys = storage.encryption === undefined ? encryptionKeysFromEnv() : storage.encryption || undefined;
   return {
+    // The SDK runs codecs before external storage: claim-checked files hold ciphertext too, and history holds only
+    // the claim (a digest and a size).
+    ...(keys?.length ? { payloadCodecs: [new EncryptionCodec(keys)] } : {}),
     externalStorage: new ExternalStorage({
       drivers: [new FilesystemStorageDriver(storage.dir)],
       payloadSizeThreshold: storage.thresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
 import { BudgetSchema } from './budget';
 import { ContextSettingsSchema } from './context-settings';
+import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
 import { McpServerSpecSchema } from './mcp-server';
 import { ToolClassSchema } from './tool-class';
@@ -62,6 +63,14 @@ export const AgentSpecSchema = z
     context: ContextSettingsSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
+    // Specs live in history and the UI in plain text: credentials belong in the worker, named by `{ secret }`.
+    for (const found of findInlineCredentials(spec)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: found.path,
+        message: `${formatPath(found.path)} looks like ${found.kind}; put it in the worker's secrets and refer to it as { "secret": "NAME" }`,
+      });
+    }
     const servers = new Set<string>();
     spec.mcpServers.forEach((server, index) => {
       if (servers.has(server.name)) {

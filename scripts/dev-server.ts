@@ -17,6 +17,11 @@ export interface DevServerOptions {
   dbFilename?: string;
   namespace?: string;
   log?: (line: string) => void;
+  /**
+   * Where the UI sends encrypted payloads to be decoded (`reins codec-server`). Defaults to REINS_UI_CODEC_ENDPOINT,
+   * or http://127.0.0.1:8888 when encryption keys are configured, so the UI shows runs instead of ciphertext.
+   */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -43,6 +48,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.dbFilename) await fs.mkdir(path.dirname(path.resolve(opts.dbFilename)), { recursive: true });
 
   const ui = opts.ui ?? opts.uiPort !== undefined;
+  const codecEndpoint = ui ? (opts.uiCodecEndpoint ?? defaultCodecEndpoint(process.env)) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable,
@@ -54,6 +60,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       namespace: opts.namespace,
       searchAttributes: [...REINS_SEARCH_ATTRIBUTE_KEYS],
       log: { format: 'pretty', level: 'warn' },
+      ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
     },
   });
 
@@ -89,4 +96,9 @@ function portOf(address: string): number {
   const port = Number(address.slice(address.lastIndexOf(':') + 1));
   if (!Number.isInteger(port) || port <= 0) throw new Error(`Unexpected dev server address "${address}"`);
   return port;
+}
+
+function defaultCodecEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.REINS_UI_CODEC_ENDPOINT) return env.REINS_UI_CODEC_ENDPOINT;
+  return env.REINS_ENCRYPTION_KEYS || env.REINS_ENCRYPTION_KEYS_FILE ? 'http://127.0.0.1:8888' : undefined;
 }

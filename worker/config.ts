@@ -7,6 +7,7 @@ import {
   type SandboxSettings,
 } from '../activities/sandbox/settings';
 import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
+import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../client/codec';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
 
@@ -34,6 +35,8 @@ const WorkerEnvSchema = z.object({
   REINS_SANDBOX_MAX_OUTPUT_KB: z.coerce.number().int().positive().max(1024).optional(),
   /** `delete`, `keep`, or a duration such as `24h` after which a finished run's workspace is removed. */
   REINS_WORKSPACE_RETENTION: WorkspaceRetentionSchema.optional(),
+  /** A directory of secret files (one per secret, named by it, mode 600), looked up after the environment. */
+  REINS_SECRETS_DIR: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -50,6 +53,10 @@ export interface WorkerConfig {
   sandbox?: SandboxSettings;
   /** Unset: the activities' default (expire after 24 h). */
   workspaceRetention?: WorkspaceRetention;
+  /** Secret files, consulted after the environment. */
+  secretsDir?: string;
+  /** Payload encryption keys, newest last; payloads are not encrypted when unset. */
+  encryptionKeys?: EncryptionKeys;
 }
 
 export class WorkerConfigError extends Error {
@@ -71,6 +78,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     throw new WorkerConfigError(
       'OPENAI_API_KEY is not set: set it for OpenAI, or set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key',
     );
+  }
+  let encryptionKeys: EncryptionKeys | undefined;
+  try {
+    encryptionKeys = encryptionKeysFromEnv(env);
+  } catch (error) {
+    if (error instanceof EncryptionConfigError) throw new WorkerConfigError(error.message);
+    throw error;
   }
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
@@ -96,5 +110,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       },
     }),
     workspaceRetention: e.REINS_WORKSPACE_RETENTION,
+    secretsDir: e.REINS_SECRETS_DIR ? path.resolve(e.REINS_SECRETS_DIR) : undefined,
+    encryptionKeys,
   };
 }

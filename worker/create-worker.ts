@@ -2,7 +2,8 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { ConversationStore } from '../activities/conversation-store';
-import { envSecretSource, SecretResolver } from '../activities/secrets';
+import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
+import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
 import { createActivities, McpPool, createWorkspaceStore, type ToolImplementation } from '../activities';
 import type { WorkerConfig } from './config';
@@ -37,7 +38,13 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   await createWorkspaceStore(storage)
     .sweep()
     .catch((error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`));
-  const secrets = new SecretResolver([envSecretSource()]);
+  const sources: SecretSource[] = [envSecretSource()];
+  if (config.secretsDir) {
+    // A missing directory or a secret others can read stops the worker now, not a run later.
+    checkSecretDirectory(config.secretsDir);
+    sources.push(directorySecretSource(config.secretsDir));
+  }
+  const secrets = new SecretResolver(sources);
   const mcpPool = new McpPool({ secrets });
   const activities = createActivities({
     secrets,
@@ -55,7 +62,11 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
-    dataConverter: reinsDataConverter({ dir: config.payloadDir ?? path.join(config.dataDir, 'payloads') }),
+    dataConverter: reinsDataConverter({
+      dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
+      // Unset: the keys in this process's environment, as the clients use.
+      encryption: config.encryptionKeys,
+    }),
     taskQueue: config.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { McpServerSpec } from '../../common/mcp-server';
 import type { TextOrSecret } from '../../common/secret-ref';
+import { Scrubber } from '../scrub';
 import { perUserSecretName, type SecretResolver } from '../secrets';
 
 /** A server spec with its secret references resolved: only ever held in this worker's memory. */
@@ -54,13 +55,7 @@ export function poolKey(server: ResolvedServer, userId: string | undefined): str
   return `${stableJson(server.spec)}|${server.perUser ? `user:${userId ?? ''}` : 'shared'}|${digest}`;
 }
 
-/** Replaces secret values in text that leaves the activity (outputs, error messages, server stderr). */
+/** Replaces secret values, and their common encodings, in text that leaves the activity (outputs, errors, stderr). */
 export function scrubSecrets(text: string, secrets: ResolvedServer['secrets']): string {
-  let out = text;
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    if (value.length < 4) continue; // too short to tell apart from ordinary text
-    out = out.split(value).join(`[secret ${name}]`);
-  }
-  return out;
+  return new Scrubber(secrets).text(text);
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCodecServer } from './commands/codec-server';
 import { registerDecide } from './commands/decide';
 import { registerList } from './commands/list';
 import { registerPending } from './commands/pending';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   registerResult(program, run);
   registerList(program, run);
   registerPending(program, run);
+  registerCodecServer(program, run);
   return program;
 }
 

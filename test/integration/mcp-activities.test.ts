@@ -153,11 +153,11 @@ describe('callMcpTool', () => {
     try {
       await expect(call(server, 'echo_env', { name: 'FIXTURE_TOKEN' }, 'alice')).resolves.toEqual({
         ok: true,
-        output: 'FIXTURE_TOKEN=[secret SHARED_TOKEN]',
+        output: 'FIXTURE_TOKEN=[redacted:SHARED_TOKEN]',
       });
       await expect(call(server, 'echo_env', { name: 'USER_TOKEN' }, 'bob')).resolves.toEqual({
         ok: true,
-        output: 'USER_TOKEN=[secret USER_TOKEN__bob]',
+        output: 'USER_TOKEN=[redacted:USER_TOKEN__bob]',
       });
       // The worker's own environment never reaches a server.
       await expect(call(server, 'echo_env', { name: 'REINS_MCP_WORKER_ONLY' }, 'alice')).resolves.toEqual({

@@ -112,7 +112,7 @@ describe('MCP results for the model', () => {
     const scrub = (text: string) => scrubSecrets(text, [{ name: 'TOKEN', value: 'sekrit-123' }]);
     const long = toolOutcomeOf({ content: [{ type: 'text', text: `sekrit-123 ${'z'.repeat(500)}` }] }, 100, scrub);
     if (!long.ok) throw new Error('expected ok');
-    expect(long.output.startsWith('[secret TOKEN] ')).toBe(true);
+    expect(long.output.startsWith('[redacted:TOKEN] ')).toBe(true);
     expect(long.output.length).toBeLessThanOrEqual(100);
   });
 });
@@ -146,7 +146,7 @@ describe('MCP failures', () => {
     );
     expect(protocol).toMatchObject({ type: 'McpProtocolError', nonRetryable: true });
     expect(protocol.message).toBe(
-      'MCP server "gh", tools/call "create_issue": MCP error -32602: token [secret GH_TOKEN] is bad',
+      'MCP server "gh", tools/call "create_issue": MCP error -32602: token [redacted:GH_TOKEN] is bad',
     );
     expect(toFailure(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'), context)).toMatchObject({
       type: 'McpTransportError',
