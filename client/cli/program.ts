@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerCodecServer } from './commands/codec-server';
+import { registerAudit } from './commands/audit';
 import { registerDecide } from './commands/decide';
 import { registerList } from './commands/list';
 import { registerPending } from './commands/pending';
 import { registerResult } from './commands/result';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { registerWatch } from './commands/watch';
 import { registerWorker } from './commands/worker';
 import { actionRunner, globalDefaults } from './context';
 import { describeError, EXIT_USAGE, exitCodeOf } from './exit-codes';
@@ -44,6 +46,8 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   registerResult(program, run);
   registerList(program, run);
   registerPending(program, run);
+  registerWatch(program, run);
+  registerAudit(program, run);
   registerCodecServer(program, run);
   return program;
 }

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
+import type { ChatMessage } from '../common/chat';
+import { transcriptQuery } from '../common/messages';
+import type { RunState } from '../common/run-state';
+import { activityTrails, type ActivityTrail } from './audit-history';
+import type { ReinsClient } from './reins-client';
+
+interface AuditBase {
+  at: string;
+  runId: string;
+  agent: string;
+  /** The user the run acts for. */
+  user: string;
+  step: number;
+}
+
+/** The value of arguments, or their sha256 when the tool's arguments are not to be written down. */
+export type AuditArgs = { args: unknown } | { argsSha256: string };
+
+export type AuditRecord = AuditBase &
+  (
+    | {
+        kind: 'model_call';
+        provider: string;
+        model: string;
+        responseModel: string;
+        purpose?: 'compaction';
+        outcome: 'succeeded';
+        finishReason: string;
+        inputTokens: number;
+        outputTokens: number;
+        cachedInputTokens: number;
+        costUsd: number | null;
+        latencyMs: number;
+        attempt?: number;
+      }
+    | ({
+        kind: 'tool_call';
+        callId: string;
+        tool: string;
+        outcome: string;
+        detail?: string;
+        approvedBy?: string;
+        latencyMs?: number;
+        attempt?: number;
+      } & Partial<AuditArgs>)
+    | ({
+        kind: 'approval_request';
+        requestId: string;
+        tool: string;
+        toolClass: string;
+        rule: string;
+        expiresAt: string;
+        approvers?: unknown;
+      } & AuditArgs)
+    | {
+        kind: 'approval_decision';
+        requestId: string;
+        tool: string;
+        decision: 'approve' | 'reject';
+        approver: string;
+        via: string;
+        reason?: string;
+        edited: boolean;
+        waitMs?: number;
+      }
+    | { kind: 'ignored_decision'; requestId: string; approver: string; via: string; why: string }
+  );
+
+export interface AuditOptions {
+  /** Hash every tool's arguments (true), or those of tools whose name matches one of these globs. */
+  hashArgs?: boolean | string[];
+}
+
+/** Globs from REINS_AUDIT_HASH_ARGS (comma or space separated), e.g. `send_*,mcp__vault__*`. */
+export function hashArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.REINS_AUDIT_HASH_ARGS ?? '').split(/[\s,]+/).filter((glob) => glob !== '');
+}
+
+/** JSON with sorted keys, so equal arguments always hash the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function argsDigest(args: unknown): string {
+  return createHash('sha256').update(canonical(args)).digest('hex');
+}
+
+function parseArgs(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The arguments the model asked each call with, by call id (`<step>-<n>`), from the transcript. */
+function requestedArgs(transcript: ChatMessage[], state: RunState): Map<string, unknown> {
+  const byCall = new Map<string, unknown>();
+  // Transcript tool-call ids are the model's; the call id is the step and position in that step's turn.
+  const assistantTurns = transcript.filter((m) => m.role === 'assistant');
+  const stepsWithCalls = [...new Set(state.toolCalls.map((call) => call.step))].sort((a, b) => a - b);
+  const turnsWithCalls = assistantTurns.filter((m) => m.role === 'assistant' && (m.toolCalls?.length ?? 0) > 0);
+  // Compaction drops old turns from the front, so align from the end.
+  const offset = turnsWithCalls.length - stepsWithCalls.length;
+  stepsWithCalls.forEach((step, index) => {
+    const turn = turnsWithCalls[index + offset];
+    if (!turn || turn.role !== 'assistant') return;
+    turn.toolCalls?.forEach((call, position) => byCall.set(`${step}-${position + 1}`, parseArgs(call.arguments)));
+  });
+  return byCall;
+}
+
+const MODEL_ACTIVITIES = new Set(['callModel', 'summarizeConversation']);
+const TOOL_ACTIVITIES = new Set(['runTool', 'callMcpTool']);
+const RANK: Record<AuditRecord['kind'], number> = {
+  model_call: 0,
+  approval_request: 1,
+  approval_decision: 2,
+  ignored_decision: 3,
+  tool_call: 4,
+};
+
+/** Builds the trail from a run's state (final or current), its transcript and its Temporal history. */
+export function buildAudit(
+  state: RunState,
+  transcript: ChatMessage[],
+  activities: ActivityTrail[],
+  options: AuditOptions = {},
+): AuditRecord[] {
+  const hashAll = options.hashArgs === true;
+  const hashMatch =
+    Array.isArray(options.hashArgs) && options.hashArgs.length > 0 ? picomatch(options.hashArgs) : undefined;
+  const shown = (tool: string, args: unknown): AuditArgs =>
+    hashAll || hashMatch?.(tool) ? { argsSha256: argsDigest(args) } : { args };
+  const base = (at: string, step: number): AuditBase => ({
+    at,
+    runId: state.runId,
+    agent: state.agent,
+    user: state.userId,
+    step,
+  });
+  const records: AuditRecord[] = [];
+
+  // Completed model activities pair with model call records in order; failed attempts left no record.
+  const modelRuns = activities.filter((a) => MODEL_ACTIVITIES.has(a.activityType) && a.outcome === 'completed');
+  const calls = {
+    callModel: modelRuns.filter((a) => a.activityType === 'callModel'),
+    summarize: modelRuns.filter((a) => a.activityType === 'summarizeConversation'),
+  };
+  let mainIndex = 0;
+  let summaryIndex = 0;
+  for (const call of state.modelCalls) {
+    const trail = call.purpose === 'compaction' ? calls.summarize[summaryIndex++] : calls.callModel[mainIndex++];
+    records.push({
+      ...base(call.at, call.step),
+      kind: 'model_call',
+      provider: call.provider,
+      model: call.model,
+      responseModel: call.responseModel,
+      ...(call.purpose ? { purpose: call.purpose } : {}),
+      outcome: 'succeeded',
+      finishReason: call.finishReason,
+      inputTokens: call.inputTokens,
+      outputTokens: call.outputTokens,
+      cachedInputTokens: call.cachedInputTokens,
+      costUsd: call.costUsd,
+      latencyMs: call.latencyMs,
+      ...(trail?.attempt !== undefined ? { attempt: trail.attempt } : {}),
+    });
+  }
+
+  const requests = new Map(state.approvalRequests.map((request) => [request.requestId, request]));
+  for (const request of state.approvalRequests) {
+    records.push({
+      ...base(request.requestedAt, request.step),
+      kind: 'approval_request',
+      requestId: request.requestId,
+      tool: request.tool,
+      toolClass: request.toolClass,
+      rule: request.rule,
+      expiresAt: request.expiresAt,
+      ...(request.approvers ? { approvers: request.approvers } : {}),
+      ...shown(request.tool, request.args),
+    });
+  }
+  const decisions = new Map(state.decisions.map((decision) => [decision.requestId, decision]));
+  for (const decision of state.decisions) {
+    const request = requests.get(decision.requestId);
+    records.push({
+      ...base(decision.decidedAt, request?.step ?? 0),
+      kind: 'approval_decision',
+      requestId: decision.requestId,
+      tool: decision.tool,
+      decision: decision.decision,
+      approver: decision.by,
+      via: decision.via,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+      edited: decision.editedArgs !== undefined,
+      ...(request ? { waitMs: Date.parse(decision.decidedAt) - Date.parse(request.requestedAt) } : {}),
+    });
+  }
+  for (const ignored of state.ignoredDecisions) {
+    records.push({
+      ...base(ignored.receivedAt, requests.get(ignored.requestId)?.step ?? 0),
+      kind: 'ignored_decision',
+      requestId: ignored.requestId,
+      approver: ignored.by,
+      via: ignored.via,
+      why: ignored.why,
+    });
+  }
+
+  // Calls that reached a tool pair with tool activities in order; refused ones never scheduled one.
+  const toolRuns = activities.filter((a) => TOOL_ACTIVITIES.has(a.activityType) && a.outcome !== 'pending');
+  const modelAt = new Map(state.modelCalls.filter((c) => !c.purpose).map((c) => [c.step, c.at]));
+  const asked = requestedArgs(transcript, state);
+  let toolIndex = 0;
+  for (const call of state.toolCalls) {
+    const ran = call.outcome === 'succeeded' || call.outcome === 'failed';
+    const trail = ran ? toolRuns[toolIndex++] : undefined;
+    const decision = decisions.get(call.callId);
+    const ranWith = (trail?.input as { args?: unknown } | undefined)?.args;
+    const args = ranWith ?? decision?.editedArgs ?? requests.get(call.callId)?.args ?? asked.get(call.callId);
+    // A call settles after its decision, if it waited for one, else right after the model asked for it.
+    const at = trail
+      ? new Date(trail.scheduledAt).toISOString()
+      : (decision?.decidedAt ?? modelAt.get(call.step) ?? state.startedAt);
+    records.push({
+      ...base(at, call.step),
+      kind: 'tool_call',
+      callId: call.callId,
+      tool: call.tool,
+      outcome: call.outcome,
+      ...(call.detail ? { detail: call.detail } : {}),
+      ...(decision?.decision === 'approve' ? { approvedBy: decision.by } : {}),
+      ...(args !== undefined ? shown(call.tool, args) : {}),
+      ...(trail?.startedAt !== undefined && trail.endedAt !== undefined
+        ? { latencyMs: trail.endedAt - trail.startedAt }
+        : {}),
+      ...(trail?.attempt !== undefined ? { attempt: trail.attempt } : {}),
+    });
+  }
+
+  return records
+    .map((record, index) => ({ record, index }))
+    .sort(
+      (a, b) =>
+        a.record.at.localeCompare(b.record.at) || RANK[a.record.kind] - RANK[b.record.kind] || a.index - b.index,
+    )
+    .map(({ record }) => record);
+}
+
+/** The full audit trail of a run, running or ended: one record per model call, tool call, request and decision. */
+export async function auditRun(reins: ReinsClient, runId: string, options: AuditOptions = {}): Promise<AuditRecord[]> {
+  const state = await reins.getState(runId);
+  const handle = reins.temporal.workflow.getHandle(runId);
+  const running = ['running', 'awaiting_approval'].includes(state.status);
+  const transcript = running
+    ? await handle.query(transcriptQuery).catch(() => [] as ChatMessage[])
+    : await reins
+        .result(runId)
+        .then((result) => result.transcript)
+        .catch(() => [] as ChatMessage[]);
+  const activities = await activityTrails(reins.temporal, runId);
+  return buildAudit(state, transcript, activities, options);
+}

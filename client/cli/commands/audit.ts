@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { auditRun, hashArgsFromEnv } from '../../audit';
+import type { ActionRunner } from '../context';
+import { parseFlags } from '../flags';
+
+const AuditFlagsSchema = z.object({ hashArgs: z.boolean().default(false) });
+
+export function registerAudit(program: Command, run: ActionRunner): void {
+  program
+    .command('audit')
+    .summary("print a run's audit trail as JSON lines")
+    .description(
+      "Print a run's full audit trail, one JSON record per line: every model call, tool call, approval request, " +
+        'decision and ignored decision, with when, who (user, approver), what (tool, arguments), outcome, tokens, ' +
+        'cost, latency and attempt. Built from the run state and its Temporal history; works on running and ended ' +
+        'runs. Arguments of tools matching $REINS_AUDIT_HASH_ARGS globs (comma separated) are written as a sha256.',
+    )
+    .argument('<run>', 'run id (the workflow id)')
+    .option('--hash-args', "write every tool's arguments as a sha256 instead of their value")
+    .action(
+      run(async (ctx, [runId], options) => {
+        const flags = parseFlags(AuditFlagsSchema, options);
+        const reins = await ctx.reins();
+        const records = await auditRun(reins, runId!, { hashArgs: flags.hashArgs || hashArgsFromEnv(ctx.io.env) });
+        ctx.io.stdout(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+      }),
+    );
+}
