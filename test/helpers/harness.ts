@@ -2,10 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { ToolImplementation } from '../../activities';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { ReinsClient } from '../../client';
+import type { EncryptionKeys } from '../../client/codec';
+import { reinsDataConverter } from '../../client/payload-storage';
 import { startScriptedModel, type Script, type ScriptFn, type ScriptedModelServer } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import type { WorkerConfig } from '../../worker/config';
@@ -36,15 +38,22 @@ export function tempDataDir(): string {
 
 /** A scripted model, a worker on its own task queue and a client, for the length of `body`. */
 export async function withReins(
-  options: { script: Script | ScriptFn; extraTools?: ToolImplementation[] },
+  options: { script: Script | ScriptFn; extraTools?: ToolImplementation[]; encryptionKeys?: EncryptionKeys },
   body: (context: ReinsTestContext) => Promise<void>,
 ): Promise<void> {
   const model = await startScriptedModel({ script: options.script });
   const taskQueue = uniqueTaskQueue('reins-test');
   const dataDir = tempDataDir();
-  const config = testWorkerConfig(taskQueue, model.url, dataDir);
+  const config = { ...testWorkerConfig(taskQueue, model.url, dataDir), encryptionKeys: options.encryptionKeys };
   let native: NativeConnection | undefined;
-  const { connection, client } = await connectClient(path.join(dataDir, 'payloads'));
+  const { connection, client: plainClient } = await connectClient(path.join(dataDir, 'payloads'));
+  const client = options.encryptionKeys
+    ? new Client({
+        connection,
+        namespace: 'default',
+        dataConverter: reinsDataConverter({ dir: path.join(dataDir, 'payloads'), encryption: options.encryptionKeys }),
+      })
+    : plainClient;
   try {
     native = await connectNative();
     const worker = await createReinsWorker({
