@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type OpenAI from 'openai';
+import { APIError, type OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type {
   ChatMessage,
@@ -14,6 +14,9 @@ import { renderForSummary, SUMMARY_INSTRUCTIONS } from './summary-prompt';
 import { countMessageTokens, countTextTokens, countToolTokens } from './tokenizer';
 import { ErrorType } from '../common/errors';
 import { toModelFailure } from './model-errors';
+import { createProviderHealthActivities } from './provider-health';
+import { ProviderRegistry, type ProviderClient } from './providers';
+import { SecretResolver } from './secrets';
 
 export interface ModelActivityDeps {
   /** An SDK client built with `maxRetries: 0`: Temporal owns the retries. */
@@ -24,6 +27,27 @@ export interface ModelActivityDeps {
   provider: string;
   /** How often to heartbeat while the provider thinks. */
   heartbeatIntervalMs?: number;
+  /** Further providers by name (REINS_PROVIDERS_FILE); a call that names none uses `openai` above. */
+  providers?: ProviderRegistry;
+}
+
+/** A call routed to a named provider; without one, the worker's default client answers. */
+export type RoutedModelCallInput = ModelCallInput & { provider?: string };
+export type RoutedSummaryRequest = SummaryRequest & { provider?: string };
+
+const CONTEXT_LENGTH = /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long/i;
+
+/** A provider's 400 that says the prompt is too long for the model; the workflow then tries a larger window. */
+export function contextLengthFailure(error: unknown, where: string): ApplicationFailure | undefined {
+  if (!(error instanceof APIError) || error.status !== 400) return undefined;
+  const code = typeof error.code === 'string' ? error.code : '';
+  if (!CONTEXT_LENGTH.test(code) && !CONTEXT_LENGTH.test(error.message)) return undefined;
+  return ApplicationFailure.create({
+    type: ErrorType.ContextOverflow,
+    message: `${where} refused the prompt as too long: ${error.message}`,
+    nonRetryable: true,
+    details: [{ status: 400, code: code || null, reportedBy: 'provider' }],
+  });
 }
 
 export function toProviderMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
@@ -94,11 +118,18 @@ function toModelTurn(
 
 export function createModelActivities(deps: ModelActivityDeps) {
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5_000;
+  const own: ProviderClient = { openai: deps.openai, label: deps.provider };
+  const providers =
+    deps.providers ??
+    new ProviderRegistry({ providers: [], defaultClient: own, secrets: new SecretResolver([]), taskQueue: '' });
+  const pick = (provider: string | undefined): ProviderClient =>
+    provider === undefined ? own : providers.client(provider);
 
   return {
     /** One chat completion. Heartbeats while waiting so a dead worker is noticed long before the timeout. */
-    async callModel(input: ModelCallInput): Promise<ModelTurn> {
+    async callModel(input: RoutedModelCallInput): Promise<ModelTurn> {
       const context = Context.current();
+      const { openai, label } = pick(input.provider);
       const { messages, tools } = await deps.conversations.assemble(input.conversation);
       const newMessageTokens = input.conversation.messages.map(countMessageTokens);
       const earlierTokens = messages
@@ -116,7 +147,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       const started = Date.now();
       const beat = setInterval(() => context.heartbeat({ waitingMs: Date.now() - started }), heartbeatIntervalMs);
       try {
-        const completion = await deps.openai.chat.completions.create(
+        const completion = await openai.chat.completions.create(
           {
             model: input.model,
             messages: toProviderMessages(messages),
@@ -126,10 +157,13 @@ export function createModelActivities(deps: ModelActivityDeps) {
           },
           { signal: context.cancellationSignal },
         );
-        return toModelTurn(completion, deps.provider, Date.now() - started, { newMessageTokens, promptTokens });
+        return toModelTurn(completion, label, Date.now() - started, { newMessageTokens, promptTokens });
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
-        throw toModelFailure(error, { provider: deps.provider, model: input.model });
+        throw (
+          contextLengthFailure(error, `${label} model ${input.model}`) ??
+          toModelFailure(error, { provider: label, model: input.model })
+        );
       } finally {
         clearInterval(beat);
       }
@@ -139,8 +173,9 @@ export function createModelActivities(deps: ModelActivityDeps) {
      * Summarises a stretch of the conversation so the run can drop it from the prompt. The messages come from the
      * conversation store by range, so the summary request adds no transcript to history either.
      */
-    async summarizeConversation(input: SummaryRequest): Promise<SummaryResult> {
+    async summarizeConversation(input: RoutedSummaryRequest): Promise<SummaryResult> {
       const context = Context.current();
+      const { openai, label } = pick(input.provider);
       const { messages } = await deps.conversations.assemble({
         id: input.conversationId,
         from: input.upTo,
@@ -149,7 +184,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       const stretch = messages.slice(input.start, input.upTo);
       const started = Date.now();
       try {
-        const completion = await deps.openai.chat.completions.create(
+        const completion = await openai.chat.completions.create(
           {
             model: input.model,
             messages: [
@@ -162,10 +197,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         );
         const summary = completion.choices?.[0]?.message?.content?.trim();
         if (!summary) {
-          throw ApplicationFailure.retryable(
-            `${deps.provider} returned an empty summary`,
-            ErrorType.ModelResponseInvalid,
-          );
+          throw ApplicationFailure.retryable(`${label} returned an empty summary`, ErrorType.ModelResponseInvalid);
         }
         return {
           summary,
@@ -177,14 +209,15 @@ export function createModelActivities(deps: ModelActivityDeps) {
             cachedInputTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
           },
           model: completion.model,
-          provider: deps.provider,
+          provider: label,
           latencyMs: Date.now() - started,
         };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
-        throw toModelFailure(error, { provider: deps.provider, model: input.model });
+        throw toModelFailure(error, { provider: label, model: input.model });
       }
     },
+    ...createProviderHealthActivities(providers),
   };
 }
 

@@ -74,6 +74,14 @@ function endedHow(cause: Error | undefined): string | undefined {
   return undefined;
 }
 
+/** Every model a `models` policy may route to (main and per-purpose candidates), so each has its price. */
+function candidateModels(spec: unknown): unknown[] {
+  const policy = (spec as { models?: { candidates?: unknown; purposes?: { summary?: { candidates?: unknown } } } })
+    ?.models;
+  const lists = [policy?.candidates, policy?.purposes?.summary?.candidates];
+  return lists.flatMap((list) => (Array.isArray(list) ? list.map((c) => (c as { model?: unknown })?.model) : []));
+}
+
 /** Starts runs, reads their state, sends decisions and waits for results. The CLI is built on this and nothing else. */
 export class ReinsClient {
   readonly taskQueue: string;
@@ -109,7 +117,9 @@ export class ReinsClient {
   async startRun(raw: RunInputArgs, options: { runId?: string } = {}): Promise<StartedRun> {
     // Prices are fixed when the run starts, so its costs never change under it when the price file does.
     const spec = raw.spec as { model?: { name?: unknown }; context?: { summaryModel?: unknown } } | undefined;
-    const models = [spec?.model?.name, spec?.context?.summaryModel].filter((m): m is string => typeof m === 'string');
+    const models = [spec?.model?.name, spec?.context?.summaryModel, ...candidateModels(raw.spec)].filter(
+      (m): m is string => typeof m === 'string',
+    );
     const prices = raw.prices ?? pricesForModels(this.priceTable(), models);
     // Roles from the operator's file apply unless the caller passed its own (the start input may name more users).
     const rolesFile = this.rolesFile();

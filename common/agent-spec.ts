@@ -5,6 +5,7 @@ import { ContextSettingsSchema } from './context-settings';
 import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
 import { McpServerSpecSchema } from './mcp-server';
+import { ModelPolicySchema } from './providers';
 import { ToolClassSchema } from './tool-class';
 import { ToolPolicySchema } from './tool-policy';
 
@@ -46,6 +47,8 @@ export const AgentSpecSchema = z
     description: z.string().optional(),
     instructions: z.string().min(1, 'instructions must not be empty'),
     model: ModelSettingsSchema,
+    /** Candidates across providers and how to choose; without it, `model` on the worker's default provider. */
+    models: ModelPolicySchema.optional(),
     /** Tools by name: built-ins, the worker's own, or MCP tools (`server__tool`) to configure individually. */
     tools: z.array(AgentToolSchema).default([]),
     /** MCP servers whose tools the agent may use (filtered by `policy`). */

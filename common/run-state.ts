@@ -47,6 +47,21 @@ export interface ModelCallRecord {
   at: string;
 }
 
+/** One routed model attempt: which provider and model were tried for a step, and what came of it. */
+export interface ModelAttemptRecord {
+  step: number;
+  purpose: 'step' | 'compaction';
+  /** 1 for the first candidate tried in this step, then 2, 3... */
+  attempt: number;
+  provider: string;
+  model: string;
+  outcome: 'ok' | 'failed' | 'skipped';
+  errorType?: string;
+  message?: string;
+  latencyMs?: number;
+  at: string;
+}
+
 export interface ApprovalRequest {
   requestId: string;
   step: number;
@@ -136,6 +151,8 @@ export interface RunState {
   ignoredDecisions: IgnoredDecision[];
   toolCalls: ToolCallRecord[];
   compactions: CompactionRecord[];
+  /** Routed attempts (runs with a `models` policy): every candidate tried or skipped, in order. */
+  modelAttempts?: ModelAttemptRecord[];
   /** 1 for the first execution; +1 at each continue-as-new. */
   segment: number;
   /** Whether tools work in a directory of this run's own or the agent's persistent one. */

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   MAX_SANDBOX_SECONDS,
@@ -7,6 +9,7 @@ import {
   type SandboxSettings,
 } from '../activities/sandbox/settings';
 import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
+import { ProvidersFileSchema, type ProviderConfig } from '../common/providers';
 import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../client/codec';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
@@ -21,6 +24,8 @@ const WorkerEnvSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   /** A label for the model provider in summaries and state; derived from the base URL when unset. */
   REINS_MODEL_PROVIDER: z.string().min(1).optional(),
+  /** YAML or JSON file of further model providers (see docs/providers.md). */
+  REINS_PROVIDERS_FILE: z.string().min(1).optional(),
   /** Where run workspaces and tool-call ledgers are kept. */
   REINS_DATA_DIR: z.string().min(1).default('.reins'),
   /** Claim-check store for large payloads; shared by workers and clients (defaults under the data dir). */
@@ -44,6 +49,8 @@ export interface WorkerConfig {
   namespace: string;
   taskQueue: string;
   model: { baseURL?: string; apiKey: string; provider: string };
+  /** Further providers by name, beside the default one above. */
+  providers?: ProviderConfig[];
   dataDir: string;
   /** Where payloads too large for history are kept; `<dataDir>/payloads` when unset. */
   payloadDir?: string;
@@ -69,14 +76,30 @@ function providerLabel(baseURL: string | undefined): string {
   return host === 'api.openai.com' ? 'openai' : host;
 }
 
+/** Reads and validates a providers file; problems name the file and the field (`providers.1.baseURL: ...`). */
+export function loadProvidersFile(file: string): ProviderConfig[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new WorkerConfigError(`cannot read REINS_PROVIDERS_FILE ${file}: ${(error as Error).message}`);
+  }
+  const parsed = ProvidersFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new WorkerConfigError(`REINS_PROVIDERS_FILE ${file} is invalid: ${describeZodIssues(parsed.error)}`);
+  }
+  return parsed.data.providers;
+}
+
 /** Reads the worker's settings from the environment; every problem names its variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = WorkerEnvSchema.safeParse(env);
   if (!parsed.success) throw new WorkerConfigError(`invalid worker environment: ${describeZodIssues(parsed.error)}`);
   const e = parsed.data;
-  if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+  const providers = e.REINS_PROVIDERS_FILE ? loadProvidersFile(e.REINS_PROVIDERS_FILE) : undefined;
+  if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL && !providers) {
     throw new WorkerConfigError(
-      'OPENAI_API_KEY is not set: set it for OpenAI, or set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key',
+      'OPENAI_API_KEY is not set: set it for OpenAI, set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key, or configure providers in REINS_PROVIDERS_FILE',
     );
   }
   let encryptionKeys: EncryptionKeys | undefined;
@@ -96,6 +119,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       apiKey: e.OPENAI_API_KEY ?? 'not-needed',
       provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL),
     },
+    ...(providers ? { providers } : {}),
     dataDir: path.resolve(e.REINS_DATA_DIR),
     payloadDir: path.resolve(e.REINS_PAYLOAD_DIR ?? path.join(e.REINS_DATA_DIR, 'payloads')),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { ConversationStore } from '../activities/conversation-store';
+import { ProviderRegistry } from '../activities/providers';
 import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
@@ -46,12 +47,20 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   }
   const secrets = new SecretResolver(sources);
   const mcpPool = new McpPool({ secrets });
+  const defaultClient = { openai: createModelClient(config.model), label: config.model.provider };
+  const providers = new ProviderRegistry({
+    providers: config.providers ?? [],
+    defaultClient,
+    secrets,
+    taskQueue: config.taskQueue,
+  });
   const activities = createActivities({
     secrets,
     mcpPool,
     model: {
-      openai: createModelClient(config.model),
+      openai: defaultClient.openai,
       provider: config.model.provider,
+      providers,
       conversations: new ConversationStore(path.join(config.dataDir, 'conversations')),
     },
     ...storage,
@@ -79,8 +88,38 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     ...telemetry?.workerOptions(options.workflowBundle !== undefined),
     ...options.workerOptions,
   });
+  // A rate-limited provider's calls have a queue of their own whose rate the server enforces across all workers.
+  const providerWorkers = await Promise.all(
+    providers.rateLimited().map((queue) =>
+      Worker.create({
+        connection,
+        namespace: config.namespace,
+        dataConverter: reinsDataConverter({ dir: config.payloadDir ?? path.join(config.dataDir, 'payloads') }),
+        taskQueue: queue.taskQueue,
+        activities,
+        maxTaskQueueActivitiesPerSecond: queue.perSecond,
+      }),
+    ),
+  );
+  if (providerWorkers.length > 0) {
+    const runMain = worker.run.bind(worker);
+    worker.run = () => runAlongside(runMain, providerWorkers);
+  }
   // MCP servers started for this worker's activities stop with it (runUntil goes through run as well).
   const run = worker.run.bind(worker);
   worker.run = () => run().finally(() => Promise.all([mcpPool.close(), telemetry?.flush()]));
   return worker;
+}
+
+/** Runs the provider queues' workers for as long as the main worker runs. */
+async function runAlongside(runMain: () => Promise<void>, others: Worker[]): Promise<void> {
+  const running = others.map((other) =>
+    other.run().catch((error: unknown) => console.warn(`reins: a provider queue worker stopped: ${String(error)}`)),
+  );
+  try {
+    await runMain();
+  } finally {
+    for (const other of others) if (other.getState() === 'RUNNING') other.shutdown();
+    await Promise.all(running);
+  }
 }

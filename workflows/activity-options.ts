@@ -40,3 +40,28 @@ export const MCP_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['McpProtocolError', 'SecretMissing', 'McpAuthFailed', 'McpInputInvalid'],
   },
 };
+
+/**
+ * A routed model call: few attempts per candidate, so a failing provider hands over to the next candidate soon, while
+ * a provider's retry-after still sets the wait between its own attempts.
+ */
+export function routedModelActivityOptions(policy: {
+  maxAttemptsPerCandidate: number;
+  attemptTimeout?: number;
+}): ActivityOptions {
+  return {
+    ...MODEL_ACTIVITY_OPTIONS,
+    ...(policy.attemptTimeout !== undefined ? { startToCloseTimeout: policy.attemptTimeout } : {}),
+    retry: {
+      ...MODEL_ACTIVITY_OPTIONS.retry,
+      maximumAttempts: policy.maxAttemptsPerCandidate,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_MODEL_ERRORS, 'SecretMissing', 'ProviderUnknown'],
+    },
+  };
+}
+
+/** Reading and recording provider health: quick, and never worth holding a run up for long. */
+export const PROVIDER_HEALTH_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
+};

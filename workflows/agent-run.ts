@@ -21,14 +21,21 @@ import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
 import { ContextWindow } from './context-control';
 import { failureOf } from './failures';
-import { callModelForStep, recordModelCall, summarize } from './model-step';
+import { ModelRouter, recordModelCall } from './model-step';
 import { gateFor } from './policy';
 import type { RunCarry } from './run-carry';
 import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
 import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
 import { discoverTools } from './tool-discovery';
-import { capToolCalls, prepareCall, settleCall, type PreparedCall, type ToolCatalog } from './tool-calls';
+import {
+  capToolCalls,
+  classifyCalls,
+  prepareCall,
+  settleCall,
+  type PreparedCall,
+  type ToolCatalog,
+} from './tool-calls';
 import { releaseRunWorkspace } from './workspace-release';
 import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
@@ -126,7 +133,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   };
   const price = priceFor(input.prices, spec.model.name);
   if (!price && !carry) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
-  const summaryModel = spec.context.summaryModel ?? spec.model.name;
+  const router = new ModelRouter(spec, input.prices, state);
   const spendCap =
     input.spendCap && price
       ? { userId: input.userId, runId: state.runId, capUsd: input.spendCap.dailyUsd, price }
@@ -230,7 +237,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       for (let retried = false; !turn; retried = true) {
         const delta = context.cursor.delta(transcript, toolList);
         try {
-          turn = await callModelForStep(spec, state.step, delta, {
+          turn = await router.step(state.step, delta, toolList.length > 0, {
             maxOutputTokens,
             maxPromptTokens: context.maxPromptTokens(maxOutputTokens),
             earlierTokens: context.storedTokens(),
@@ -249,7 +256,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
           return fail(type, message);
         }
       }
-      const cost = recordModelCall(state, turn, { model: spec.model.name, price, maxOutputTokens });
+      const { model, price: callPrice } = router.answered;
+      const cost = recordModelCall(state, turn, { model, price: callPrice, maxOutputTokens });
       await settle?.(cost ?? 0);
       const assistant = {
         role: 'assistant' as const,
@@ -262,8 +270,11 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
         return stop('completed');
       }
 
+      const perCallClasses = await classifyCalls(turn.toolCalls, catalog);
       const calls = capToolCalls(
-        turn.toolCalls.map((request, index) => prepareCall(request, `${state.step}-${index + 1}`, catalog)),
+        turn.toolCalls.map((request, index) =>
+          prepareCall(request, `${state.step}-${index + 1}`, catalog, perCallClasses.get(index)),
+        ),
         state.limits.maxToolCalls,
         state.usage.toolCalls,
       );
@@ -316,10 +327,9 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   async function compact(): Promise<boolean> {
     const plan = context.plan();
     if (!plan) return false;
-    const summaryPrice = priceFor(input!.prices, summaryModel);
     let summary: SummaryResult;
     try {
-      summary = await summarize(summaryModel, {
+      summary = await router.summarize({
         conversationId: context.cursor.id,
         ...plan,
         maxOutputTokens: spec.context.summaryMaxTokens,
@@ -332,8 +342,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       return false;
     }
     recordModelCall(state, summary, {
-      model: summaryModel,
-      price: summaryPrice,
+      model: router.answered.model,
+      price: router.answered.price,
       maxOutputTokens: spec.context.summaryMaxTokens,
       purpose: 'compaction',
     });

@@ -1,12 +1,26 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentSpec } from '../common/agent-spec';
 import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '../common/chat';
-import { costOf, type ModelPrice } from '../common/pricing';
-import type { RunState } from '../common/run-state';
-import { MODEL_ACTIVITY_OPTIONS } from './activity-options';
+import { costOf, priceFor, type ModelPrice, type PriceTable } from '../common/pricing';
+import {
+  DEFAULT_PROVIDER,
+  RoutingErrorType,
+  type ModelChoice,
+  type ModelPolicy,
+  type ProviderOutcome,
+} from '../common/providers';
+import type { ModelAttemptRecord, RunState } from '../common/run-state';
+import {
+  MODEL_ACTIVITY_OPTIONS,
+  PROVIDER_HEALTH_ACTIVITY_OPTIONS,
+  routedModelActivityOptions,
+} from './activity-options';
+import { classifyFailure } from './routing-failure';
+import { largerWindowThan, planRoute, resolveCandidates, type RouteCandidate } from './routing';
 
 const { callModel, summarizeConversation } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
+const { routingSnapshot, recordProviderOutcomes } = proxyActivities<ReinsActivities>(PROVIDER_HEALTH_ACTIVITY_OPTIONS);
 
 /** One model activity, summarised for the Temporal UI with the model and step. */
 export function callModelForStep(
@@ -77,3 +91,175 @@ export function recordModelCall(
   else usage.costUsd += costUsd;
   return costUsd;
 }
+
+/** The model that answered the last call, for its bill. */
+export interface Answered {
+  provider: string;
+  model: string;
+  price: ModelPrice | undefined;
+}
+
+type Purpose = ModelAttemptRecord['purpose'];
+type Capability = ModelPolicy['requires'][number];
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Chooses the provider and model of each call from the spec's `models` policy, the worker's provider facts and the
+ * providers' shared health, and moves to the next candidate when one fails. Every decision is made here, in the
+ * workflow, from activity results, so the history shows each attempt. Without a policy it is the plain model call.
+ */
+export class ModelRouter {
+  answered: Answered;
+
+  constructor(
+    private readonly spec: AgentSpec,
+    private readonly prices: PriceTable,
+    private readonly state: RunState,
+  ) {
+    this.answered = { provider: DEFAULT_PROVIDER, model: spec.model.name, price: priceFor(prices, spec.model.name) };
+  }
+
+  step(
+    step: number,
+    conversation: ConversationDelta,
+    hasTools: boolean,
+    limits: { maxOutputTokens: number | undefined; maxPromptTokens: number; earlierTokens?: number },
+  ): Promise<ModelTurn> {
+    const policy = this.spec.models;
+    if (!policy) {
+      this.answered = { ...this.answered, model: this.spec.model.name };
+      return callModelForStep(this.spec, step, conversation, limits);
+    }
+    const requires: Capability[] = [...policy.requires];
+    if (hasTools && !requires.includes('tools')) requires.push('tools');
+    const reserve = limits.maxOutputTokens ?? this.spec.model.outputReserve;
+    return this.route('step', step, policy, policy, requires, (candidate, attempt) =>
+      callModel.executeWithOptions(
+        this.options(policy, candidate, `model ${label(candidate)} · step ${step}`, attempt),
+        [
+          {
+            provider: candidate.provider,
+            model: candidate.model,
+            conversation,
+            temperature: this.spec.model.temperature,
+            maxOutputTokens: limits.maxOutputTokens,
+            maxPromptTokens: candidate.contextWindow - reserve,
+            step,
+          },
+        ],
+      ),
+    );
+  }
+
+  /** Summaries for compaction: `models.purposes.summary`, else context.summaryModel, else the main candidates. */
+  summarize(request: {
+    conversationId: string;
+    start: number;
+    upTo: number;
+    maxOutputTokens: number;
+    step: number;
+  }): Promise<SummaryResult> {
+    const policy = this.spec.models;
+    const summaryModel = this.spec.context.summaryModel;
+    if (!policy) {
+      const model = summaryModel ?? this.spec.model.name;
+      this.answered = { provider: DEFAULT_PROVIDER, model, price: priceFor(this.prices, model) };
+      return summarize(model, request);
+    }
+    const primary = policy.candidates[0]!;
+    const choice: ModelChoice =
+      policy.purposes.summary ??
+      (summaryModel
+        ? { candidates: [{ provider: primary.provider, model: summaryModel }], strategy: 'failover' }
+        : policy);
+    return this.route('compaction', request.step, policy, choice, [], (candidate, attempt) =>
+      summarizeConversation.executeWithOptions(
+        this.options(policy, candidate, `compact context with ${label(candidate)} · step ${request.step}`, attempt),
+        [{ provider: candidate.provider, model: candidate.model, ...request }],
+      ),
+    );
+  }
+
+  private options(policy: ModelPolicy, candidate: RouteCandidate, what: string, attempt: number): ActivityOptions {
+    return {
+      ...routedModelActivityOptions(policy),
+      summary: `${what} · attempt ${attempt}`,
+      ...(candidate.taskQueue ? { taskQueue: candidate.taskQueue } : {}),
+    };
+  }
+
+  private record(entry: Omit<ModelAttemptRecord, 'at'>): void {
+    (this.state.modelAttempts ??= []).push({ ...entry, at: iso(Date.now()) });
+  }
+
+  private async route<T extends { latencyMs: number }>(
+    purpose: Purpose,
+    step: number,
+    policy: ModelPolicy,
+    choice: ModelChoice,
+    requires: Capability[],
+    call: (candidate: RouteCandidate, attempt: number) => Promise<T>,
+  ): Promise<T> {
+    const snapshot = await routingSnapshot.executeWithOptions(
+      { ...PROVIDER_HEALTH_ACTIVITY_OPTIONS, summary: `route ${purpose} · step ${step}` },
+      [{ providers: choice.candidates.map((c) => c.provider) }],
+    );
+    const health = Object.fromEntries(Object.entries(snapshot.providers).map(([name, p]) => [name, p.health]));
+    const candidates = resolveCandidates(choice.candidates, snapshot, this.prices, this.spec.model.contextWindow);
+    const plan = planRoute(candidates, choice.strategy, {
+      health,
+      circuit: policy.circuit,
+      requires,
+      nowMs: Date.now(),
+    });
+    const lines: string[] = [];
+    for (const { candidate, why } of plan.skipped) {
+      this.record({ step, purpose, attempt: 0, ...pick(candidate), outcome: 'skipped', message: why });
+      lines.push(`${label(candidate)}: skipped, ${why}`);
+    }
+    const outcomes: Array<ProviderOutcome & { provider: string }> = [];
+    let queue = plan.order;
+    try {
+      for (let attempt = 1; queue.length > 0; attempt += 1) {
+        const candidate = queue[0]!;
+        queue = queue.slice(1);
+        try {
+          const result = await call(candidate, attempt);
+          this.record({ step, purpose, attempt, ...pick(candidate), outcome: 'ok', latencyMs: result.latencyMs });
+          outcomes.push({ provider: candidate.provider, at: Date.now(), ok: true, latencyMs: result.latencyMs });
+          this.answered = { ...pick(candidate), price: candidate.price };
+          return result;
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          const failure = classifyFailure(error, policy);
+          const { type: errorType, message } = failure;
+          this.record({ step, purpose, attempt, ...pick(candidate), outcome: 'failed', errorType, message });
+          lines.push(`attempt ${attempt} ${label(candidate)}: ${errorType}: ${message}`);
+          // Only the provider's own trouble counts against its health; a prompt too long or a bad request does not.
+          if (failure.action === 'next' && errorType !== RoutingErrorType.ProviderUnknown) {
+            outcomes.push({ provider: candidate.provider, at: Date.now(), ok: false, errorType });
+          }
+          if (failure.action === 'stop' || failure.action === 'resend') throw error;
+          if (failure.action === 'larger-window') {
+            queue = largerWindowThan(queue, candidate.contextWindow);
+            if (queue.length === 0) throw error;
+          }
+        }
+      }
+    } finally {
+      if (outcomes.length > 0) {
+        await recordProviderOutcomes({ outcomes }).catch((error: unknown) => {
+          if (!isCancellation(error)) this.state.warnings.push(`step ${step}: provider health not recorded`);
+        });
+      }
+    }
+    throw ApplicationFailure.create({
+      type: RoutingErrorType.ModelsUnavailable,
+      message: `no model could answer (${purpose}, step ${step}): ${lines.join('; ') || 'no candidates'}`,
+      nonRetryable: true,
+    });
+  }
+}
+
+const label = (candidate: RouteCandidate) => `${candidate.model} via ${candidate.provider}`;
+const pick = (candidate: RouteCandidate) => ({ provider: candidate.provider, model: candidate.model });
