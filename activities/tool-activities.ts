@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ToolClass } from '../common/agent-spec';
 import type { ToolCallInput, ToolDefinition, ToolOutcome } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { describeZodIssues } from '../common/zod-issues';
@@ -37,6 +38,22 @@ export function createToolActivities(deps: ToolActivityDeps) {
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5_000;
 
   return {
+    /**
+     * The class of one call of a tool whose class depends on its arguments. Recorded in history, so policy and replay
+     * see the same answer; anything the tool cannot classify counts as destructive.
+     */
+    async classifyToolCall(input: { tool: string; args: unknown }): Promise<ToolClass> {
+      const tool = deps.registry.get(input.tool);
+      if (!tool?.classify) return tool?.class ?? 'destructive';
+      const parsed = tool.schema.safeParse(input.args);
+      if (!parsed.success) return tool.class;
+      try {
+        return await tool.classify(parsed.data);
+      } catch {
+        return 'destructive';
+      }
+    },
+
     /** Run start: the definitions of the agent's tools, recorded in history so replay sees the same tools. */
     async describeTools(input: { names: string[] }): Promise<ToolDefinition[]> {
       const { definitions, unknown } = deps.registry.describe(input.names);

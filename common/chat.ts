@@ -25,6 +25,11 @@ export interface ToolDefinition {
   warnings?: string[];
   /** The name allow/deny globs match (`github.create_issue`); the model-facing `name` when absent. */
   policyName?: string;
+  /**
+   * The class depends on each call's arguments (an HTTP method, a SQL statement): the worker classifies every call
+   * before policy applies, and `class` is what the tool may do at worst.
+   */
+  classifiedPerCall?: boolean;
   /** Where calls go: a tool registered on the worker, or a tool of one of the agent's MCP servers. */
   source?: { kind: 'worker' } | { kind: 'mcp'; server: string; tool: string };
 }

@@ -16,12 +16,13 @@ export function decideToolCall(
   definition: ToolDefinition,
   args: unknown,
   classRules: ClassRules,
+  perCall?: ToolClass,
 ): ToolCallDecision {
   const approval = tool?.approval ?? 'default';
   if (approval === 'always') return { kind: 'approval', rule: `agent spec: ${definition.name} approval=always` };
   if (approval === 'never') return { kind: 'run' };
   if (approval === 'default') {
-    const toolClass = effectiveClass(definition, tool);
+    const toolClass = effectiveClass(definition, tool, perCall);
     return classRules[toolClass] === 'approval'
       ? { kind: 'approval', rule: `${definition.name} is ${toolClass}; ${toolClass} tools need approval` }
       : { kind: 'run' };

@@ -13,9 +13,13 @@ export interface RunIdentity {
 
 export const policyNameOf = (definition: ToolDefinition) => definition.policyName ?? definition.name;
 
-/** The class policy acts on: the spec's override, else what the tool declares. */
-export function effectiveClass(definition: ToolDefinition, tool: AgentTool | undefined): ToolClass {
-  return tool?.class ?? definition.class;
+/** The class policy acts on: the spec's override, else this call's classification, else what the tool declares. */
+export function effectiveClass(
+  definition: ToolDefinition,
+  tool: AgentTool | undefined,
+  perCall?: ToolClass,
+): ToolClass {
+  return tool?.class ?? perCall ?? definition.class;
 }
 
 const matchesAny = (globs: readonly string[], name: string) => globs.find((glob) => globMatcher(glob)(name));
@@ -31,7 +35,12 @@ function rolesOf(identity: RunIdentity): string[] {
  * Whether this run (its agent and its user) may use a tool at all. Decided in the workflow, from data recorded in
  * history; a tool that is not allowed is neither offered to the model nor run when the model asks for it anyway.
  */
-export function toolAccess(definition: ToolDefinition, spec: AgentSpec, identity: RunIdentity): ToolAccess {
+export function toolAccess(
+  definition: ToolDefinition,
+  spec: AgentSpec,
+  identity: RunIdentity,
+  perCall?: ToolClass,
+): ToolAccess {
   const name = policyNameOf(definition);
   const denied = matchesAny(spec.policy.deny, name);
   if (denied) return { allowed: false, rule: `${name} is on agent ${spec.name}'s deny list (${denied})` };
@@ -42,6 +51,7 @@ export function toolAccess(definition: ToolDefinition, spec: AgentSpec, identity
   const toolClass = effectiveClass(
     definition,
     spec.tools.find((t) => t.name === definition.name),
+    perCall,
   );
   const roles = rolesOf(identity);
   const permitted = roles.some((role) => {

@@ -5,7 +5,7 @@ import type { ToolCallRequest, ToolDefinition, ToolOutcome } from '../common/cha
 import { ErrorType } from '../common/errors';
 import type { McpServerSpec } from '../common/mcp-server';
 import type { RunState, ToolCallRecord } from '../common/run-state';
-import { MCP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from './activity-options';
+import { MCP_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from './activity-options';
 import type { ApprovalBook } from './approvals';
 import { failureOf } from './failures';
 import { decideToolCall } from './policy';
@@ -13,6 +13,7 @@ import { effectiveClass, toolAccess, type RunIdentity } from './tool-access';
 import type { ToolArgsValidator } from './tool-args';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
+const { classifyToolCall } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
 const { callMcpTool } = proxyActivities<ReinsActivities>(MCP_ACTIVITY_OPTIONS);
 
 /** A tool call after validation and policy, before it runs. */
@@ -44,7 +45,12 @@ export interface ToolCatalog {
 }
 
 /** Validation and policy for one call. Anything refused here never reaches an activity. */
-export function prepareCall(request: ToolCallRequest, callId: string, catalog: ToolCatalog): PreparedCall {
+export function prepareCall(
+  request: ToolCallRequest,
+  callId: string,
+  catalog: ToolCatalog,
+  perCall?: ToolClass,
+): PreparedCall {
   const definition = catalog.definitions.get(request.name);
   if (!definition) {
     const known = [...catalog.definitions.keys()].join(', ') || 'none';
@@ -66,22 +72,43 @@ export function prepareCall(request: ToolCallRequest, callId: string, catalog: T
     const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
     return { request, callId, definition, refusal: { outcome: 'invalid_args', message } };
   }
-  const access = toolAccess(definition, catalog.spec, catalog.identity);
+  const access = toolAccess(definition, catalog.spec, catalog.identity, perCall);
   if (!access.allowed) {
     const message = toolError(ErrorType.ToolDenied, `denied by policy: ${access.rule}`);
     return { request, callId, definition, args: args.args, refusal: { outcome: 'denied', message } };
   }
   const tool = catalog.agentTools.get(request.name);
-  const decision = decideToolCall(tool, definition, args.args, catalog.spec.policy.classes);
+  const decision = decideToolCall(tool, definition, args.args, catalog.spec.policy.classes, perCall);
   return {
     request,
     callId,
     definition,
     args: args.args,
-    toolClass: effectiveClass(definition, tool),
+    toolClass: effectiveClass(definition, tool, perCall),
     ...(server ? { server } : {}),
     ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
   };
+}
+
+/**
+ * The classes of a turn's calls to tools classified per call, by index: asked of the worker (an activity, so the
+ * answer is in history) before any policy applies. Calls with invalid arguments are left to prepareCall's refusal.
+ */
+export async function classifyCalls(
+  requests: ToolCallRequest[],
+  catalog: ToolCatalog,
+): Promise<Map<number, ToolClass>> {
+  const classes = new Map<number, ToolClass>();
+  await Promise.all(
+    requests.map(async (request, index) => {
+      const definition = catalog.definitions.get(request.name);
+      if (!definition?.classifiedPerCall) return;
+      const args = catalog.validator.checkRaw(request.name, request.arguments);
+      if (!args.ok) return;
+      classes.set(index, await classifyToolCall({ tool: request.name, args: args.args }));
+    }),
+  );
+  return classes;
 }
 
 /**

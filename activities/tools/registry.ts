@@ -17,7 +17,8 @@ export const BUILT_IN_TOOLS: readonly ToolImplementation[] = builtInTools();
 export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
   const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
-  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings };
+  const perCall = tool.classify ? { classifiedPerCall: true } : {};
+  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings, ...perCall };
 }
 
 export class ToolRegistry {

@@ -28,6 +28,11 @@ export interface ToolImplementation<Args = unknown> {
   class: ToolClass;
   schema: z.ZodType<Args>;
   execute(args: Args, context: ToolContext): Promise<string>;
+  /**
+   * For tools whose class depends on the call (GET vs DELETE): the class of these arguments, decided before policy
+   * and approvals. Should fail safe: anything it cannot tell is `destructive`.
+   */
+  classify?(args: Args): ToolClass | Promise<ToolClass>;
 }
 
 /** An expected failure the model should read and react to (file missing, path refused...). Not retried. */
