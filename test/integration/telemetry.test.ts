@@ -1,9 +1,11 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ReinsClient } from '../../client';
 import { startScriptedModel } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
-import { createTelemetry, TELEMETRY_WORKFLOW_MODULE } from '../../worker/telemetry';
+import { createTelemetry, TELEMETRY_WORKFLOW_MODULE, telemetryFromEnv } from '../../worker/telemetry';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -177,5 +179,52 @@ test('message content stays out of spans unless the operator opts in', async () 
     await native.close();
     await connection.close();
     await model.close();
+  }
+});
+
+test('the worker exports over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and not at all otherwise', async () => {
+  expect(telemetryFromEnv({})).toBeUndefined();
+  expect(telemetryFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_SDK_DISABLED: 'true' })).toBeUndefined();
+
+  const bodies: string[] = [];
+  const collector = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') bodies.push(body);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const { port } = collector.address() as AddressInfo;
+  const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+  const model = await startScriptedModel({ script: [{ reply: { content: 'hello' } }] });
+  const taskQueue = uniqueTaskQueue('reins-telemetry');
+  const { connection, client } = await connectClient();
+  const native = await connectNative();
+  try {
+    const reins = new ReinsClient(client, { taskQueue });
+    // No telemetry option: the worker takes it from the environment, as in docker-compose.
+    const worker = await createReinsWorker({
+      config: testWorkerConfig(taskQueue, model.url, tempDataDir()),
+      connection: native,
+      workflowBundle: bundle,
+    });
+    await worker.runUntil(async () => {
+      const { runId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'hi', userId: 'u' });
+      await reins.result(runId);
+    });
+    // Stopping the worker flushed the batch.
+    const sent = bodies.join('\n');
+    expect(sent).toContain('invoke_agent file-clerk');
+    expect(sent).toContain('chat scripted-1');
+  } finally {
+    if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved;
+    await native.close();
+    await connection.close();
+    await model.close();
+    await new Promise((resolve) => collector.close(resolve));
   }
 });
