@@ -4,3 +4,4 @@ export * from './run-queries';
 export * from './agent-file';
 export * from './prices';
 export * from './roles-file';
+export * from './usage-report';

@@ -7,6 +7,7 @@ import { registerPending } from './commands/pending';
 import { registerResult } from './commands/result';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { registerUsage } from './commands/usage';
 import { registerWatch } from './commands/watch';
 import { registerWorker } from './commands/worker';
 import { actionRunner, globalDefaults } from './context';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   registerPending(program, run);
   registerWatch(program, run);
   registerAudit(program, run);
+  registerUsage(program, run);
   registerCodecServer(program, run);
   return program;
 }
