@@ -37,8 +37,8 @@ export function createWorkspaceStore(deps: Pick<ActivityDeps, 'dataDir' | 'sandb
 /** Every activity a reins worker registers, built from real dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const sandbox = createSandbox(deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
-  const registry = new ToolRegistry([...builtInTools(sandbox), ...(deps.extraTools ?? [])]);
   const secrets = deps.secrets ?? new SecretResolver([envSecretSource()]);
+  const registry = new ToolRegistry([...builtInTools(sandbox, secrets), ...(deps.extraTools ?? [])]);
   // Nothing leaves an activity, into history or on to the model, with a secret value in it.
   return scrubActivityResults(
     {

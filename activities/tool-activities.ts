@@ -42,13 +42,17 @@ export function createToolActivities(deps: ToolActivityDeps) {
      * The class of one call of a tool whose class depends on its arguments. Recorded in history, so policy and replay
      * see the same answer; anything the tool cannot classify counts as destructive.
      */
-    async classifyToolCall(input: { tool: string; args: unknown }): Promise<ToolClass> {
+    async classifyToolCall(input: {
+      tool: string;
+      args: unknown;
+      config?: Record<string, unknown>;
+    }): Promise<ToolClass> {
       const tool = deps.registry.get(input.tool);
       if (!tool?.classify) return tool?.class ?? 'destructive';
       const parsed = tool.schema.safeParse(input.args);
       if (!parsed.success) return tool.class;
       try {
-        return await tool.classify(parsed.data);
+        return await tool.classify(parsed.data, input.config);
       } catch {
         return 'destructive';
       }
@@ -103,6 +107,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
           attempt,
           earlierAttemptStarted: previous?.status === 'started',
           workspace,
+          ...(input.config ? { config: input.config } : {}),
           signal: context.cancellationSignal,
           heartbeat: (details) => context.heartbeat(details),
         });

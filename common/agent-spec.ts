@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
 import { BudgetSchema } from './budget';
+import { BUILTIN_TOOL_CONFIGS } from './builtin-tool-config';
 import { ContextSettingsSchema } from './context-settings';
 import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
@@ -24,6 +25,8 @@ export const AgentToolSchema = z.strictObject({
   onTimeout: TimeoutActionSchema.optional(),
   /** Overrides the class the tool declares (or its MCP annotations suggest). */
   class: ToolClassSchema.optional(),
+  /** Settings for the tool's code on the worker (hosts for http_request, the connection for sql). */
+  config: z.record(z.string(), z.unknown()).optional(),
 });
 export type AgentTool = z.infer<typeof AgentToolSchema>;
 
@@ -102,6 +105,11 @@ export const AgentSpecSchema = z
         });
       }
       seen.add(tool.name);
+      const configSchema = BUILTIN_TOOL_CONFIGS[tool.name];
+      const config = configSchema && tool.config !== undefined ? configSchema.safeParse(tool.config) : undefined;
+      for (const issue of config?.error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['tools', index, 'config', ...issue.path], message: issue.message });
+      }
     });
   });
 

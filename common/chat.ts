@@ -94,6 +94,8 @@ export interface ToolCallInput {
   agent?: string;
   /** `run` (default): a workspace per run. `agent`: one per agent that persists across its runs. */
   workspace?: 'run' | 'agent';
+  /** The spec's `config` for this tool: settings and secret references, never secret values. */
+  config?: Record<string, unknown>;
 }
 
 /** A tool's answer. `ok: false` is an error the model should see and react to, not an infrastructure failure. */

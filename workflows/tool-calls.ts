@@ -30,6 +30,8 @@ export interface PreparedCall {
   toolClass?: ToolClass;
   /** For an MCP tool: the server its calls go to, from the agent spec. */
   server?: McpServerSpec;
+  /** The spec's settings for a worker tool (hosts, a connection), passed to its activity. */
+  config?: Record<string, unknown>;
 }
 
 export function toolError(type: string, message: string): string {
@@ -86,6 +88,7 @@ export function prepareCall(
     args: args.args,
     toolClass: effectiveClass(definition, tool, perCall),
     ...(server ? { server } : {}),
+    ...(tool?.config ? { config: tool.config } : {}),
     ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
   };
 }
@@ -105,7 +108,11 @@ export async function classifyCalls(
       if (!definition?.classifiedPerCall) return;
       const args = catalog.validator.checkRaw(request.name, request.arguments);
       if (!args.ok) return;
-      classes.set(index, await classifyToolCall({ tool: request.name, args: args.args }));
+      const config = catalog.agentTools.get(request.name)?.config;
+      classes.set(
+        index,
+        await classifyToolCall({ tool: request.name, args: args.args, ...(config ? { config } : {}) }),
+      );
     }),
   );
   return classes;
@@ -196,6 +203,7 @@ function runActivity(call: PreparedCall, args: unknown, summary: string, state: 
       userId: state.userId,
       agent: state.agent,
       workspace: state.workspace,
+      ...(call.config ? { config: call.config } : {}),
     },
   ]);
 }

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import type { ToolDefinition } from '../../common/chat';
 import type { Sandbox } from '../sandbox/sandbox';
+import type { SecretResolver } from '../secrets';
 import { FILE_TOOLS } from './file-tools';
+import { createHttpRequestTool } from './http-request';
 import { createRunCodeTool, type ToolWithWarnings } from './run-code';
+import { createSqlTool } from './sql';
 import type { ToolImplementation } from './tool';
 
-/** The built-in tools, with run_code bound to the worker's sandbox. */
-export function builtInTools(sandbox?: Sandbox): ToolImplementation[] {
-  return [...FILE_TOOLS, createRunCodeTool(sandbox)];
+/** The built-in tools, with run_code bound to the worker's sandbox and credentials from the worker's secrets. */
+export function builtInTools(sandbox?: Sandbox, secrets?: SecretResolver): ToolImplementation[] {
+  return [...FILE_TOOLS, createRunCodeTool(sandbox), createHttpRequestTool({ secrets }), createSqlTool({ secrets })];
 }
 
 /** The built-ins with default settings (run_code in bubblewrap, failing closed where it is missing). */

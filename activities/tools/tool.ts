@@ -14,6 +14,8 @@ export interface ToolContext {
   earlierAttemptStarted: boolean;
   /** The run's private directory; file tools are confined to it. */
   workspace: string;
+  /** The agent spec's `config` for this tool (hosts, a connection), not yet validated: the tool parses it. */
+  config?: Record<string, unknown>;
   signal: AbortSignal;
   heartbeat(details?: unknown): void;
 }
@@ -32,7 +34,7 @@ export interface ToolImplementation<Args = unknown> {
    * For tools whose class depends on the call (GET vs DELETE): the class of these arguments, decided before policy
    * and approvals. Should fail safe: anything it cannot tell is `destructive`.
    */
-  classify?(args: Args): ToolClass | Promise<ToolClass>;
+  classify?(args: Args, config?: Record<string, unknown>): ToolClass | Promise<ToolClass>;
 }
 
 /** An expected failure the model should read and react to (file missing, path refused...). Not retried. */

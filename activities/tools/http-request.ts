@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import type { ToolClass } from '../../common/agent-spec';
+import {
+  HttpMethodSchema,
+  HttpRequestConfigSchema,
+  type HttpHostRule,
+  type HttpMethod,
+  type HttpRequestConfig,
+} from '../../common/builtin-tool-config';
+import { describeZodIssues } from '../../common/zod-issues';
+import { envSecretSource, SecretResolver } from '../secrets';
+import { formatResponse } from './http-request-format';
+import { sendHop } from './http-request-send';
+import { resolveChecked, ruleFor, systemResolver, type Resolver } from './net-guard';
+import { defineTool, ToolError, type ToolImplementation } from './tool';
+
+export const MAX_REDIRECTS = 5;
+
+/** Headers the model may not set: credentials come from the operator's config, framing from the client itself. */
+const FORBIDDEN_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+]);
+
+const METHOD_CLASS: Record<HttpMethod, ToolClass> = {
+  GET: 'read',
+  HEAD: 'read',
+  POST: 'write',
+  PUT: 'write',
+  PATCH: 'write',
+  DELETE: 'destructive',
+};
+const RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
+
+const ArgsSchema = z.strictObject({
+  method: HttpMethodSchema.default('GET').describe('GET, HEAD, POST, PUT, PATCH or DELETE'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'url must be an absolute http or https URL' })
+    .describe('Absolute http(s) URL; only the hosts the agent is configured for are reachable'),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'header names are letters, digits and -'), z.string())
+    .default({})
+    .refine(
+      (headers) => Object.keys(headers).every((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase())),
+      'Authorization, Cookie, Host and framing headers are set by the worker, not in the call',
+    )
+    .describe('Request headers; credentials are added by the worker for the hosts that need them'),
+  body: z
+    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .optional()
+    .describe('A string, or a JSON object/array sent as application/json'),
+});
+type Args = z.output<typeof ArgsSchema>;
+
+export function classOf(method: HttpMethod, rule: HttpHostRule | undefined): ToolClass {
+  return rule?.classes[method] ?? METHOD_CLASS[method];
+}
+
+function parseConfig(config: unknown): HttpRequestConfig {
+  if (config === undefined) {
+    throw new ToolError(
+      'http_request is not configured for this agent: its spec needs tools[].config.hosts',
+      'HttpNotConfigured',
+    );
+  }
+  const parsed = HttpRequestConfigSchema.safeParse(config);
+  if (!parsed.success)
+    throw new ToolError(`http_request config: ${describeZodIssues(parsed.error)}`, 'HttpNotConfigured');
+  return parsed.data;
+}
+
+/** The method a redirect continues with: 303 always becomes GET, and 301/302 turn a POST into a GET, as browsers do. */
+function redirectedMethod(status: number, method: HttpMethod): HttpMethod {
+  if (status === 303 && method !== 'HEAD') return 'GET';
+  if ((status === 301 || status === 302) && method === 'POST') return 'GET';
+  return method;
+}
+
+export interface HttpRequestToolOptions {
+  secrets?: SecretResolver;
+  resolve?: Resolver;
+}
+
+export function createHttpRequestTool(options: HttpRequestToolOptions = {}): ToolImplementation {
+  const secrets = options.secrets ?? new SecretResolver([envSecretSource()]);
+  const resolve = options.resolve ?? systemResolver;
+  return defineTool<Args>({
+    name: 'http_request',
+    description:
+      'Make an HTTP request to an API the agent is allowed to use. Credentials for a host are added by the worker: ' +
+      'never put tokens in headers, the URL or the body. Returns the status, a few headers and the body ' +
+      '(JSON pretty-printed, long text cut in the middle, binary summarised). Redirects are followed up to ' +
+      `${MAX_REDIRECTS} times, each checked like the first request.`,
+    // At worst a DELETE; each call is classified by its method and host.
+    class: 'destructive',
+    schema: ArgsSchema,
+    classify(args, config) {
+      const parsed = HttpRequestConfigSchema.safeParse(config);
+      const rule = parsed.success ? ruleFor(parsed.data.hosts, new URL(args.url).hostname) : undefined;
+      return classOf(args.method, rule);
+    },
+    async execute(args, context) {
+      const config = parseConfig(context.config);
+      const timeout = AbortSignal.timeout(config.timeoutSeconds * 1000);
+      const signal = AbortSignal.any([context.signal, timeout]);
+      let url = new URL(args.url);
+      let method = args.method;
+      let body = typeof args.body === 'string' || args.body === undefined ? args.body : JSON.stringify(args.body);
+      const modelHeaders: Record<string, string> = { ...args.headers };
+      if (typeof args.body === 'object' && !Object.keys(modelHeaders).some((h) => h.toLowerCase() === 'content-type'))
+        modelHeaders['content-type'] = 'application/json';
+      const approvedClass = classOf(method, ruleFor(config.hosts, url.hostname));
+      const notes: string[] = [];
+      for (let hop = 0; ; hop += 1) {
+        if (url.username || url.password) {
+          throw new ToolError(
+            'credentials in the URL are refused; the worker adds them per host',
+            'HttpCredentialsRefused',
+          );
+        }
+        const rule = ruleFor(config.hosts, url.hostname);
+        if (!rule) {
+          const allowed = config.hosts.map((h) => h.host).join(', ');
+          throw new ToolError(`host ${url.hostname} is not allowed (allowed: ${allowed})`, 'HttpHostNotAllowed');
+        }
+        // A redirect must not turn an approved call into a more dangerous one on another host.
+        if (RANK[classOf(method, rule)] > RANK[approvedClass]) {
+          throw new ToolError(
+            `redirect to ${url.origin} refused: ${method} there is ${classOf(method, rule)}, the call was ${approvedClass}`,
+            'HttpRedirectRefused',
+          );
+        }
+        const address = await resolveChecked(url.hostname, rule, resolve);
+        const injected = secrets.record(rule.headers, context.userId);
+        if (Object.keys(injected).length > 0 && url.protocol !== 'https:' && !rule.allowPrivate) {
+          throw new ToolError(
+            `refusing to send ${url.hostname}'s credentials over plain http; use https`,
+            'HttpInsecureCredentials',
+          );
+        }
+        const headers = { ...modelHeaders };
+        for (const name of Object.keys(headers)) if (name.toLowerCase() in lower(injected)) delete headers[name];
+        Object.assign(headers, injected);
+        let response;
+        try {
+          response = await sendHop({ url, method, headers, body, address, maxBytes: config.maxResponseBytes, signal });
+        } catch (error) {
+          if (timeout.aborted && !context.signal.aborted) {
+            throw new ToolError(
+              `${method} ${url.origin}: no response within ${config.timeoutSeconds} s`,
+              'HttpTimeout',
+            );
+          }
+          throw error;
+        }
+        const location = response.headers.location;
+        if (response.status >= 300 && response.status < 400 && location && response.status !== 304) {
+          if (hop >= MAX_REDIRECTS) {
+            throw new ToolError(`more than ${MAX_REDIRECTS} redirects, last to ${location}`, 'HttpTooManyRedirects');
+          }
+          const next = new URL(location, url);
+          if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+            throw new ToolError(`redirect to ${next.protocol} refused`, 'HttpRedirectRefused');
+          }
+          notes.push(`redirected: ${response.status} ${url.href} -> ${next.href}`);
+          const nextMethod = redirectedMethod(response.status, method);
+          if (nextMethod !== method) body = undefined;
+          method = nextMethod;
+          url = next;
+          continue;
+        }
+        const text = formatResponse(response, url, notes, config.maxResponseBytes);
+        return secrets.scrubber().text(text);
+      }
+    },
+  });
+}
+
+function lower(record: Record<string, string>): Record<string, true> {
+  return Object.fromEntries(Object.keys(record).map((key) => [key.toLowerCase(), true]));
+}

@@ -1,0 +1,93 @@
+import { Client, type QueryResult } from 'pg';
+import { z } from 'zod';
+import { SqlConfigSchema, type SqlConfig } from '../../common/builtin-tool-config';
+import { describeZodIssues } from '../../common/zod-issues';
+import { envSecretSource, SecretResolver } from '../secrets';
+import { classifySql } from './sql-classify';
+import { formatSqlResults } from './sql-format';
+import { defineTool, ToolError, type ToolImplementation } from './tool';
+
+const ArgsSchema = z.strictObject({
+  sql: z
+    .string()
+    .min(1)
+    .max(100_000)
+    .describe('PostgreSQL statements; several may be separated by ;. Changes run in one transaction.'),
+});
+type Args = z.output<typeof ArgsSchema>;
+
+function parseConfig(config: unknown): SqlConfig {
+  if (config === undefined) {
+    throw new ToolError(
+      'sql is not configured for this agent: its spec needs tools[].config.connection',
+      'SqlNotConfigured',
+    );
+  }
+  const parsed = SqlConfigSchema.safeParse(config);
+  if (!parsed.success) throw new ToolError(`sql config: ${describeZodIssues(parsed.error)}`, 'SqlNotConfigured');
+  return parsed.data;
+}
+
+/** Server-side errors (syntax, permissions, a read-only violation, a timeout) are for the model; the rest retry. */
+function isServerError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && !('errno' in error);
+}
+
+export function createSqlTool(options: { secrets?: SecretResolver } = {}): ToolImplementation {
+  const secrets = options.secrets ?? new SecretResolver([envSecretSource()]);
+  return defineTool<Args>({
+    name: 'sql',
+    description:
+      "Run SQL on the agent's PostgreSQL database. Reads (SELECT, EXPLAIN) run in a read-only transaction; changes " +
+      "may need a human's approval first. Each statement has a time limit, and only the first rows of a result are " +
+      'shown with a count of the rest: select what you need, aggregate, or page with LIMIT/OFFSET.',
+    class: 'destructive',
+    schema: ArgsSchema,
+    classify: (args) => classifySql(args.sql).class,
+    async execute(args, context) {
+      const config = parseConfig(context.config);
+      const { class: sqlClass } = classifySql(args.sql);
+      const readOnly = sqlClass === 'read';
+      const timeoutMs = Math.round(config.statementTimeoutSeconds * 1000);
+      const client = new Client({
+        connectionString: secrets.resolve(config.connection, context.userId),
+        statement_timeout: timeoutMs,
+        connectionTimeoutMillis: 10_000,
+        // Reads run read-only at the session level too, so a COMMIT the parser missed cannot leave a writable session.
+        ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+        application_name: `reins ${context.idempotencyKey}`.slice(0, 63),
+      });
+      const onAbort = () => void client.end().catch(() => undefined);
+      context.signal.addEventListener('abort', onAbort);
+      try {
+        await client.connect();
+        await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+        let results: QueryResult[];
+        try {
+          const raw = (await client.query(args.sql)) as QueryResult | QueryResult[];
+          results = Array.isArray(raw) ? raw : [raw];
+          await client.query(readOnly ? 'ROLLBACK' : 'COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+        const notes = context.earlierAttemptStarted
+          ? ['note: an earlier attempt of this call was interrupted; it was rolled back unless it had committed.']
+          : [];
+        return secrets.scrubber().text(formatSqlResults(results, config.maxRows, notes));
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        if (isServerError(error)) {
+          const message = secrets.scrubber().text(error.message);
+          const type = error.code === '57014' ? 'SqlTimeout' : error.code === '25006' ? 'SqlReadOnly' : 'SqlError';
+          const hint = error.code === '57014' ? ` (statement timeout ${config.statementTimeoutSeconds} s)` : '';
+          throw new ToolError(`${message}${hint} [SQLSTATE ${error.code}]`, type);
+        }
+        throw error;
+      } finally {
+        context.signal.removeEventListener('abort', onAbort);
+        await client.end().catch(() => undefined);
+      }
+    },
+  });
+}

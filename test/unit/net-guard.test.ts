@@ -1,0 +1,63 @@
+import { HttpHostRuleSchema } from '../../common/builtin-tool-config';
+import { hostMatches, isPrivateAddress, resolveChecked, ruleFor } from '../../activities/tools/net-guard';
+
+const rule = (host: string, extra: Record<string, unknown> = {}) => HttpHostRuleSchema.parse({ host, ...extra });
+
+describe('network guard', () => {
+  test.each([
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd12:3456::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '64:ff9b::a9fe:a9fe',
+    'not-an-address',
+  ])('%s is private', (address) => expect(isPrivateAddress(address)).toBe(true));
+
+  test.each(['8.8.8.8', '140.82.112.3', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) =>
+    expect(isPrivateAddress(address)).toBe(false),
+  );
+
+  test('host patterns: exact names, and subdomains for *.', () => {
+    expect(hostMatches('api.github.com', 'API.GitHub.com')).toBe(true);
+    expect(hostMatches('api.github.com', 'github.com')).toBe(false);
+    expect(hostMatches('*.example.com', 'a.b.example.com')).toBe(true);
+    expect(hostMatches('*.example.com', 'example.com')).toBe(false);
+    expect(hostMatches('*.example.com', 'badexample.com')).toBe(false);
+    expect(hostMatches('*.example.com', 'example.com.evil.net')).toBe(false);
+    const rules = [rule('*.example.com'), rule('api.example.com', { allowPrivate: true })];
+    expect(ruleFor(rules, 'api.example.com')?.allowPrivate).toBe(true);
+    expect(ruleFor(rules, 'www.example.com')?.host).toBe('*.example.com');
+    expect(ruleFor(rules, 'example.org')).toBeUndefined();
+  });
+
+  test('checks the resolved addresses, not the name', async () => {
+    const toLoopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    await expect(resolveChecked('api.example.com', rule('api.example.com'), toLoopback)).rejects.toMatchObject({
+      type: 'HttpAddressRefused',
+      message: expect.stringContaining('resolves to 127.0.0.1'),
+    });
+    const mixed = async () => [
+      { address: '93.184.215.14', family: 4 as const },
+      { address: '10.0.0.5', family: 4 as const },
+    ];
+    await expect(resolveChecked('api.example.com', rule('api.example.com'), mixed)).rejects.toMatchObject({
+      type: 'HttpAddressRefused',
+    });
+    await expect(
+      resolveChecked('api.example.com', rule('api.example.com', { allowPrivate: true }), toLoopback),
+    ).resolves.toEqual({ address: '127.0.0.1', family: 4 });
+    await expect(resolveChecked('[::1]', rule('::1'))).rejects.toMatchObject({ type: 'HttpAddressRefused' });
+    await expect(resolveChecked('localhost', rule('localhost'))).rejects.toMatchObject({ type: 'HttpAddressRefused' });
+  });
+});
