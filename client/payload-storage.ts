@@ -85,7 +85,9 @@ export function reinsDataConverter(storage: PayloadStorageOptions): DataConverte
   return {
     // The SDK runs codecs before external storage: claim-checked files hold ciphertext too, and history holds only
     // the claim (a digest and a size).
-    ...(keys?.length ? { payloadCodecs: [new EncryptionCodec(keys)] } : {}),
+    ...(keys?.length
+      ? { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: require.resolve('./failure-converter') }
+      : {}),
     externalStorage: new ExternalStorage({
       drivers: [new FilesystemStorageDriver(storage.dir)],
       payloadSizeThreshold: storage.thresholdBytes ?? DEFAULT_PAYLOAD_THRESHOLD_BYTES,

@@ -22,13 +22,18 @@ const keysAB = [...keysA, ...keyB];
 const PROMPT = 'Summarise the confidential merger plan for Project Larkspur';
 const TOOL_ARG = 'larkspur-args-marker';
 const TOOL_RESULT = 'larkspur-result-marker';
+const FAILURE = 'larkspur-failure-marker';
 
 const lookup = defineTool({
   name: 'lookup',
   description: 'Looks something up.',
   class: 'read',
   schema: z.strictObject({ query: z.string() }),
-  execute: async ({ query }) => `${TOOL_RESULT} for ${query}`,
+  execute: async ({ query }, context) => {
+    // The first attempt fails; its message is recorded with the retry and must be encrypted like everything else.
+    if (context.attempt === 1) throw new Error(`${FAILURE} while looking up ${query}`);
+    return `${TOOL_RESULT} for ${query}`;
+  },
 });
 
 /** Every byte of the history as the server stores it, without any codec. */
@@ -91,7 +96,7 @@ describe('payload encryption', () => {
 
         const { bytes, payloads } = await rawHistory(runId);
         // Search attributes (agent name, user, status) stay readable for listing runs; everything else is ciphertext.
-        for (const plain of ['Larkspur', TOOL_ARG, TOOL_RESULT, 'larkspur-answer', 'manage files']) {
+        for (const plain of ['Larkspur', TOOL_ARG, TOOL_RESULT, FAILURE, 'larkspur-answer', 'manage files']) {
           expect(bytes).not.toContain(plain);
         }
         expect(keyIdsOf(payloads)).toEqual(new Set(['a']));
@@ -106,6 +111,7 @@ describe('payload encryption', () => {
         const text = all.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
         expect(text).toContain(PROMPT);
         expect(text).toContain(TOOL_RESULT);
+        expect(text).toContain(FAILURE);
       },
     );
   });
