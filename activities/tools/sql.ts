@@ -51,16 +51,17 @@ export function createSqlTool(options: { secrets?: SecretResolver } = {}): ToolI
       const timeoutMs = Math.round(config.statementTimeoutSeconds * 1000);
       const client = new Client({
         connectionString: secrets.resolve(config.connection, context.userId),
-        statement_timeout: timeoutMs,
         connectionTimeoutMillis: 10_000,
-        // Reads run read-only at the session level too, so a COMMIT the parser missed cannot leave a writable session.
-        ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
         application_name: `reins ${context.idempotencyKey}`.slice(0, 63),
       });
       const onAbort = () => void client.end().catch(() => undefined);
       context.signal.addEventListener('abort', onAbort);
       try {
         await client.connect();
+        // Set here rather than as connection options, which a connection string's own `options` would replace.
+        await client.query(`SET statement_timeout = ${timeoutMs}`);
+        // Read-only for the session too, so a COMMIT the parser missed cannot leave a writable session behind.
+        if (readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
         await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
         let results: QueryResult[];
         try {
