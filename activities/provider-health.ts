@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import {
   PROVIDER_HEALTH_WORKFLOW,
@@ -9,6 +9,8 @@ import {
   type RoutingSnapshot,
 } from '../common/providers';
 import type { ProviderRegistry } from './providers';
+
+const QUERY_DEADLINE_MS = 3_000;
 
 /**
  * The shared health of providers, one entity workflow each, read before routing and written after each routed call.
@@ -24,11 +26,18 @@ export function createProviderHealthActivities(registry: ProviderRegistry | unde
           const facts = registry?.facts(provider) ?? { provider, known: false, models: {} };
           let health: ProviderOutcome[] = [];
           try {
-            health = (await client.workflow.getHandle(providerHealthWorkflowId(provider)).query(providerHealthQuery))
-              .outcomes;
+            const handle = client.workflow.getHandle(providerHealthWorkflowId(provider));
+            health = (
+              await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+                handle.query(providerHealthQuery),
+              )
+            ).outcomes;
           } catch (error) {
-            // A provider nobody has called yet has no ledger: it counts as healthy.
-            if (!(error instanceof WorkflowNotFoundError)) throw error;
+            // A provider nobody has called yet has no ledger: it counts as healthy. A ledger that does not answer
+            // in time must not hold the run up either: routing goes on without its health.
+            if (!(error instanceof WorkflowNotFoundError)) {
+              log.warn('provider health unavailable', { provider, error: String(error) });
+            }
           }
           return [provider, { ...facts, health }] as const;
         }),
