@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TextOrSecretSchema, SecretRefSchema } from './secret-ref';
+import { SecretRefSchema } from './secret-ref';
 import { ToolClassSchema } from './tool-class';
 
 /** `api.github.com`, or `*.example.com` for any subdomain (not the apex itself). */
@@ -15,11 +15,18 @@ const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const HttpMethodSchema = z.enum(HTTP_METHODS);
 export type HttpMethod = z.infer<typeof HttpMethodSchema>;
 
+/** Plain text, or a secret with an optional prefix: `{ secret: GITHUB_TOKEN, prefix: 'Bearer ' }`. */
+export const InjectedHeaderSchema = z.union([
+  z.string(),
+  SecretRefSchema.extend({ prefix: z.string().max(64).optional() }),
+]);
+export type InjectedHeader = z.output<typeof InjectedHeaderSchema>;
+
 export const HttpHostRuleSchema = z.strictObject({
   host: HostPatternSchema,
   /** Added by the worker to every request to this host; the model never sees or sets them. */
   headers: z
-    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'header names are letters, digits and -'), TextOrSecretSchema)
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'header names are letters, digits and -'), InjectedHeaderSchema)
     .default({}),
   /** Private, loopback and link-local addresses are refused unless set: for a service on the worker's own network. */
   allowPrivate: z.boolean().default(false),

@@ -136,7 +136,12 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
           );
         }
         const address = await resolveChecked(url.hostname, rule, resolve);
-        const injected = secrets.record(rule.headers, context.userId);
+        const injected = Object.fromEntries(
+          Object.entries(rule.headers).map(([name, value]) => [
+            name,
+            typeof value === 'string' ? value : `${value.prefix ?? ''}${secrets.resolve(value, context.userId)}`,
+          ]),
+        );
         if (Object.keys(injected).length > 0 && url.protocol !== 'https:' && !rule.allowPrivate) {
           throw new ToolError(
             `refusing to send ${url.hostname}'s credentials over plain http; use https`,
