@@ -132,9 +132,10 @@ export function createModelActivities(deps: ModelActivityDeps) {
       const { openai, label } = pick(input.provider);
       const { messages, tools } = await deps.conversations.assemble(input.conversation);
       const newMessageTokens = input.conversation.messages.map(countMessageTokens);
-      const earlierTokens = messages
-        .slice(0, input.conversation.from)
-        .reduce((sum, m) => sum + countMessageTokens(m), 0);
+      // The workflow knows the counts of what it sent before; recounting them every call would grow with the run.
+      const earlierTokens =
+        input.earlierTokens ??
+        messages.slice(0, input.conversation.from).reduce((sum, m) => sum + countMessageTokens(m), 0);
       const promptTokens = earlierTokens + newMessageTokens.reduce((a, b) => a + b, 0) + countToolTokens(tools);
       if (input.maxPromptTokens !== undefined && promptTokens > input.maxPromptTokens) {
         throw ApplicationFailure.create({

@@ -63,6 +63,8 @@ export interface ModelCallInput {
   maxPromptTokens?: number;
   /** Tokens of the messages before `conversation.from`, when the workflow knows them all (saves recounting). */
   earlierTokens?: number;
+  /** Who the run acts for: sent to the provider as its end-user id, and on every log line of the call. */
+  userId?: string;
   /** For the activity's summary, heartbeats and logs. */
   step: number;
 }

@@ -28,6 +28,7 @@ export function callModelForStep(
   step: number,
   conversation: ConversationDelta,
   limits: { maxOutputTokens: number | undefined; maxPromptTokens: number; earlierTokens?: number },
+  userId?: string,
 ): Promise<ModelTurn> {
   return callModel.executeWithOptions(
     { ...MODEL_ACTIVITY_OPTIONS, summary: `model ${spec.model.name} · step ${step}` },
@@ -38,6 +39,8 @@ export function callModelForStep(
         temperature: spec.model.temperature,
         maxOutputTokens: limits.maxOutputTokens,
         maxPromptTokens: limits.maxPromptTokens,
+        ...(limits.earlierTokens !== undefined ? { earlierTokens: limits.earlierTokens } : {}),
+        userId,
         step,
       },
     ],
@@ -128,7 +131,7 @@ export class ModelRouter {
     const policy = this.spec.models;
     if (!policy) {
       this.answered = { ...this.answered, model: this.spec.model.name };
-      return callModelForStep(this.spec, step, conversation, limits);
+      return callModelForStep(this.spec, step, conversation, limits, this.state.userId);
     }
     const requires: Capability[] = [...policy.requires];
     if (hasTools && !requires.includes('tools')) requires.push('tools');
@@ -144,6 +147,8 @@ export class ModelRouter {
             temperature: this.spec.model.temperature,
             maxOutputTokens: limits.maxOutputTokens,
             maxPromptTokens: candidate.contextWindow - reserve,
+            ...(limits.earlierTokens !== undefined ? { earlierTokens: limits.earlierTokens } : {}),
+            userId: this.state.userId,
             step,
           },
         ],
