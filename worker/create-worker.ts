@@ -94,7 +94,10 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       Worker.create({
         connection,
         namespace: config.namespace,
-        dataConverter: reinsDataConverter({ dir: config.payloadDir ?? path.join(config.dataDir, 'payloads') }),
+        dataConverter: reinsDataConverter({
+          dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
+          encryption: config.encryptionKeys,
+        }),
         taskQueue: queue.taskQueue,
         activities,
         maxTaskQueueActivitiesPerSecond: queue.perSecond,
