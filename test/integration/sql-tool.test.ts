@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { createSqlTool } from '../../activities/tools/sql';
 import type { ToolContext } from '../../activities/tools/tool';
 import { SecretResolver } from '../../activities/secrets';
+import { loadAgentFile } from '../../client/agent-file';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { messagesOf, waitForState, withReins } from '../helpers/harness';
 
@@ -137,6 +140,40 @@ describe('sql tool', () => {
       });
     } finally {
       delete process.env[SECRET];
+    }
+  });
+
+  test('the example database assistant reads freely and asks before changing data', async () => {
+    const shop = `${schema}_shop`;
+    const sample = readFileSync(path.join(__dirname, '..', '..', 'agents', 'db-assistant.sql'), 'utf8');
+    await admin.query(sample.replace(/\bshop\b/g, shop));
+    process.env.SHOP_DATABASE_URL = `${BASE_URL}${BASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${shop}`)}`;
+    const spec = await loadAgentFile(path.join(__dirname, '..', '..', 'agents', 'db-assistant.yaml'));
+    const update = "UPDATE orders SET status = 'cancelled' WHERE id = 3";
+    const script = [
+      {
+        reply: {
+          toolCalls: [{ name: 'sql', arguments: { sql: "SELECT count(*) AS n FROM orders WHERE status = 'pending'" } }],
+        },
+      },
+      { reply: { toolCalls: [{ name: 'sql', arguments: { sql: update } }] } },
+      { reply: { content: 'cancelled order 3' } },
+    ];
+    try {
+      await withReins({ script }, async ({ reins, model }) => {
+        const runId = `db-assistant-${Date.now()}`;
+        await reins.startRun({ spec, prompt: 'cancel the pending order', userId: 'u' }, { runId });
+        const pending = await waitForState(reins, runId, (s) => s.pendingApprovals[0]);
+        expect(pending).toMatchObject({ tool: 'sql', toolClass: 'write', args: { sql: update } });
+        expect(messagesOf(model, 1).at(-1)).toMatchObject({ content: expect.stringContaining('{"n":"1"}') });
+        await reins.decide(runId, { requestId: pending.requestId, decision: 'approve', by: 'dana' });
+        expect((await reins.result(runId)).status).toBe('completed');
+        const status = await admin.query<{ status: string }>(`SELECT status FROM ${shop}.orders WHERE id = 3`);
+        expect(status.rows[0]?.status).toBe('cancelled');
+      });
+    } finally {
+      delete process.env.SHOP_DATABASE_URL;
+      await admin.query(`DROP SCHEMA IF EXISTS ${shop} CASCADE`);
     }
   });
 });
