@@ -3,13 +3,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ReinsClient } from '../../client';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
 import { startScriptedModel } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { REPO_ROOT } from '../helpers/cli';
-import { fileClerkSpec, tempDataDir, testWorkerConfig } from '../helpers/harness';
+import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 const CHROMIUM = process.env.REINS_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,12 +26,26 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Waits until some frame of the page shows the text: the UI renders markdown metadata in frames of its own. */
+async function waitForText(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    const texts = await Promise.all(page.frames().map((frame) => frame.innerText('body').catch(() => '')));
+    seen = texts.join('\n');
+    if (pattern.test(seen)) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the page never showed ${pattern}; it showed:\n${seen.slice(0, 4000)}`);
+}
+
 const script = [
   { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes.txt', content: 'hello' } }] } },
-  { reply: { content: 'wrote notes.txt' } },
+  { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'notes.txt' } }] } },
+  { reply: { content: 'wrote and removed notes.txt' } },
 ];
 
-test('the Temporal UI shows a run with the model and tool activity summaries in its event history', async () => {
+test('the Temporal UI shows a run: summary, search attributes, current details while it waits, activity summaries in its history', async () => {
   // The shared test server runs headless; this one serves the Web UI.
   const server: DevServer = await startDevServer({ ui: true, uiPort: await freePort() });
   const model = await startScriptedModel({ script });
@@ -44,12 +58,6 @@ test('the Temporal UI shows a run with the model and tool activity summaries in 
     const worker = await createReinsWorker({ config, connection: native, workflowBundle: workflowBundle() });
     const reins = new ReinsClient(new Client({ connection, namespace: 'default' }), { taskQueue });
     const runId = `ui-${Date.now()}`;
-    const { executionId } = await worker.runUntil(async () => {
-      const started = await reins.startRun({ spec: fileClerkSpec(), prompt: 'write notes', userId: 'uma' }, { runId });
-      expect((await reins.result(runId)).answer).toBe('wrote notes.txt');
-      return started;
-    });
-
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -63,19 +71,48 @@ test('the Temporal UI shows a run with the model and tool activity summaries in 
       ],
     });
     const page = await browser.newPage({ viewport: { width: 1600, height: 3000 } });
-    const historyUrl = `${server.uiUrl}/namespaces/default/workflows/${runId}/${executionId}/history`;
-    await page.goto(historyUrl, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    // The UI renders the history client-side; wait for the activity summaries the run loop wrote (anchored, so the
-    // input JSON on the same page cannot match).
-    const modelSummary = page.getByText(/^model scripted-1\b/).first();
-    await modelSummary.waitFor({ timeout: 60_000 });
-    await page
-      .getByText(/^tool write_file · write/)
-      .first()
-      .waitFor({ timeout: 60_000 });
-    await modelSummary.scrollIntoViewIfNeeded();
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-run-history.png'), fullPage: true });
+
+    await worker.runUntil(async () => {
+      const { executionId } = await reins.startRun(
+        { spec: fileClerkSpec(), prompt: 'write notes', userId: 'uma' },
+        { runId },
+      );
+      await waitForState(reins, runId, (s) => s.status === 'awaiting_approval');
+      const runUrl = `${server.uiUrl}/namespaces/default/workflows/${runId}/${executionId}`;
+
+      // While the run waits (and a worker answers), its current details say what it waits for and how to decide.
+      // Search attributes first: what lists and filters of runs see.
+      await page.goto(`${runUrl}/metadata`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await waitForText(page, /"ReinsStatus": "awaiting_approval"/);
+      await waitForText(page, /"ReinsPendingApprovals": 1/);
+      await waitForText(page, /"ReinsAgent": "file-clerk"/);
+      await page.getByText('User Metadata', { exact: true }).first().click();
+      await waitForText(page, /file-clerk for uma: write notes/);
+      // The UI's markdown renderer typesets `2/10` with a fraction slash.
+      await waitForText(page, /awaiting_approval · step 2[/\u2044]10/);
+      await waitForText(page, /Waiting for approval[\s\S]*delete_file/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-run-waiting.png'), fullPage: true });
+
+      await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
+      expect((await reins.result(runId)).answer).toBe('wrote and removed notes.txt');
+
+      // The event history names each model and tool call (anchored, so the input JSON on the page cannot match).
+      await page.goto(`${runUrl}/history`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await page
+        .getByText(/^model scripted-1\b/)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await page
+        .getByText(/^tool write_file · write/)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await page
+        .getByText(/^tool delete_file · destructive · approved by olga/)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-run-history.png'), fullPage: true });
+    });
   } finally {
     await browser?.close();
     await native.close();
