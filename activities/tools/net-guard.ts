@@ -65,7 +65,10 @@ export function isPrivateAddress(address: string): boolean {
 
 /** `*.example.com` matches any subdomain of example.com; other patterns match exactly. Case-insensitive. */
 export function hostMatches(pattern: string, hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[|\]$/g, '');
   const want = pattern.toLowerCase();
   if (want.startsWith('*.')) return host.endsWith(want.slice(1)) && host.length > want.length - 1;
   return host === want.replace(/^\[|\]$/g, '');

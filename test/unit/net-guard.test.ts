@@ -35,6 +35,8 @@ describe('network guard', () => {
     expect(hostMatches('*.example.com', 'example.com')).toBe(false);
     expect(hostMatches('*.example.com', 'badexample.com')).toBe(false);
     expect(hostMatches('*.example.com', 'example.com.evil.net')).toBe(false);
+    expect(hostMatches('::1', '[::1]')).toBe(true);
+    expect(hostMatches('api.github.com', 'api.github.com.')).toBe(true);
     const rules = [rule('*.example.com'), rule('api.example.com', { allowPrivate: true })];
     expect(ruleFor(rules, 'api.example.com')?.allowPrivate).toBe(true);
     expect(ruleFor(rules, 'www.example.com')?.host).toBe('*.example.com');
