@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   providerHealthQuery,
+  providerHealthWorkflowId,
   recordProviderOutcomesUpdate,
   type ProviderHealth,
   type ProviderOutcome,
@@ -15,7 +16,7 @@ const MAX_AGE_MS = 60 * 60_000;
  * never lose each other's outcomes; routing decisions (circuit, latency, error rate) are made by each run from them.
  */
 export async function providerHealth(carried?: ProviderOutcome[]): Promise<never> {
-  const provider = workflowInfo().workflowId;
+  const provider = workflowInfo().workflowId.replace(providerHealthWorkflowId(''), '');
   let outcomes: ProviderOutcome[] = carried ?? [];
   const view = (): ProviderHealth => ({ provider, outcomes });
 

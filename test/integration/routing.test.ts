@@ -284,6 +284,37 @@ describe('routing across providers', () => {
     );
   });
 
+  test('compaction summaries use their own purpose choice', async () => {
+    const big = 'x'.repeat(1500);
+    let calls = 0;
+    const main: ScriptFn = () => {
+      calls += 1;
+      return calls <= 6
+        ? { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `f${calls}.txt`, content: big } }] } }
+        : answer('all written');
+    };
+    await withProviders(
+      { main: { script: main }, summarizer: { script: always('SUMMARY: wrote files.') } },
+      async ({ reins, servers, names }) => {
+        const spec = fileClerkSpec({
+          model: { name: 'big', contextWindow: 3000, outputReserve: 200 },
+          context: { keepRecentMessages: 4, compactAt: 0.6 },
+          models: {
+            candidates: [{ provider: names.main!, model: 'big' }],
+            purposes: { summary: { candidates: [{ provider: names.summarizer!, model: 'small' }] } },
+          },
+        });
+        const result = await reins.result((await reins.startRun({ spec, prompt: prompt(), userId: 'u' })).runId);
+        expect(result.status).toBe('completed');
+        expect(result.compactions.length).toBeGreaterThan(0);
+        expect(servers.summarizer!.requests.length).toBe(result.compactions.length);
+        const summaries = result.modelCalls.filter((c) => c.purpose === 'compaction');
+        expect(summaries.every((c) => c.provider === names.summarizer && c.model === 'small')).toBe(true);
+        expect(result.modelAttempts?.some((a) => a.purpose === 'compaction' && a.outcome === 'ok')).toBe(true);
+      },
+    );
+  });
+
   test("a provider's rate limit caps its calls per second across runs", async () => {
     const runs = 6;
     const perSecond = 2;
