@@ -31,6 +31,9 @@ const clerk = (extra: Partial<AgentSpecInput> = {}): AgentSpecInput => ({
 const isSummary = (messages: Array<{ content?: unknown }>) =>
   String(messages[0]?.content ?? '').startsWith('You compress an agent conversation');
 
+/** Model calls per prompt: compaction drops old turns, so the turn number cannot tell how far a run is. */
+const calls = new Map<string, number>();
+
 /** One script for all recorded runs, chosen by the prompt. */
 const script: ScriptFn = (request, turn, attempt) => {
   const messages = request.messages as Array<{ role: string; content?: unknown }>;
