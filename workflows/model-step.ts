@@ -130,7 +130,8 @@ export class ModelRouter {
   ): Promise<ModelTurn> {
     const policy = this.spec.models;
     if (!policy) {
-      this.answered = { ...this.answered, model: this.spec.model.name };
+      const model = this.spec.model.name;
+      this.answered = { provider: DEFAULT_PROVIDER, model, price: priceFor(this.prices, model) };
       return callModelForStep(this.spec, step, conversation, limits, this.state.userId);
     }
     const requires: Capability[] = [...policy.requires];
