@@ -1,3 +1,4 @@
+import { AgentSpecSchema } from '../../common/agent-spec';
 import { HttpHostRuleSchema } from '../../common/builtin-tool-config';
 import { hostMatches, isPrivateAddress, resolveChecked, ruleFor } from '../../activities/tools/net-guard';
 
@@ -61,5 +62,29 @@ describe('network guard', () => {
     ).resolves.toEqual({ address: '127.0.0.1', family: 4 });
     await expect(resolveChecked('[::1]', rule('::1'))).rejects.toMatchObject({ type: 'HttpAddressRefused' });
     await expect(resolveChecked('localhost', rule('localhost'))).rejects.toMatchObject({ type: 'HttpAddressRefused' });
+  });
+
+  test('a spec with a bad tool config is refused at start, naming the field', () => {
+    const spec = (tools: unknown[]) =>
+      AgentSpecSchema.safeParse({ name: 'a', instructions: 'i', model: { name: 'm' }, tools });
+    const paths = (tools: unknown[]) => spec(tools).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(paths([{ name: 'http_request', config: { hosts: [] } }])).toEqual([
+      ['tools.0.config.hosts', 'list at least one host the agent may call'],
+    ]);
+    expect(paths([{ name: 'http_request', config: { hosts: [{ host: 'https://x.com/' }] } }])?.[0]?.[0]).toBe(
+      'tools.0.config.hosts.0.host',
+    );
+    expect(paths([{ name: 'sql', config: { connection: 'postgresql://u:pw@db/x' } }])?.[0]?.[0]).toBe(
+      'tools.0.config.connection',
+    );
+    // A credential pasted into an injected header is caught like anywhere else in a spec.
+    const pasted = { hosts: [{ host: 'api.github.com', headers: { authorization: 'Bearer abcdefgh12345678' } }] };
+    expect(paths([{ name: 'http_request', config: pasted }])?.[0]?.[0]).toBe(
+      'tools.0.config.hosts.0.headers.authorization',
+    );
+    expect(
+      spec([{ name: 'http_request', config: { hosts: [{ host: '*.example.com', classes: { DELETE: 'write' } }] } }])
+        .success,
+    ).toBe(true);
   });
 });
