@@ -9,6 +9,7 @@ import { McpServerSpecSchema } from './mcp-server';
 import { ModelPolicySchema } from './providers';
 import { ToolClassSchema } from './tool-class';
 import { ToolPolicySchema } from './tool-policy';
+import { reportDuplicateNames } from './zod-issues';
 
 /** Tool names as providers accept them in function definitions. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -77,18 +78,8 @@ export const AgentSpecSchema = z
         message: `${formatPath(found.path)} looks like ${found.kind}; put it in the worker's secrets and refer to it as { "secret": "NAME" }`,
       });
     }
-    const servers = new Set<string>();
-    spec.mcpServers.forEach((server, index) => {
-      if (servers.has(server.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['mcpServers', index, 'name'],
-          message: `server "${server.name}" is listed twice`,
-        });
-      }
-      servers.add(server.name);
-    });
-    const seen = new Set<string>();
+    reportDuplicateNames(ctx, spec.mcpServers, 'mcpServers', 'server');
+    reportDuplicateNames(ctx, spec.tools, 'tools', 'tool');
     spec.tools.forEach((tool, index) => {
       if (tool.onTimeout === 'escalate' && !spec.approvals.escalation) {
         ctx.addIssue({
@@ -97,14 +88,6 @@ export const AgentSpecSchema = z
           message: 'onTimeout: escalate needs approvals.escalation (the group to escalate to)',
         });
       }
-      if (seen.has(tool.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['tools', index, 'name'],
-          message: `tool "${tool.name}" is listed twice`,
-        });
-      }
-      seen.add(tool.name);
       const configSchema = BUILTIN_TOOL_CONFIGS[tool.name];
       const config = configSchema && tool.config !== undefined ? configSchema.safeParse(tool.config) : undefined;
       for (const issue of config?.error?.issues ?? []) {

@@ -2,6 +2,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { ModelPriceSchema, type ModelPrice } from './pricing';
+import { reportDuplicateNames } from './zod-issues';
 
 /** The provider every worker has: the OpenAI client from OPENAI_BASE_URL / OPENAI_API_KEY. `openai` is an alias. */
 export const DEFAULT_PROVIDER = 'default';
@@ -63,19 +64,7 @@ export type ProviderConfigInput = z.input<typeof ProviderConfigSchema>;
 
 export const ProvidersFileSchema = z
   .strictObject({ providers: z.array(ProviderConfigSchema).min(1) })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.providers.forEach((provider, index) => {
-      if (seen.has(provider.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['providers', index, 'name'],
-          message: `provider "${provider.name}" is listed twice`,
-        });
-      }
-      seen.add(provider.name);
-    });
-  });
+  .superRefine((file, ctx) => reportDuplicateNames(ctx, file.providers, 'providers', 'provider'));
 
 /** The task queue a rate-limited provider's model calls run on; the server enforces the rate across workers. */
 export function providerTaskQueue(baseQueue: string, provider: string): string {

@@ -12,3 +12,19 @@ export function describeZodIssues(error: z.ZodError, root?: string): string {
     })
     .join('; ');
 }
+
+/** Adds an issue at `<list>.<index>.name` for every entry whose name an earlier entry already used. */
+export function reportDuplicateNames(
+  ctx: z.RefinementCtx,
+  items: ReadonlyArray<{ name: string }>,
+  list: string,
+  what: string,
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.name)) {
+      ctx.addIssue({ code: 'custom', path: [list, index, 'name'], message: `${what} "${item.name}" is listed twice` });
+    }
+    seen.add(item.name);
+  });
+}
