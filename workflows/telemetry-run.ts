@@ -16,6 +16,7 @@ export interface RunTrace {
   /** How many of the state's requests and decisions have been traced already. */
   requestsSeen: number;
   decisionsSeen: number;
+  toolCallsSeen: number;
 }
 
 // Keyed by run id: the interceptors and the workflow function are built separately and share nothing else.
@@ -33,6 +34,7 @@ export function openRunTrace(
     // A continued run carries earlier segments' approvals; their spans were exported by the segment that saw them.
     requestsSeen: init.carried?.approvalRequests.length ?? 0,
     decisionsSeen: init.carried?.decisions.length ?? 0,
+    toolCallsSeen: init.carried?.toolCalls.length ?? 0,
   });
 }
 
@@ -103,4 +105,35 @@ export function traceRunState(state: RunState): void {
     span.end(ms(decision.decidedAt));
   }
   trace.decisionsSeen = state.decisions.length;
+  traceRefusedCalls(trace, state, tracer, parent);
+}
+
+const RAN: ReadonlySet<string> = new Set(['succeeded', 'failed']);
+
+/** Calls that never reached a tool get an instant `execute_tool` span too, so every call the model made is traced. */
+function traceRefusedCalls(trace: RunTrace, state: RunState, tracer: otel.Tracer, parent: otel.Context): void {
+  for (const call of state.toolCalls.slice(trace.toolCallsSeen)) {
+    if (RAN.has(call.outcome)) continue; // the activity's span describes it
+    const approval = trace.approvals.get(call.callId);
+    const span = tracer.startSpan(
+      `execute_tool ${call.tool}`,
+      {
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': call.tool,
+          'gen_ai.tool.call.id': call.callId,
+          'gen_ai.agent.name': trace.agent,
+          'reins.step': call.step,
+          'reins.tool.outcome': call.outcome,
+          'reins.approval.outcome': approval ? (approval.outcome === 'approve' ? 'approved' : 'rejected') : 'none',
+          ...(approval ? { 'reins.approval.by': approval.by } : {}),
+          ...(call.detail ? { 'reins.tool.detail': call.detail } : {}),
+        },
+      },
+      parent,
+    );
+    span.setStatus({ code: otel.SpanStatusCode.ERROR, message: call.detail ?? call.outcome });
+    span.end();
+  }
+  trace.toolCallsSeen = state.toolCalls.length;
 }

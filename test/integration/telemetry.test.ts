@@ -12,6 +12,7 @@ import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/tempor
 const script = [
   { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'a.txt', content: 'secret plan' } }] } },
   { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'a.txt' } }] } },
+  { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'b.txt' } }] } },
   { reply: { content: 'cleaned up' } },
 ];
 const prices = { 'scripted-1': { input: 1, output: 2 } };
@@ -65,6 +66,8 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
     const second = await newWorker();
     await second.runUntil(async () => {
       await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
+      await waitForState(reins, runId, (s) => s.pendingApprovals[0]?.requestId === '3-1');
+      await reins.decide(runId, { requestId: '3-1', decision: 'reject', by: 'olga', reason: 'keep b' });
       expect((await reins.result(runId)).answer).toBe('cleaned up');
     });
     const spans = exporter.getFinishedSpans();
@@ -73,13 +76,17 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
     // One span per thing that happened, whichever worker saw it.
     const agent = one(spans, 'invoke_agent file-clerk');
     const chats = named(spans, 'chat scripted-1');
-    expect(chats).toHaveLength(3);
+    expect(chats).toHaveLength(4);
     const write = one(spans, 'execute_tool write_file');
-    const del = one(spans, 'execute_tool delete_file');
-    const wait = one(spans, 'reins.approval_wait');
+    const [del, refused] = named(spans, 'execute_tool delete_file').sort((a, b) =>
+      String(a.attributes['gen_ai.tool.call.id']).localeCompare(String(b.attributes['gen_ai.tool.call.id'])),
+    );
+    const [wait, rejectedWait] = named(spans, 'reins.approval_wait');
+    expect(named(spans, 'reins.approval_wait')).toHaveLength(2);
     one(spans, 'RunWorkflow:agentRun');
-    expect(named(spans, 'StartActivity:callModel')).toHaveLength(3);
-    expect(named(spans, 'RunActivity:callModel')).toHaveLength(3);
+    expect(named(spans, 'StartActivity:callModel')).toHaveLength(4);
+    expect(named(spans, 'RunActivity:callModel')).toHaveLength(4);
+    expect(named(spans, 'RunActivity:runTool')).toHaveLength(2);
     const ids = spans.map((span) => span.spanContext().spanId);
     expect(new Set(ids).size).toBe(ids.length);
 
@@ -89,13 +96,13 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
       'gen_ai.request.model': 'scripted-1',
       'reins.user.id': 'ursula',
       'reins.status': 'completed',
-      'reins.steps': 3,
+      'reins.steps': 4,
     });
-    expect(agent.events.map((event) => event.name)).toEqual(['reins.approval_requested']);
+    expect(agent.events.map((event) => event.name)).toEqual(['reins.approval_requested', 'reins.approval_requested']);
     expect(parentOf(spans, agent)?.name).toBe('RunWorkflow:agentRun');
 
-    const first3 = chats.sort((a, b) => Number(a.attributes['reins.step']) - Number(b.attributes['reins.step']));
-    expect(first3[0]!.attributes).toMatchObject({
+    const byStep = chats.sort((a, b) => Number(a.attributes['reins.step']) - Number(b.attributes['reins.step']));
+    expect(byStep[0]!.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'scripted',
       'gen_ai.request.model': 'scripted-1',
@@ -106,9 +113,9 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
       'reins.cost_usd': expect.any(Number),
       'reins.step': 1,
     });
-    expect(String(first3[0]!.attributes['gen_ai.input.messages'])).toContain('tidy up');
-    expect(first3[2]!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
-    expect(String(first3[2]!.attributes['gen_ai.output.messages'])).toContain('cleaned up');
+    expect(String(byStep[0]!.attributes['gen_ai.input.messages'])).toContain('tidy up');
+    expect(byStep[3]!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(String(byStep[3]!.attributes['gen_ai.output.messages'])).toContain('cleaned up');
     // chat -> RunActivity -> StartActivity -> invoke_agent, in one trace.
     for (const chat of chats) {
       const run = parentOf(spans, chat);
@@ -128,14 +135,26 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
       'reins.tool.outcome': 'succeeded',
     });
     expect(String(write.attributes['gen_ai.tool.call.arguments'])).toContain('secret plan');
-    expect(del.attributes).toMatchObject({
+    expect(del!.attributes).toMatchObject({
       'gen_ai.tool.name': 'delete_file',
       'gen_ai.tool.call.id': '2-1',
       'reins.tool.class': 'destructive',
       'reins.approval.outcome': 'approved',
       'reins.approval.by': 'olga',
     });
-    expect(wait.attributes).toMatchObject({
+    // The rejected call never reached a tool: an instant span under the run says so.
+    expect(refused!.attributes).toMatchObject({
+      'gen_ai.tool.call.id': '3-1',
+      'reins.tool.outcome': 'rejected',
+      'reins.approval.outcome': 'rejected',
+      'reins.approval.by': 'olga',
+    });
+    expect(parentOf(spans, refused!)).toBe(agent);
+    expect(rejectedWait!.attributes).toMatchObject({
+      'reins.approval.request_id': '3-1',
+      'reins.approval.outcome': 'rejected',
+    });
+    expect(wait!.attributes).toMatchObject({
       'reins.approval.request_id': '2-1',
       'gen_ai.tool.name': 'delete_file',
       'reins.approval.outcome': 'approved',
@@ -143,8 +162,8 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
       'reins.approval.via': 'update',
       'reins.approval.wait_ms': expect.any(Number),
     });
-    expect(parentOf(spans, wait)).toBe(agent);
-    expect(Number(wait.attributes['reins.approval.wait_ms'])).toBeGreaterThan(0);
+    expect(parentOf(spans, wait!)).toBe(agent);
+    expect(Number(wait!.attributes['reins.approval.wait_ms'])).toBeGreaterThan(0);
   } finally {
     await native.close();
     await connection.close();
