@@ -1,5 +1,6 @@
 import { loadWorkerConfig, WorkerConfigError } from './config';
 import { createReinsWorker } from './create-worker';
+import { tracesEndpoint } from './telemetry';
 
 /** Process entry: validate the environment, connect, run until SIGINT/SIGTERM (the SDK handles both). */
 async function main(): Promise<void> {
@@ -8,6 +9,12 @@ async function main(): Promise<void> {
   console.log(
     `reins worker on task queue "${config.taskQueue}" at ${config.temporalAddress} (model provider: ${config.model.provider})`,
   );
+  const traces = tracesEndpoint();
+  // The origin only: an endpoint URL may carry credentials.
+  if (traces)
+    console.log(
+      `reins worker: traces over OTLP to ${URL.canParse(traces) ? new URL(traces).origin : 'the configured endpoint'}`,
+    );
   await worker.run();
 }
 

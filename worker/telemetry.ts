@@ -70,14 +70,19 @@ export function createTelemetry(options: TelemetryOptions): WorkerTelemetry {
 const truthy = (value: string | undefined) =>
   value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 
+/** Where the environment sends traces, or undefined when it does not ask for tracing. */
+export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (truthy(env.OTEL_SDK_DISABLED) || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+}
+
 /**
  * Telemetry from the standard OpenTelemetry environment: spans go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (the exporter reads them itself), and nowhere otherwise.
  * REINS_TRACE_CONTENT=true adds message content.
  */
 export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTelemetry | undefined {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
-  if (truthy(env.OTEL_SDK_DISABLED) || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (!tracesEndpoint(env)) return undefined;
   return createTelemetry({
     spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter()),
     content: truthy(env.REINS_TRACE_CONTENT),
