@@ -284,6 +284,25 @@ describe('routing across providers', () => {
     );
   });
 
+  test('the fastest strategy follows the latency every run records in the shared health ledger', async () => {
+    const slow: ScriptFn = () => ({ ...answer('slow'), delayMs: 700 });
+    await withProviders({ slow: { script: slow }, quick: { script: always('quick') } }, async ({ reins, names }) => {
+      const spec = routedSpec({
+        strategy: 'fastest',
+        candidates: [
+          { provider: names.slow!, model: 'm' },
+          { provider: names.quick!, model: 'm' },
+        ],
+      });
+      const run = async () =>
+        (await reins.result((await reins.startRun({ spec, prompt: prompt(), userId: 'u' })).runId)).answer;
+      // Unmeasured providers go first, in order, so both get measured; then the quicker one wins.
+      expect(await run()).toBe('slow');
+      expect(await run()).toBe('quick');
+      expect(await run()).toBe('quick');
+    });
+  });
+
   test('compaction summaries use their own purpose choice', async () => {
     const big = 'x'.repeat(1500);
     let calls = 0;
