@@ -142,6 +142,26 @@ describe('routing across providers', () => {
     );
   });
 
+  test('a timeout moves the run to the next candidate', async () => {
+    const hanging: ScriptFn = () => ({ ...answer('too late'), delayMs: 10_000 });
+    await withProviders(
+      { stuck: { script: hanging }, backup: { script: always('in time') } },
+      async ({ reins, names }) => {
+        const spec = routedSpec({
+          candidates: [
+            { provider: names.stuck!, model: 'm' },
+            { provider: names.backup!, model: 'm' },
+          ],
+          maxAttemptsPerCandidate: 1,
+          attemptTimeout: '1s',
+        });
+        const result = await reins.result((await reins.startRun({ spec, prompt: prompt(), userId: 'u' })).runId);
+        expect(result.answer).toBe('in time');
+        expect(result.modelAttempts?.[0]).toMatchObject({ provider: names.stuck, errorType: 'ModelTimeout' });
+      },
+    );
+  });
+
   test('the circuit opens after N failures, skips the provider, and closes after its window', async () => {
     let primaryUp = false;
     const primary: ScriptFn = () =>
