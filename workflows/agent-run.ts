@@ -14,16 +14,16 @@ import type { ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
-import { effectiveBudget, parseRunInput, type RunInput } from '../common/run-input';
-import { emptyUsage, type RunResult, type RunState } from '../common/run-state';
-import { registerDecisionHandlers, waitForDecisions } from './approval-gate';
+import { parseRunInput, type RunInput } from '../common/run-input';
+import type { RunResult, RunState } from '../common/run-state';
+import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
 import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
 import { ContextWindow } from './context-control';
 import { failureOf } from './failures';
 import { ModelRouter, recordModelCall } from './model-step';
-import { gateFor } from './policy';
 import type { RunCarry } from './run-carry';
+import { freshState } from './run-start';
 import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
 import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
@@ -41,30 +41,6 @@ import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function freshState(input: RunInput | undefined): RunState {
-  return {
-    runId: workflowInfo().workflowId,
-    agent: input?.spec.name ?? 'invalid',
-    userId: input?.userId ?? 'unknown',
-    status: 'running',
-    step: 0,
-    maxSteps: input?.spec.maxSteps ?? 0,
-    limits: input ? effectiveBudget(input) : { maxSteps: 0 },
-    startedAt: iso(Date.now()),
-    usage: emptyUsage(),
-    modelCalls: [],
-    warnings: [],
-    pendingApprovals: [],
-    approvalRequests: [],
-    decisions: [],
-    ignoredDecisions: [],
-    toolCalls: [],
-    compactions: [],
-    segment: 1,
-    workspace: input?.spec.workspace ?? 'run',
-  };
-}
 
 /**
  * One agent run: call the model, run the tools it asks for (after validation, policy and approval), feed results
@@ -278,32 +254,9 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
         state.limits.maxToolCalls,
         state.usage.toolCalls,
       );
-      openGates(calls);
+      openGates(book, calls, { spec, agentTools: catalog.agentTools, step: state.step });
       if (book.pending.length > 0 && rollOverDue()) return rollOver(calls);
       if ((await finishTurn(calls)) === 'roll-over') return rollOver(calls);
-    }
-  }
-
-  function openGates(calls: PreparedCall[]): void {
-    const nowMs = Date.now();
-    for (const call of calls) {
-      if (!call.approvalRule || !call.definition) continue;
-      const toolClass = call.toolClass ?? call.definition.class;
-      const gate = gateFor(spec, catalog.agentTools.get(call.request.name), toolClass);
-      book.open({
-        requestId: call.callId,
-        step: state.step,
-        toolCallId: call.request.id,
-        tool: call.request.name,
-        toolClass,
-        args: call.args,
-        rule: call.approvalRule,
-        requestedAt: iso(nowMs),
-        expiresAt: iso(nowMs + gate.timeoutMs),
-        onTimeout: gate.onTimeout,
-        stage: 'primary',
-        ...(gate.approvers ? { approvers: gate.approvers } : {}),
-      });
     }
   }
 

@@ -1,9 +1,11 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { AgentSpec } from '../common/agent-spec';
+import type { AgentSpec, AgentTool } from '../common/agent-spec';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
 import { ErrorType } from '../common/errors';
 import { decideSignal, decideUpdate } from '../common/messages';
 import type { ApprovalBook } from './approvals';
+import { gateFor } from './policy';
+import type { PreparedCall } from './tool-calls';
 
 /**
  * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so
@@ -68,4 +70,32 @@ export async function waitForDecisions(
     if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
   }
   return 'decided';
+}
+
+/** Opens a gate for every call of the turn that policy sent to a human, with its approvers and timer. */
+export function openGates(
+  book: ApprovalBook,
+  calls: PreparedCall[],
+  context: { spec: AgentSpec; agentTools: ReadonlyMap<string, AgentTool>; step: number },
+): void {
+  const nowMs = Date.now();
+  for (const call of calls) {
+    if (!call.approvalRule || !call.definition) continue;
+    const toolClass = call.toolClass ?? call.definition.class;
+    const gate = gateFor(context.spec, context.agentTools.get(call.request.name), toolClass);
+    book.open({
+      requestId: call.callId,
+      step: context.step,
+      toolCallId: call.request.id,
+      tool: call.request.name,
+      toolClass,
+      args: call.args,
+      rule: call.approvalRule,
+      requestedAt: new Date(nowMs).toISOString(),
+      expiresAt: new Date(nowMs + gate.timeoutMs).toISOString(),
+      onTimeout: gate.onTimeout,
+      stage: 'primary',
+      ...(gate.approvers ? { approvers: gate.approvers } : {}),
+    });
+  }
 }

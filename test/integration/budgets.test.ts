@@ -101,11 +101,12 @@ describe('budgets stop the run exactly as specified', () => {
   test('maxDuration fires while the run waits for an approval; the gate is closed and the transcript kept', async () => {
     const script = [{ reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'x' } }] } }];
     await withReins({ script }, async ({ reins }) => {
-      const spec = fileClerkSpec({ budget: { maxDuration: '3s' } });
+      // Long enough for a loaded machine to reach the gate before the timer fires.
+      const spec = fileClerkSpec({ budget: { maxDuration: '10s' } });
       const { runId } = await reins.startRun({ spec, prompt: 'p', userId: 'u' });
       await waitForState(reins, runId, (s) => s.status === 'awaiting_approval');
       const result = await reins.result(runId);
-      expect(result).toMatchObject({ status: 'budget_exhausted', reason: 'maxDuration budget of 3s reached' });
+      expect(result).toMatchObject({ status: 'budget_exhausted', reason: 'maxDuration budget of 10s reached' });
       expect(result.pendingApprovals).toEqual([]);
       expect(result.decisions).toEqual([expect.objectContaining({ by: 'reins:budget', decision: 'reject' })]);
       expect(result.transcript.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
@@ -113,15 +114,24 @@ describe('budgets stop the run exactly as specified', () => {
   });
 
   test('maxDuration fires during a slow model call; the call is cancelled and the run ends cleanly', async () => {
-    await withReins({ script: [{ reply: { content: 'too late' }, delayMs: 60_000 }] }, async ({ reins, temporal }) => {
-      const spec = fileClerkSpec({ budget: { maxDuration: '3s' } });
-      const { runId } = await reins.startRun({ spec, prompt: 'p', userId: 'u' });
-      const result = await reins.result(runId);
-      expect(result).toMatchObject({ status: 'budget_exhausted', reason: 'maxDuration budget of 3s reached', step: 1 });
-      expect(result.usage.modelCalls).toBe(0);
-      const history = await temporal.workflow.getHandle(runId).fetchHistory();
-      expect(history.events?.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
-    });
+    await withReins(
+      { script: [{ reply: { content: 'too late' }, delayMs: 60_000 }] },
+      async ({ reins, temporal, model }) => {
+        const spec = fileClerkSpec({ budget: { maxDuration: '10s' } });
+        const { runId } = await reins.startRun({ spec, prompt: 'p', userId: 'u' });
+        const result = await reins.result(runId);
+        // The model received the call and was still thinking when the timer fired.
+        expect(model.requests).toHaveLength(1);
+        expect(result).toMatchObject({
+          status: 'budget_exhausted',
+          reason: 'maxDuration budget of 10s reached',
+          step: 1,
+        });
+        expect(result.usage.modelCalls).toBe(0);
+        const history = await temporal.workflow.getHandle(runId).fetchHistory();
+        expect(history.events?.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+      },
+    );
   });
 
   test('ten concurrent runs of one user never exceed the user daily cap together', async () => {

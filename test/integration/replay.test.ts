@@ -1,0 +1,45 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/temporal';
+
+const HISTORIES = path.join(__dirname, '..', 'histories');
+
+async function recordedHistories() {
+  const files = (await fs.readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(await fs.readFile(path.join(HISTORIES, file), 'utf8'))),
+    })),
+  );
+}
+
+describe('recorded histories replay against the current workflow code', () => {
+  test('approvals, retries, compaction, continue-as-new and a duration stop all replay', async () => {
+    const histories = await recordedHistories();
+    expect(histories.map((h) => h.workflowId)).toEqual(
+      expect.arrayContaining(['approvals.1', 'long.1', 'long.2', 'duration.1']),
+    );
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
+      expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({
+        workflowId: result.workflowId,
+        error: undefined,
+      });
+    }
+  });
+
+  test('a non-deterministic change to the loop fails the replay', async () => {
+    const changed = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../fixtures/nondeterministic/workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: changed }, await recordedHistories())) {
+      if (result.error) failures.push(result.error.name);
+    }
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures).toContain('DeterminismViolationError');
+  });
+});
