@@ -55,10 +55,12 @@ const script: ScriptFn = (request, turn, attempt) => {
   }
   if (prompt.startsWith('long')) {
     if (turn === 0 && attempt === 1) return { reply: { content: 'unused' }, faults: [{ status: 500 }] };
-    return turn < 6
+    const count = (calls.get(prompt) ?? 0) + 1;
+    calls.set(prompt, count);
+    return count <= 6
       ? {
           reply: {
-            toolCalls: [{ name: 'write_file', arguments: { path: `f${turn}.txt`, content: 'y'.repeat(1200) } }],
+            toolCalls: [{ name: 'write_file', arguments: { path: `f${count}.txt`, content: 'y'.repeat(1200) } }],
           },
         }
       : { reply: { content: 'long run done' } };

@@ -1,12 +1,10 @@
 import type { ToolDefinition } from '../../common/chat';
-import { ApprovalBook } from '../../workflows/approvals';
-import { checkBudget } from '../../workflows/budget';
 import { decideToolCall } from '../../workflows/policy';
 import { ToolArgsValidator } from '../../workflows/tool-args';
-
-const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
+
+const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
 
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),
