@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PRICES, PriceTableSchema, priceFor, type PriceTable } from '../common/pricing';
-import { describeZodIssues } from '../common/zod-issues';
-import { ReinsClientError } from './errors';
+import { readConfigFile } from './config-file';
 
 /**
  * The price table in force: the built-in defaults, overridden and extended by the operator's price file (YAML or JSON,
@@ -10,15 +7,7 @@ import { ReinsClientError } from './errors';
  */
 export function loadPriceTable(file: string | undefined = process.env.REINS_PRICES_FILE): PriceTable {
   if (!file) return { ...DEFAULT_PRICES };
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ReinsClientError(`cannot read the price file ${file}: ${(error as Error).message}`);
-  }
-  const parsed = PriceTableSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ReinsClientError(`price file ${file} is invalid: ${describeZodIssues(parsed.error)}`);
-  return { ...DEFAULT_PRICES, ...parsed.data };
+  return { ...DEFAULT_PRICES, ...readConfigFile(file, PriceTableSchema, 'price file') };
 }
 
 /** The entries a run needs: one per model it may call, under the name the spec uses. */

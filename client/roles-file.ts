@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RoleDefinitionSchema } from '../common/tool-policy';
-import { describeZodIssues } from '../common/zod-issues';
+import { readConfigFile } from './config-file';
 import { ReinsClientError } from './errors';
 
 /**
@@ -24,18 +22,12 @@ export type RolesFile = z.output<typeof RolesFileSchema>;
 
 export function loadRolesFile(file: string | undefined = process.env.REINS_ROLES_FILE): RolesFile {
   if (!file) return { roles: {}, users: {} };
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ReinsClientError(`cannot read the roles file ${file}: ${(error as Error).message}`);
-  }
-  const parsed = RolesFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ReinsClientError(`roles file ${file} is invalid: ${describeZodIssues(parsed.error)}`);
-  for (const [user, roles] of Object.entries(parsed.data.users)) {
-    const unknown = roles.filter((role) => !(role in parsed.data.roles));
-    if (unknown.length)
+  const parsed = readConfigFile(file, RolesFileSchema, 'roles file');
+  for (const [user, held] of Object.entries(parsed.users)) {
+    const unknown = held.filter((role) => !(role in parsed.roles));
+    if (unknown.length) {
       throw new ReinsClientError(`roles file ${file}: users.${user} names undefined roles: ${unknown.join(', ')}`);
+    }
   }
-  return parsed.data;
+  return parsed;
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deleteFile, listFiles, readFile, writeFile } from '../../activities/tools/file-tools';
 import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
+import { runTool, toolContext } from './sandbox-helpers';
 import { ensureDirectory } from '../../activities/tools/workspace';
 
 let workspace: string;
@@ -16,19 +17,7 @@ beforeEach(async () => {
 });
 
 function run(tool: ToolImplementation, args: unknown, extra: Partial<ToolContext> = {}): Promise<string> {
-  const context: ToolContext = {
-    runId: 'r',
-    callId: '1-1',
-    userId: 'u',
-    idempotencyKey: 'r/1-1',
-    attempt: 1,
-    earlierAttemptStarted: false,
-    workspace,
-    signal: new AbortController().signal,
-    heartbeat: () => undefined,
-    ...extra,
-  };
-  return tool.execute(tool.schema.parse(args), context);
+  return runTool(tool, args, toolContext(workspace, extra));
 }
 
 describe('file tools stay inside the workspace', () => {
