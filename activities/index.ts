@@ -1,4 +1,6 @@
 import { createMcpActivities, type McpPool } from './mcp';
+import { createPolicyActivities } from './platform-policy';
+import type { PolicySource } from './policy-file';
 import { createModelActivities, type ModelActivityDeps } from './model';
 import { createSandbox } from './sandbox/sandbox';
 import { scrubActivityResults } from './scrub';
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   secrets?: SecretResolver;
   /** The worker's MCP connections; pass one to close it at shutdown (`McpPool.close()`). */
   mcpPool?: McpPool;
+  /** The platform policy every new run starts under; none when unset. */
+  policy?: PolicySource;
 }
 
 /** The workspace store activities use, also for the worker's start-up sweep. */
@@ -44,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     {
       ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
       ...createSpendActivities(),
+      ...createPolicyActivities(deps.policy),
       ...createMcpActivities({
         secrets,
         pool: deps.mcpPool,
@@ -65,3 +70,4 @@ export { BUILT_IN_TOOLS } from './tools/registry';
 export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';
+export { PolicySource, readPolicyFile, PolicyFileError } from './policy-file';

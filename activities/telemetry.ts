@@ -36,6 +36,11 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
     return next(input);
   }
 
+  /** Content needs both the worker's switch and the run's policy (which the workflow sends in the note). */
+  private recordsContent(note: TelemetryNote): boolean {
+    return this.options.content && note.content !== false;
+  }
+
   private async within<T>(span: otel.Span, body: () => Promise<T>): Promise<T> {
     const context = otel.trace.setSpan(otel.context.active(), span);
     try {
@@ -68,7 +73,7 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
         ...(request?.conversation?.id ? { 'gen_ai.conversation.id': request.conversation.id } : {}),
         ...(type === 'summarizeConversation' ? { 'reins.purpose': 'compaction' } : {}),
         // The messages this call added to the conversation; earlier ones are on the spans of earlier calls.
-        ...(this.options.content && request?.conversation
+        ...(this.recordsContent(note) && request?.conversation
           ? { 'gen_ai.input.messages': JSON.stringify(request.conversation.messages) }
           : {}),
       },
@@ -87,11 +92,11 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
       if ('finishReason' in result) {
         span.setAttribute('gen_ai.response.finish_reasons', [result.finishReason]);
         if (result.responseId) span.setAttribute('gen_ai.response.id', result.responseId);
-        if (this.options.content) {
+        if (this.recordsContent(note)) {
           const output = { role: 'assistant', content: result.content, tool_calls: result.toolCalls };
           span.setAttribute('gen_ai.output.messages', JSON.stringify([output]));
         }
-      } else if (this.options.content) {
+      } else if (this.recordsContent(note)) {
         span.setAttribute('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', content: result.summary }]));
       }
       return result;
@@ -125,7 +130,7 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
         ...(note.approval
           ? { 'reins.approval.by': note.approval.by, 'reins.approval.edited': note.approval.edited }
           : {}),
-        ...(this.options.content ? { 'gen_ai.tool.call.arguments': JSON.stringify(call?.args ?? null) } : {}),
+        ...(this.recordsContent(note) ? { 'gen_ai.tool.call.arguments': JSON.stringify(call?.args ?? null) } : {}),
       },
     });
     return this.within(span, async () => {
@@ -135,7 +140,7 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
         span.setAttribute('error.type', outcome.error.type);
         span.setStatus({ code: otel.SpanStatusCode.ERROR, message: outcome.error.message });
       }
-      if (this.options.content) {
+      if (this.recordsContent(note)) {
         span.setAttribute('gen_ai.tool.call.result', outcome.ok ? outcome.output : JSON.stringify(outcome.error));
       }
       return outcome;

@@ -90,6 +90,11 @@ export function createToolActivities(deps: ToolActivityDeps) {
       if (!parsed.success) {
         return { ok: false, error: { type: ErrorType.ToolArgsInvalid, message: describeZodIssues(parsed.error) } };
       }
+      // The run's definitions may come from another worker: this one checks its own sandbox before running code.
+      if (input.requireSandbox && tool.runsCode && !tool.runsCode.sandboxed) {
+        const message = `the platform policy requires a sandbox for code tools, and ${input.tool} runs unsandboxed on this worker`;
+        return { ok: false, error: { type: ErrorType.ToolDenied, message } };
+      }
 
       const attempt = context.info.attempt;
       await ledger.markStarted(input.callId, attempt);

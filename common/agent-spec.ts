@@ -6,6 +6,7 @@ import { ContextSettingsSchema } from './context-settings';
 import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
 import { McpServerSpecSchema } from './mcp-server';
+import { TeamNameSchema } from './platform-policy';
 import { ModelPolicySchema } from './providers';
 import { ToolClassSchema } from './tool-class';
 import { ToolPolicySchema } from './tool-policy';
@@ -49,6 +50,8 @@ export const AgentSpecSchema = z
       .string()
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/, 'agent names are 1-64 letters, digits, ., _ or -, starting alnum'),
     description: z.string().optional(),
+    /** The team that owns the agent; its runs fall under that team's platform policy unless the caller names another. */
+    team: TeamNameSchema.optional(),
     instructions: z.string().min(1, 'instructions must not be empty'),
     model: ModelSettingsSchema,
     /** Candidates across providers and how to choose; without it, `model` on the worker's default provider. */
@@ -59,8 +62,8 @@ export const AgentSpecSchema = z
     mcpServers: z.array(McpServerSpecSchema).default([]),
     /** Allow and deny lists and per-class defaults. */
     policy: ToolPolicySchema.prefault({}),
-    /** Model calls a run may make before it stops as budget_exhausted. */
-    maxSteps: z.number().int().positive().max(10_000).default(20),
+    /** Model calls a run may make before it stops as budget_exhausted (20 unless the platform policy caps it lower). */
+    maxSteps: z.number().int().positive().max(10_000).optional(),
     /** Tool-call, token, cost and wall-clock limits; callers may lower them per run. */
     budget: BudgetSchema.prefault({}),
     approvals: ApprovalSettingsSchema.prefault({}),
@@ -68,6 +71,8 @@ export const AgentSpecSchema = z
     workspace: z.enum(['run', 'agent']).default('run'),
     /** Context compaction and history roll-over for long runs. */
     context: ContextSettingsSchema.prefault({}),
+    /** `recordContent: true` opts in to message content on trace spans where the platform policy leaves it opt-in. */
+    telemetry: z.strictObject({ recordContent: z.boolean().optional() }).optional(),
   })
   .superRefine((spec, ctx) => {
     // Specs live in history and the UI in plain text: credentials belong in the worker, named by `{ secret }`.

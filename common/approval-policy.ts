@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 
-const DAY_MS = 86_400_000;
-
 /** Who may decide: named users, or anyone holding one of the roles. */
 export const ApproverSetSchema = z
   .strictObject({
@@ -58,9 +56,10 @@ export const ApprovalSettingsSchema = z
         destructive: ApproverSetSchema.optional(),
       })
       .default({}),
-    timeout: DurationSchema.default(DAY_MS),
+    /** How long a gate waits; a day unless the platform policy sets a shorter maximum. */
+    timeout: DurationSchema.optional(),
     onTimeout: TimeoutActionSchema.default('reject'),
-    escalation: z.strictObject({ approvers: ApproverSetSchema, timeout: DurationSchema.default(DAY_MS) }).optional(),
+    escalation: z.strictObject({ approvers: ApproverSetSchema, timeout: DurationSchema.optional() }).optional(),
   })
   .refine((s) => s.onTimeout !== 'escalate' || s.escalation !== undefined, {
     message: 'onTimeout: escalate needs an escalation group (escalation.approvers)',

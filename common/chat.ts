@@ -30,6 +30,8 @@ export interface ToolDefinition {
    * before policy applies, and `class` is what the tool may do at worst.
    */
   classifiedPerCall?: boolean;
+  /** Set for tools that execute code the model wrote; `sandboxed` when this worker isolates it. */
+  runsCode?: { sandboxed: boolean };
   /** Where calls go: a tool registered on the worker, or a tool of one of the agent's MCP servers. */
   source?: { kind: 'worker' } | { kind: 'mcp'; server: string; tool: string };
 }
@@ -98,6 +100,8 @@ export interface ToolCallInput {
   workspace?: 'run' | 'agent';
   /** The spec's `config` for this tool: settings and secret references, never secret values. */
   config?: Record<string, unknown>;
+  /** The platform policy requires code tools to run in an isolating sandbox: a worker without one refuses the call. */
+  requireSandbox?: boolean;
 }
 
 /** A tool's answer. `ok: false` is an error the model should see and react to, not an infrastructure failure. */

@@ -26,6 +26,12 @@ export const ErrorType = {
   BudgetExhausted: 'BudgetExhausted',
   ApprovalInvalid: 'ApprovalInvalid',
   RunInputInvalid: 'RunInputInvalid',
+  /** The agent spec or the caller asks for more than the platform policy allows; the message names each rule. */
+  PolicyViolation: 'PolicyViolation',
+  /** The worker's platform policy file cannot be read or is invalid, and no earlier version is at hand. */
+  PolicyInvalid: 'PolicyInvalid',
+  /** A request to apply the platform policy to a run is malformed. */
+  PolicyApplyInvalid: 'PolicyApplyInvalid',
   RunFailed: 'RunFailed',
 } as const;
 

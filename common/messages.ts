@@ -1,7 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { ApprovalDecision } from './approval';
 import type { ChatMessage } from './chat';
-import type { DecisionRecord, RunState } from './run-state';
+import type { DecisionRecord, PolicyChange, RunState } from './run-state';
 
 /** Workflow type name; the client starts runs by this name. */
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -17,3 +18,13 @@ export const transcriptQuery = defineQuery<ChatMessage[]>('transcript');
  */
 export const decideUpdate = defineUpdate<DecisionRecord, [ApprovalDecision]>('decide');
 export const decideSignal = defineSignal<[ApprovalDecision]>('decide');
+
+/** An operator's request to apply the workers' current platform policy to a running run. */
+export const ApplyPolicyRequestSchema = z.strictObject({
+  by: z.string().trim().min(1, 'name who applies the policy').max(200),
+  reason: z.string().max(2000).optional(),
+});
+export type ApplyPolicyRequest = z.output<typeof ApplyPolicyRequestSchema>;
+
+/** Applies the current platform policy to a running run; answers with what changed. Recorded in the run's audit. */
+export const applyPolicyUpdate = defineUpdate<PolicyChange, [ApplyPolicyRequest]>('applyPolicy');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AgentSpecSchema } from './agent-spec';
 import { BudgetOverridesSchema, type Budget } from './budget';
+import { DEFAULT_MAX_STEPS } from './effective-policy';
+import { DEFAULT_TEAM, TeamNameSchema } from './platform-policy';
 import { PriceTableSchema, priceFor } from './pricing';
 import { RoleDefinitionSchema } from './tool-policy';
 import { describeZodIssues } from './zod-issues';
@@ -25,15 +27,18 @@ export const RunInputSchema = z
     /** Prices of the run's models, resolved when the run starts (defaults plus the operator's price file). */
     prices: PriceTableSchema.default({}),
     spendCap: SpendCapSchema.optional(),
+    /** The team the run is for; the agent spec's team when unset, else `default`. Its platform policy scope applies. */
+    team: TeamNameSchema.optional(),
   })
   .superRefine((input, ctx) => {
     const spec = input.spec;
     const overrides = input.budget;
-    if (overrides.maxSteps !== undefined && overrides.maxSteps > spec.maxSteps) {
+    const maxSteps = spec.maxSteps ?? DEFAULT_MAX_STEPS;
+    if (overrides.maxSteps !== undefined && overrides.maxSteps > maxSteps) {
       ctx.addIssue({
         code: 'custom',
         path: ['budget', 'maxSteps'],
-        message: `may only lower the agent's limit of ${spec.maxSteps}, not raise it to ${overrides.maxSteps}`,
+        message: `may only lower the agent's limit of ${maxSteps}, not raise it to ${overrides.maxSteps}`,
       });
     }
     for (const key of Object.keys(spec.budget) as Array<keyof Budget>) {
@@ -69,9 +74,17 @@ export function parseRunInput(raw: unknown): ParseResult<RunInput> {
 
 /** The limits that apply to a run: the spec's, lowered by the run's overrides. */
 export function effectiveBudget(input: RunInput): Budget & { maxSteps: number } {
-  const merged: Budget & { maxSteps: number } = { ...input.spec.budget, maxSteps: input.spec.maxSteps };
+  const merged: Budget & { maxSteps: number } = {
+    ...input.spec.budget,
+    maxSteps: input.spec.maxSteps ?? DEFAULT_MAX_STEPS,
+  };
   for (const [key, value] of Object.entries(input.budget) as Array<[keyof typeof merged, number | undefined]>) {
     if (value !== undefined) merged[key] = value;
   }
   return merged;
+}
+
+/** The team a run is for: the caller's choice, else the agent's own team, else `default`. */
+export function teamOf(input: Pick<RunInput, 'team' | 'spec'>): string {
+  return input.team ?? input.spec.team ?? DEFAULT_TEAM;
 }

@@ -1,6 +1,7 @@
 import type { ToolClass } from './agent-spec';
 import type { ApproverSet } from './approval-policy';
 import type { Budget } from './budget';
+import type { EffectivePolicy } from './effective-policy';
 import type { ChatMessage } from './chat';
 
 export const RUN_STATUSES = [
@@ -80,6 +81,8 @@ export interface ApprovalRequest {
   escalatedAt?: string;
   /** Who may decide now; absent means anyone. */
   approvers?: ApproverSet;
+  /** Groups the platform policy requires besides `approvers`: a decider must belong to each of them. */
+  requiredApprovers?: Array<{ source: string; approvers: ApproverSet }>;
 }
 
 export interface DecisionRecord {
@@ -158,9 +161,29 @@ export interface RunState {
   /** Whether tools work in a directory of this run's own or the agent's persistent one. */
   workspace: 'run' | 'agent';
   lastError?: RunError;
+  /** The team the run is for; its platform policy scope applies. Absent on runs started before teams existed. */
+  team?: string;
+  /** The rules the run obeys and where each came from, fixed at start unless an operator applies a new policy. */
+  policy?: EffectivePolicy;
+  /** Every time an operator applied a newer platform policy to this run. */
+  policyChanges?: PolicyChange[];
   /** Why the run stopped, when it stopped for any reason other than an answer. */
   reason?: string;
   answer?: string;
+}
+
+/** An operator applying the current platform policy to a running run: recorded in its history and audit trail. */
+export interface PolicyChange {
+  at: string;
+  by: string;
+  reason?: string;
+  /** Policy file versions before and after; absent when no policy file was in force. */
+  fromVersion?: string;
+  toVersion?: string;
+  /** The rules whose value or scope changed, as `rule: old (scope) -> new (scope)`. */
+  changes: string[];
+  /** Where the agent spec or caller asked for more than the new policy allows: the policy's value applies. */
+  overridden: string[];
 }
 
 /** What `agentRun` returns (or carries in its failure details when it fails). */

@@ -7,6 +7,7 @@ export const ReinsStatus = defineSearchAttributeKey('ReinsStatus', SearchAttribu
 export const ReinsCostUsd = defineSearchAttributeKey('ReinsCostUsd', SearchAttributeType.DOUBLE);
 export const ReinsTokens = defineSearchAttributeKey('ReinsTokens', SearchAttributeType.INT);
 export const ReinsPendingApprovals = defineSearchAttributeKey('ReinsPendingApprovals', SearchAttributeType.INT);
+export const ReinsTeam = defineSearchAttributeKey('ReinsTeam', SearchAttributeType.KEYWORD);
 
 export const REINS_SEARCH_ATTRIBUTE_KEYS = [
   ReinsAgent,
@@ -15,4 +16,5 @@ export const REINS_SEARCH_ATTRIBUTE_KEYS = [
   ReinsCostUsd,
   ReinsTokens,
   ReinsPendingApprovals,
+  ReinsTeam,
 ] as const;

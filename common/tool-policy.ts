@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { ToolClassSchema } from './tool-class';
 
-/** What happens by default to calls of each class; `destructive: allow` is the explicit waiver of approvals. */
+/**
+ * What happens by default to calls of each class; `destructive: allow` is the explicit waiver of approvals. Unset
+ * classes follow the platform policy, else the defaults (read and write run, destructive waits).
+ */
 export const ClassRulesSchema = z.strictObject({
-  read: z.enum(['allow', 'approval']).default('allow'),
-  write: z.enum(['allow', 'approval']).default('allow'),
-  destructive: z.enum(['allow', 'approval']).default('approval'),
+  read: z.enum(['allow', 'approval']).optional(),
+  write: z.enum(['allow', 'approval']).optional(),
+  destructive: z.enum(['allow', 'approval']).optional(),
 });
 export type ClassRules = z.output<typeof ClassRulesSchema>;
 

@@ -81,6 +81,7 @@ register ReinsStatus Keyword || failed=1
 register ReinsCostUsd Double || failed=1
 register ReinsTokens Int || failed=1
 register ReinsPendingApprovals Int || failed=1
+register ReinsTeam Keyword || failed=1
 
 if [ "$failed" -ne 0 ]; then
   log "some search attributes could not be registered on namespace $NAMESPACE"

@@ -42,6 +42,8 @@ const WorkerEnvSchema = z.object({
   REINS_WORKSPACE_RETENTION: WorkspaceRetentionSchema.optional(),
   /** A directory of secret files (one per secret, named by it, mode 600), looked up after the environment. */
   REINS_SECRETS_DIR: z.string().min(1).optional(),
+  /** The platform policy file (YAML): organisation and team rules every new run obeys; re-read when it changes. */
+  REINS_POLICY_FILE: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -64,6 +66,8 @@ export interface WorkerConfig {
   secretsDir?: string;
   /** Payload encryption keys, newest last; payloads are not encrypted when unset. */
   encryptionKeys?: EncryptionKeys;
+  /** The platform policy file; runs obey only their specs when unset. */
+  policyFile?: string;
 }
 
 export class WorkerConfigError extends Error {
@@ -136,5 +140,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     workspaceRetention: e.REINS_WORKSPACE_RETENTION,
     secretsDir: e.REINS_SECRETS_DIR ? path.resolve(e.REINS_SECRETS_DIR) : undefined,
     encryptionKeys,
+    ...(e.REINS_POLICY_FILE ? { policyFile: path.resolve(e.REINS_POLICY_FILE) } : {}),
   };
 }

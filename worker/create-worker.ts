@@ -6,8 +6,8 @@ import { ProviderRegistry } from '../activities/providers';
 import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
-import { createActivities, McpPool, createWorkspaceStore, type ToolImplementation } from '../activities';
-import type { WorkerConfig } from './config';
+import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
+import { WorkerConfigError, type WorkerConfig } from './config';
 import { telemetryFromEnv, type WorkerTelemetry } from './telemetry';
 
 export interface ReinsWorkerOptions {
@@ -46,6 +46,15 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     sources.push(directorySecretSource(config.secretsDir));
   }
   const secrets = new SecretResolver(sources);
+  const policy = config.policyFile ? new PolicySource(config.policyFile) : undefined;
+  // A policy file that is missing or invalid stops the worker now; later changes are re-read as runs start.
+  if (policy) {
+    try {
+      policy.get();
+    } catch (error) {
+      throw new WorkerConfigError((error as Error).message);
+    }
+  }
   const mcpPool = new McpPool({ secrets });
   const defaultClient = { openai: createModelClient(config.model), label: config.model.provider };
   const providers = new ProviderRegistry({
@@ -57,6 +66,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   const activities = createActivities({
     secrets,
     mcpPool,
+    ...(policy ? { policy } : {}),
     model: {
       openai: defaultClient.openai,
       provider: config.model.provider,

@@ -6,7 +6,6 @@ import {
   continueAsNew,
   isCancellation,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AgentTool } from '../common/agent-spec';
@@ -14,6 +13,7 @@ import type { ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
+import { resolvePolicy } from '../common/effective-policy';
 import { parseRunInput, type RunInput } from '../common/run-input';
 import type { RunResult, RunState } from '../common/run-state';
 import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
@@ -36,6 +36,8 @@ import {
   type PreparedCall,
   type ToolCatalog,
 } from './tool-calls';
+import { runContextOf, toolViolations } from '../common/run-policy-checks';
+import { adoptPolicy, policyAtStart, registerPolicyApply, violationFailure } from './run-policy';
 import { releaseRunWorkspace } from './workspace-release';
 import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
@@ -100,36 +102,69 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
 
   if (!input) return fail(ErrorType.RunInputInvalid, `invalid run input: ${parsed.ok ? '' : parsed.message}`);
   const spec = input.spec;
+  if (!carry) {
+    let start: Awaited<ReturnType<typeof policyAtStart>>;
+    try {
+      start = await policyAtStart(input);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const { type, message } = failureOf(error);
+      return fail(type, message);
+    }
+    adoptPolicy(state, start.policy);
+    if (start.platformAware) state.team = start.policy.team;
+    if (start.violations.length > 0) {
+      const { type, message } = violationFailure(start.violations);
+      return fail(type, message);
+    }
+  } else if (!state.policy) {
+    // A run carried over from before platform policies: its rules are the spec's, as they were.
+    adoptPolicy(state, resolvePolicy(undefined, spec, runContextOf(input)).policy);
+  }
+  const policy = () => state.policy!;
   const catalog: ToolCatalog = {
     definitions,
     validator,
     agentTools: new Map<string, AgentTool>(spec.tools.map((tool) => [tool.name, tool])),
     spec,
     identity: { userId: input.userId, roles: input.roles, roleDefinitions: input.roleDefinitions },
+    policy,
   };
   const price = priceFor(input.prices, spec.model.name);
   if (!price && !carry) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
   const router = new ModelRouter(spec, input.prices, state);
-  const spendCap =
-    input.spendCap && price
-      ? { userId: input.userId, runId: state.runId, capUsd: input.spendCap.dailyUsd, price }
-      : undefined;
+  // Read at every step: an operator applying a new policy may change the cap while the run goes on.
+  const spendCap = () => {
+    const cap = policy().dailySpendUsd?.value;
+    return cap !== undefined && price ? { userId: input.userId, runId: state.runId, capUsd: cap, price } : undefined;
+  };
+  let blocked: string | undefined;
+  registerPolicyApply(input, state, definitions, {
+    onChange: publish,
+    onBlocked: (message) => (blocked = message),
+  });
   publish();
 
   // The loop runs in its own scope so the maxDuration timer can cancel whatever it is waiting on: a model call, a
   // tool, or an approval gate. In-flight activities are asked to cancel; the run ends with what it has.
   const loopScope = new CancellationScope();
   let durationHit = false;
-  if (state.limits.maxDuration !== undefined) {
-    const remaining = Date.parse(state.startedAt) + state.limits.maxDuration - Date.now();
-    sleep(Math.max(remaining, 1)).then(
-      () => {
-        durationHit = true;
-        loopScope.cancel();
-      },
-      () => undefined, // the run itself was cancelled
-    );
-  }
+  // Re-armed when an applied policy changes maxDuration; a run without the limit starts no timer.
+  const watchDuration = async () => {
+    for (;;) {
+      const limit = state.limits.maxDuration;
+      if (limit === undefined) {
+        await condition(() => state.limits.maxDuration !== undefined);
+        continue;
+      }
+      const remaining = Date.parse(state.startedAt) + limit - Date.now();
+      if (await condition(() => state.limits.maxDuration !== limit, Math.max(remaining, 1))) continue;
+      durationHit = true;
+      loopScope.cancel();
+      return;
+    }
+  };
+  watchDuration().catch(() => undefined); // the run itself was cancelled
 
   let rolledOver = false;
   try {
@@ -175,15 +210,21 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
         const { type, message } = failureOf(error);
         return fail(type, message);
       }
+      const refused = toolViolations(policy(), spec, definitions);
+      if (refused.length > 0) {
+        const { type, message } = violationFailure(refused);
+        return fail(type, message);
+      }
       context.push({ role: 'system', content: spec.instructions });
       context.push({ role: 'user', content: input!.prompt });
     }
     // The model is offered exactly the tools this agent and this user may use.
-    const toolList = [...definitions.values()].filter((d) => toolAccess(d, spec, catalog.identity).allowed);
+    const toolList = [...definitions.values()].filter((d) => toolAccess(d, spec, catalog.identity, policy()).allowed);
     if (!carry) for (const definition of toolList) state.warnings.push(...(definition.warnings ?? []));
     if (carry?.pendingCalls) await finishTurn(carry.pendingCalls);
 
     for (;;) {
+      if (blocked) return fail(ErrorType.PolicyViolation, blocked);
       if (rollOverDue()) return rollOver();
       const budget = checkBudget(state, Date.now());
       if (budget.exhausted) return stop('budget_exhausted', budget.reason);
@@ -193,10 +234,11 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       if (context.shouldCompact(toolList, maxOutputTokens)) await compact();
 
       let settle: ((actualUsd: number) => Promise<void>) | undefined;
-      if (spendCap) {
+      const cap = spendCap();
+      if (cap) {
         maxOutputTokens = maxOutputTokens ?? DEFAULT_CAPPED_OUTPUT_TOKENS;
         const prompt = estimatePromptTokens(transcript, toolList);
-        const reservation = await reserveForCall(spendCap, state.step + 1, prompt, maxOutputTokens);
+        const reservation = await reserveForCall(cap, state.step + 1, prompt, maxOutputTokens);
         if (!reservation.grant.granted) {
           const { spentUsd, reservedUsd, capUsd } = reservation.grant;
           return stop(
@@ -254,7 +296,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
         state.limits.maxToolCalls,
         state.usage.toolCalls,
       );
-      openGates(book, calls, { spec, agentTools: catalog.agentTools, step: state.step });
+      openGates(book, calls, { spec, policy: policy(), agentTools: catalog.agentTools, step: state.step });
       if (book.pending.length > 0 && rollOverDue()) return rollOver(calls);
       if ((await finishTurn(calls)) === 'roll-over') return rollOver(calls);
     }
@@ -265,7 +307,12 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
     if (book.pending.length > 0) {
       state.status = 'awaiting_approval';
       publish();
-      const waited = await waitForDecisions(book, spec, publish, () => workflowInfo().continueAsNewSuggested);
+      const waited = await waitForDecisions(
+        book,
+        { spec, policy },
+        publish,
+        () => workflowInfo().continueAsNewSuggested,
+      );
       if (waited === 'roll-over') return 'roll-over';
       state.status = 'running';
       publish();

@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { AgentSpec, AgentTool } from '../common/agent-spec';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
+import type { EffectivePolicy } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
 import { decideSignal, decideUpdate } from '../common/messages';
 import type { ApprovalBook } from './approvals';
@@ -56,7 +57,7 @@ export function registerDecisionHandlers(book: ApprovalBook, onChange: () => voi
  */
 export async function waitForDecisions(
   book: ApprovalBook,
-  spec: AgentSpec,
+  rules: { spec: AgentSpec; policy: () => EffectivePolicy },
   onChange: () => void,
   rollOverWhen: () => boolean = () => false,
 ): Promise<'decided' | 'roll-over'> {
@@ -66,7 +67,7 @@ export async function waitForDecisions(
     const waitMs = Math.max(deadline - Date.now(), 0);
     if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);
     const before = book.pending.map((r) => `${r.requestId}:${r.stage}`).join();
-    book.expire(Date.now(), spec);
+    book.expire(Date.now(), rules.spec, rules.policy().escalationTimeout.value);
     if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
   }
   return 'decided';
@@ -76,13 +77,13 @@ export async function waitForDecisions(
 export function openGates(
   book: ApprovalBook,
   calls: PreparedCall[],
-  context: { spec: AgentSpec; agentTools: ReadonlyMap<string, AgentTool>; step: number },
+  context: { spec: AgentSpec; policy: EffectivePolicy; agentTools: ReadonlyMap<string, AgentTool>; step: number },
 ): void {
   const nowMs = Date.now();
   for (const call of calls) {
     if (!call.approvalRule || !call.definition) continue;
     const toolClass = call.toolClass ?? call.definition.class;
-    const gate = gateFor(context.spec, context.agentTools.get(call.request.name), toolClass);
+    const gate = gateFor(context.spec, context.agentTools.get(call.request.name), toolClass, context.policy);
     book.open({
       requestId: call.callId,
       step: context.step,
@@ -96,6 +97,7 @@ export function openGates(
       onTimeout: gate.onTimeout,
       stage: 'primary',
       ...(gate.approvers ? { approvers: gate.approvers } : {}),
+      ...(gate.required.length ? { requiredApprovers: gate.required } : {}),
     });
   }
 }

@@ -56,6 +56,15 @@ export class ApprovalBook {
       `${request.tool} (${decision.requestId})`,
     );
     if (refusal) return { ok: false, why: refusal };
+    for (const group of request.requiredApprovers ?? []) {
+      const missing = approverRefusal(
+        group.approvers,
+        decision.by,
+        this.roles,
+        `${request.tool} (${decision.requestId})`,
+      );
+      if (missing) return { ok: false, why: `${missing} (required by the ${group.source} policy)` };
+    }
     if (decision.editedArgs !== undefined) {
       if (decision.decision !== 'approve') return { ok: false, why: 'editedArgs only go with an approval' };
       const edited = this.args.check(request.tool, decision.editedArgs);
@@ -104,14 +113,14 @@ export class ApprovalBook {
   }
 
   /** Acts on every gate whose time is up: escalate once if configured, otherwise reject. */
-  expire(nowMs: number, spec: AgentSpec): void {
+  expire(nowMs: number, spec: AgentSpec, escalationTimeoutMs: number): void {
     for (const request of this.pending.filter((r) => Date.parse(r.expiresAt) <= nowMs)) {
       const escalation = spec.approvals.escalation;
       if (request.onTimeout === 'escalate' && request.stage === 'primary' && escalation) {
         request.stage = 'escalated';
         request.escalatedAt = iso(nowMs);
         request.approvers = escalation.approvers;
-        request.expiresAt = iso(nowMs + escalation.timeout);
+        request.expiresAt = iso(nowMs + (escalation.timeout ?? escalationTimeoutMs));
         continue;
       }
       // The configured wait, not the measured one: timers fire a little late and the reason should read as the rule.

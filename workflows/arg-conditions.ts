@@ -1,17 +1,7 @@
-import picomatch from 'picomatch';
 import type { ArgCondition } from '../common/approval-policy';
+import { globMatcher } from '../common/glob';
 
-const matchers = new Map<string, (input: string) => boolean>();
-
-/** Globs compile once per workflow; `windows: false` keeps matching independent of the worker's platform. */
-export function globMatcher(glob: string): (input: string) => boolean {
-  let matcher = matchers.get(glob);
-  if (!matcher) {
-    matcher = picomatch(glob, { windows: false, dot: true });
-    matchers.set(glob, matcher);
-  }
-  return matcher;
-}
+export { globMatcher };
 
 /** Reads `order.amount` style paths from the call's arguments. */
 export function argAt(args: unknown, path: string): unknown {

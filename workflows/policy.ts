@@ -1,9 +1,12 @@
 import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
 import type { ApproverSet } from '../common/approval-policy';
 import type { ToolDefinition } from '../common/chat';
-import type { ClassRules } from '../common/tool-policy';
+import type { EffectivePolicy } from '../common/effective-policy';
+import { isPlatformSource } from '../common/policy-rules';
 import { effectiveClass } from './tool-access';
 import { conditionHolds, describeCondition } from './arg-conditions';
+
+const CLASS_RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
 
 export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 
@@ -15,16 +18,24 @@ export function decideToolCall(
   tool: AgentTool | undefined,
   definition: ToolDefinition,
   args: unknown,
-  classRules: ClassRules,
+  classRules: EffectivePolicy['classes'],
   perCall?: ToolClass,
 ): ToolCallDecision {
+  // A platform rule that a class needs approval holds whatever the tool's own approval setting says, and a spec
+  // cannot dodge it by giving the tool a milder class than it has.
+  const callClass = effectiveClass(definition, tool, perCall);
+  const ownClass = perCall ?? definition.class;
+  const platformClass = CLASS_RANK[ownClass] > CLASS_RANK[callClass] ? ownClass : callClass;
+  const platformRule = classRules[platformClass];
+  if (platformRule.value === 'approval' && isPlatformSource(platformRule.source)) {
+    return { kind: 'approval', rule: `${platformRule.source} policy: ${platformClass} tools need approval` };
+  }
   const approval = tool?.approval ?? 'default';
   if (approval === 'always') return { kind: 'approval', rule: `agent spec: ${definition.name} approval=always` };
   if (approval === 'never') return { kind: 'run' };
   if (approval === 'default') {
-    const toolClass = effectiveClass(definition, tool, perCall);
-    return classRules[toolClass] === 'approval'
-      ? { kind: 'approval', rule: `${definition.name} is ${toolClass}; ${toolClass} tools need approval` }
+    return classRules[callClass].value === 'approval'
+      ? { kind: 'approval', rule: `${definition.name} is ${callClass}; ${callClass} tools need approval` }
       : { kind: 'run' };
   }
   const held = approval.when.find((condition) => conditionHolds(condition, args));
@@ -36,15 +47,29 @@ export function decideToolCall(
 /** The gate for one call: who may decide, how long it waits, what happens then. Undefined approvers = anyone. */
 export interface GateSettings {
   approvers?: ApproverSet;
+  /** The platform's approver groups for this class; a decider must be in each. */
+  required: Array<{ source: string; approvers: ApproverSet }>;
   timeoutMs: number;
   onTimeout: 'reject' | 'escalate';
 }
 
-export function gateFor(spec: AgentSpec, tool: AgentTool | undefined, toolClass: ToolClass): GateSettings {
+export function gateFor(
+  spec: AgentSpec,
+  tool: AgentTool | undefined,
+  toolClass: ToolClass,
+  policy: EffectivePolicy,
+): GateSettings {
   const settings = spec.approvals;
+  const required = policy.approvers.flatMap((layer) => {
+    const approvers = layer.byClass[toolClass] ?? layer.approvers;
+    return approvers ? [{ source: layer.source, approvers }] : [];
+  });
+  // A tool's own wait is capped by the platform's maximum (a spec asking for longer is refused at start).
+  const wait = tool?.timeout ?? policy.approvalTimeout.value;
   return {
     approvers: tool?.approvers ?? settings.byClass[toolClass] ?? settings.approvers,
-    timeoutMs: tool?.timeout ?? settings.timeout,
+    required,
+    timeoutMs: Math.min(wait, policy.maxApprovalTimeout?.value ?? wait),
     onTimeout: tool?.onTimeout ?? settings.onTimeout,
   };
 }

@@ -15,6 +15,8 @@ export interface TelemetryNote {
   price?: { input: number; output: number; cachedInput?: number };
   toolClass?: string;
   approval?: ApprovalNote;
+  /** False when the run's policy keeps message content off its spans, whatever the worker records otherwise. */
+  content?: false;
 }
 
 export function encodeNote(note: TelemetryNote): Payload {

@@ -103,6 +103,7 @@ class ReinsOutbound implements WorkflowOutboundCallsInterceptor {
       const toolClass = toolClassOf(input.options.summary);
       note = { agent: trace.agent, ...(toolClass ? { toolClass } : {}), ...(approval ? { approval } : {}) };
     }
+    if (note && !trace.content) note.content = false;
     if (!note) return next(input);
     return next({ ...input, headers: { ...input.headers, [TELEMETRY_HEADER]: encodeNote(note) } });
   }

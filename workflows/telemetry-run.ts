@@ -17,6 +17,8 @@ export interface RunTrace {
   requestsSeen: number;
   decisionsSeen: number;
   toolCallsSeen: number;
+  /** The run's policy lets its spans carry message content (the worker must record content too). */
+  content: boolean;
 }
 
 // Keyed by run id: the interceptors and the workflow function are built separately and share nothing else.
@@ -35,6 +37,7 @@ export function openRunTrace(
     requestsSeen: init.carried?.approvalRequests.length ?? 0,
     decisionsSeen: init.carried?.decisions.length ?? 0,
     toolCallsSeen: init.carried?.toolCalls.length ?? 0,
+    content: init.carried?.policy?.traceContent.value ?? true,
   });
 }
 
@@ -55,6 +58,7 @@ const ms = (iso: string) => Date.parse(iso);
 export function traceRunState(state: RunState): void {
   const trace = traces.get(workflowInfo().runId);
   if (!trace) return;
+  trace.content = state.policy?.traceContent.value ?? true;
   for (const request of state.approvalRequests.slice(trace.requestsSeen)) {
     trace.span.addEvent(
       'reins.approval_requested',

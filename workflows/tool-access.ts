@@ -1,7 +1,9 @@
 import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
 import type { ToolDefinition } from '../common/chat';
 import type { RoleDefinition } from '../common/tool-policy';
-import { globMatcher } from './arg-conditions';
+import { nameVerdict, type EffectivePolicy } from '../common/effective-policy';
+import { firstMatch } from '../common/glob';
+import { mcpServerAddress } from '../common/spec-reach';
 
 export type ToolAccess = { allowed: true } | { allowed: false; rule: string };
 
@@ -22,7 +24,7 @@ export function effectiveClass(
   return tool?.class ?? perCall ?? definition.class;
 }
 
-const matchesAny = (globs: readonly string[], name: string) => globs.find((glob) => globMatcher(glob)(name));
+const matchesAny = firstMatch;
 
 /** The roles that apply to the run's user; `default` covers users the roles file does not name. */
 function rolesOf(identity: RunIdentity): string[] {
@@ -39,13 +41,31 @@ export function toolAccess(
   definition: ToolDefinition,
   spec: AgentSpec,
   identity: RunIdentity,
+  policy: EffectivePolicy,
   perCall?: ToolClass,
 ): ToolAccess {
   const name = policyNameOf(definition);
-  const denied = matchesAny(spec.policy.deny, name);
-  if (denied) return { allowed: false, rule: `${name} is on agent ${spec.name}'s deny list (${denied})` };
-  if (spec.policy.allow && !matchesAny(spec.policy.allow, name)) {
-    return { allowed: false, rule: `${name} is not on agent ${spec.name}'s allow list` };
+  const verdict = nameVerdict(policy.tools, name);
+  if (!verdict.allowed) {
+    const agent = verdict.source === 'agent spec';
+    const where = agent ? `agent ${spec.name}'s` : `the ${verdict.source} policy's`;
+    return verdict.rule === 'deny'
+      ? { allowed: false, rule: `${name} is on ${where} deny list (${verdict.glob})` }
+      : { allowed: false, rule: `${name} is not on ${where} allow list` };
+  }
+  const source = definition.source;
+  const server = source?.kind === 'mcp' ? spec.mcpServers.find((s) => s.name === source.server) : undefined;
+  if (server) {
+    const serverVerdict = nameVerdict(policy.mcpServers, mcpServerAddress(server));
+    if (!serverVerdict.allowed) {
+      return { allowed: false, rule: `MCP server ${server.name} is not allowed by the ${serverVerdict.source} policy` };
+    }
+  }
+  if (definition.runsCode && !definition.runsCode.sandboxed && policy.codeSandbox.value === 'required') {
+    return {
+      allowed: false,
+      rule: `the ${policy.codeSandbox.source} policy requires a sandbox for code tools, and ${name} runs unsandboxed on this worker`,
+    };
   }
   if (Object.keys(identity.roleDefinitions).length === 0) return { allowed: true };
   const toolClass = effectiveClass(

@@ -2,6 +2,7 @@ import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
 import type { ToolCallRequest, ToolDefinition, ToolOutcome } from '../common/chat';
+import type { EffectivePolicy } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
 import type { McpServerSpec } from '../common/mcp-server';
 import type { RunState, ToolCallRecord } from '../common/run-state';
@@ -44,6 +45,8 @@ export interface ToolCatalog {
   validator: ToolArgsValidator;
   spec: AgentSpec;
   identity: RunIdentity;
+  /** The run's effective policy now (an operator may apply a newer one while the run goes on). */
+  policy: () => EffectivePolicy;
 }
 
 /** Validation and policy for one call. Anything refused here never reaches an activity. */
@@ -74,13 +77,13 @@ export function prepareCall(
     const message = toolError(ErrorType.ToolArgsInvalid, `invalid arguments for ${request.name}: ${args.message}`);
     return { request, callId, definition, refusal: { outcome: 'invalid_args', message } };
   }
-  const access = toolAccess(definition, catalog.spec, catalog.identity, perCall);
+  const access = toolAccess(definition, catalog.spec, catalog.identity, catalog.policy(), perCall);
   if (!access.allowed) {
     const message = toolError(ErrorType.ToolDenied, `denied by policy: ${access.rule}`);
     return { request, callId, definition, args: args.args, refusal: { outcome: 'denied', message } };
   }
   const tool = catalog.agentTools.get(request.name);
-  const decision = decideToolCall(tool, definition, args.args, catalog.spec.policy.classes, perCall);
+  const decision = decideToolCall(tool, definition, args.args, catalog.policy().classes, perCall);
   return {
     request,
     callId,
@@ -204,6 +207,7 @@ function runActivity(call: PreparedCall, args: unknown, summary: string, state: 
       agent: state.agent,
       workspace: state.workspace,
       ...(call.config ? { config: call.config } : {}),
+      ...(state.policy?.codeSandbox.value === 'required' ? { requireSandbox: true } : {}),
     },
   ]);
 }

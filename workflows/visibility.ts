@@ -6,6 +6,7 @@ import {
   ReinsCostUsd,
   ReinsPendingApprovals,
   ReinsStatus,
+  ReinsTeam,
   ReinsTokens,
   ReinsUser,
 } from '../common/search-attributes';
@@ -56,6 +57,8 @@ export class RunVisibility {
       { key: ReinsPendingApprovals, value: state.pendingApprovals.length },
       { key: ReinsTokens, value: state.usage.totalTokens },
       { key: ReinsCostUsd, value: Math.round(state.usage.costUsd * 1e6) / 1e6 },
+      // Runs recorded before teams existed have none, and replaying them must not add an upsert they never made.
+      ...(state.team !== undefined ? [{ key: ReinsTeam, value: state.team }] : []),
     ];
     const changed = wanted.filter((pair) => this.last.get(pair.key.name) !== pair.value);
     if (changed.length > 0) {

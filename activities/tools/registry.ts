@@ -21,7 +21,8 @@ export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
   const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
   const perCall = tool.classify ? { classifiedPerCall: true } : {};
-  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings, ...perCall };
+  const code = tool.runsCode ? { runsCode: { ...tool.runsCode } } : {};
+  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings, ...perCall, ...code };
 }
 
 export class ToolRegistry {

@@ -35,6 +35,7 @@ export function createRunCodeTool(sandbox: Sandbox = createSandbox(DEFAULT_SANDB
     description: describe(sandbox),
     // Arbitrary code can change or delete anything in the workspace, so it needs approval unless a spec says not.
     class: 'destructive',
+    runsCode: { sandboxed: sandbox.mode === 'bubblewrap' },
     schema: z.strictObject({
       language: z.enum(LANGUAGES).describe('bash, sh, python (python3) or node'),
       code: z

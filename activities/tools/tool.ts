@@ -35,6 +35,8 @@ export interface ToolImplementation<Args = unknown> {
    * and approvals. Should fail safe: anything it cannot tell is `destructive`.
    */
   classify?(args: Args, config?: Record<string, unknown>): ToolClass | Promise<ToolClass>;
+  /** For tools that execute code the model wrote: whether this worker isolates it (platform policy may require it). */
+  runsCode?: { sandboxed: boolean };
 }
 
 /** An expected failure the model should read and react to (file missing, path refused...). Not retried. */

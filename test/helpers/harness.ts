@@ -38,13 +38,23 @@ export function tempDataDir(): string {
 
 /** A scripted model, a worker on its own task queue and a client, for the length of `body`. */
 export async function withReins(
-  options: { script: Script | ScriptFn; extraTools?: ToolImplementation[]; encryptionKeys?: EncryptionKeys },
+  options: {
+    script: Script | ScriptFn;
+    extraTools?: ToolImplementation[];
+    encryptionKeys?: EncryptionKeys;
+    /** A platform policy file for the worker. */
+    policyFile?: string;
+  },
   body: (context: ReinsTestContext) => Promise<void>,
 ): Promise<void> {
   const model = await startScriptedModel({ script: options.script });
   const taskQueue = uniqueTaskQueue('reins-test');
   const dataDir = tempDataDir();
-  const config = { ...testWorkerConfig(taskQueue, model.url, dataDir), encryptionKeys: options.encryptionKeys };
+  const config = {
+    ...testWorkerConfig(taskQueue, model.url, dataDir),
+    encryptionKeys: options.encryptionKeys,
+    ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+  };
   let native: NativeConnection | undefined;
   const { connection, client: plainClient } = await connectClient(path.join(dataDir, 'payloads'));
   const client = options.encryptionKeys

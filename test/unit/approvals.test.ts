@@ -4,13 +4,18 @@ import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { conditionHolds } from '../../workflows/arg-conditions';
 import { ApprovalBook } from '../../workflows/approvals';
+import { resolvePolicy } from '../../common/effective-policy';
 import { approverRefusal, decideToolCall, gateFor } from '../../workflows/policy';
 import { ToolArgsValidator } from '../../workflows/tool-args';
 
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),
 );
-const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
+const CLASSES = {
+  read: { value: 'allow', source: 'default' },
+  write: { value: 'allow', source: 'default' },
+  destructive: { value: 'approval', source: 'default' },
+} as const;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
@@ -78,17 +83,18 @@ describe('approvers', () => {
     tools: [{ name: 'delete_file', approvers: { users: ['dana'] }, timeout: '5m' }, { name: 'write_file' }],
     approvals: { approvers: { roles: ['ops'] }, byClass: { write: { users: ['wes'] } }, timeout: '1h' },
   });
+  const policy = resolvePolicy(undefined, spec, { userId: 'u', team: 'default' }).policy;
 
   test('tool approvers win over class approvers, which win over the default', () => {
-    expect(gateFor(spec, spec.tools[0], 'destructive')).toMatchObject({
+    expect(gateFor(spec, spec.tools[0], 'destructive', policy)).toMatchObject({
       approvers: { users: ['dana'] },
       timeoutMs: 300_000,
     });
-    expect(gateFor(spec, spec.tools[1], 'write')).toMatchObject({
+    expect(gateFor(spec, spec.tools[1], 'write', policy)).toMatchObject({
       approvers: { users: ['wes'] },
       timeoutMs: 3_600_000,
     });
-    expect(gateFor(spec, undefined, 'read')).toMatchObject({ approvers: { roles: ['ops'], users: [] } });
+    expect(gateFor(spec, undefined, 'read', policy)).toMatchObject({ approvers: { roles: ['ops'], users: [] } });
   });
 
   test('users by name or by role; everyone else is refused with the rule', () => {
@@ -148,18 +154,18 @@ describe('approval book', () => {
     book.open(request({ onTimeout: 'escalate' }));
     book.open(request({ requestId: '1-2', expiresAt: new Date(T0 + 120_000).toISOString() }));
     expect(book.nextDeadline()).toBe(T0 + 60_000);
-    book.expire(T0 + 59_999, spec);
+    book.expire(T0 + 59_999, spec, 86_400_000);
     expect(book.pending.map((r) => r.stage)).toEqual(['primary', 'primary']);
-    book.expire(T0 + 60_000, spec);
+    book.expire(T0 + 60_000, spec, 86_400_000);
     expect(book.pending[0]).toMatchObject({ stage: 'escalated', approvers: { users: ['boss'] } });
     expect(book.pending[0]?.expiresAt).toBe(new Date(T0 + 180_000).toISOString());
-    book.expire(T0 + 120_000, spec);
+    book.expire(T0 + 120_000, spec, 86_400_000);
     expect(book.decisionFor('1-2')).toMatchObject({
       decision: 'reject',
       via: 'timeout',
       reason: 'no decision within 2m',
     });
-    book.expire(T0 + 180_000, spec);
+    book.expire(T0 + 180_000, spec, 86_400_000);
     expect(book.decisionFor('1-1')).toMatchObject({
       decision: 'reject',
       reason: 'no decision within 2m after escalation',

@@ -1,5 +1,6 @@
-import { AgentSpecSchema, type AgentSpecInput } from '../../common/agent-spec';
+import { AgentSpecSchema, type AgentSpec, type AgentSpecInput } from '../../common/agent-spec';
 import type { ToolDefinition } from '../../common/chat';
+import { resolvePolicy } from '../../common/effective-policy';
 import { toolAccess, type RunIdentity } from '../../workflows/tool-access';
 
 const def = (name: string, toolClass: ToolDefinition['class'], policyName?: string): ToolDefinition => ({
@@ -11,6 +12,9 @@ const def = (name: string, toolClass: ToolDefinition['class'], policyName?: stri
 });
 const spec = (extra: Partial<AgentSpecInput> = {}) =>
   AgentSpecSchema.parse({ name: 'ops-bot', instructions: 'i', model: { name: 'm' }, ...extra });
+/** Access under the spec's own rules (no platform policy). */
+const access = (definition: ToolDefinition, s: AgentSpec, identity: RunIdentity) =>
+  toolAccess(definition, s, identity, resolvePolicy(undefined, s, { userId: identity.userId, team: 'default' }).policy);
 const anyone: RunIdentity = { userId: 'alice', roles: {}, roleDefinitions: {} };
 
 describe('tool access: agent allow/deny lists and user roles', () => {
@@ -20,13 +24,13 @@ describe('tool access: agent allow/deny lists and user roles', () => {
 
   test('deny globs win over allow globs and name the rule', () => {
     const s = spec({ policy: { allow: ['github.*', 'read_file'], deny: ['github.delete_*'] } });
-    expect(toolAccess(readIssues, s, anyone)).toEqual({ allowed: true });
-    expect(toolAccess(readFile, s, anyone)).toEqual({ allowed: true });
-    expect(toolAccess(deleteRepo, s, anyone)).toEqual({
+    expect(access(readIssues, s, anyone)).toEqual({ allowed: true });
+    expect(access(readFile, s, anyone)).toEqual({ allowed: true });
+    expect(access(deleteRepo, s, anyone)).toEqual({
       allowed: false,
       rule: "github.delete_repo is on agent ops-bot's deny list (github.delete_*)",
     });
-    expect(toolAccess(def('write_file', 'write'), s, anyone)).toEqual({
+    expect(access(def('write_file', 'write'), s, anyone)).toEqual({
       allowed: false,
       rule: "write_file is not on agent ops-bot's allow list",
     });
@@ -40,16 +44,16 @@ describe('tool access: agent allow/deny lists and user roles', () => {
       roleDefinitions,
     });
     const s = spec();
-    expect(toolAccess(readIssues, s, identity('ana'))).toEqual({ allowed: true });
-    expect(toolAccess(deleteRepo, s, identity('ana'))).toEqual({
+    expect(access(readIssues, s, identity('ana'))).toEqual({ allowed: true });
+    expect(access(deleteRepo, s, identity('ana'))).toEqual({
       allowed: false,
       rule: 'user ana (roles: analyst) may not use destructive tool github.delete_repo',
     });
-    expect(toolAccess(deleteRepo, s, identity('root'))).toEqual({ allowed: true });
-    expect(toolAccess(readFile, s, identity('guest'))).toEqual({ allowed: true });
-    expect(toolAccess(readIssues, s, identity('guest'))).toMatchObject({ allowed: false });
+    expect(access(deleteRepo, s, identity('root'))).toEqual({ allowed: true });
+    expect(access(readFile, s, identity('guest'))).toEqual({ allowed: true });
+    expect(access(readIssues, s, identity('guest'))).toMatchObject({ allowed: false });
     const noDefault = { ...identity('guest'), roleDefinitions: { analyst: { classes: ['read' as const] } } };
-    expect(toolAccess(readFile, s, noDefault)).toEqual({
+    expect(access(readFile, s, noDefault)).toEqual({
       allowed: false,
       rule: 'user guest (no roles) may not use read tool read_file',
     });
@@ -62,7 +66,7 @@ describe('tool access: agent allow/deny lists and user roles', () => {
       roles: { ana: ['analyst'] },
       roleDefinitions: { analyst: { classes: ['read'] } },
     };
-    expect(toolAccess(readFile, s, identity)).toMatchObject({
+    expect(access(readFile, s, identity)).toMatchObject({
       allowed: false,
       rule: expect.stringContaining('destructive tool'),
     });

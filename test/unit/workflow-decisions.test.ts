@@ -4,7 +4,11 @@ import { ToolArgsValidator } from '../../workflows/tool-args';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 
-const CLASSES = { read: 'allow', write: 'allow', destructive: 'approval' } as const;
+const CLASSES = {
+  read: { value: 'allow', source: 'default' },
+  write: { value: 'allow', source: 'default' },
+  destructive: { value: 'approval', source: 'default' },
+} as const;
 
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),
@@ -54,8 +58,12 @@ describe('policy', () => {
   });
 
   test('class rules decide the default: a spec may require approval for writes or waive it for destructive tools', () => {
-    expect(decideToolCall(undefined, write, {}, { ...CLASSES, write: 'approval' })).toMatchObject({ kind: 'approval' });
-    expect(decideToolCall(undefined, destroy, {}, { ...CLASSES, destructive: 'allow' })).toEqual({ kind: 'run' });
+    expect(
+      decideToolCall(undefined, write, {}, { ...CLASSES, write: { value: 'approval', source: 'agent spec' } }),
+    ).toMatchObject({ kind: 'approval' });
+    expect(
+      decideToolCall(undefined, destroy, {}, { ...CLASSES, destructive: { value: 'allow', source: 'agent spec' } }),
+    ).toEqual({ kind: 'run' });
     expect(
       decideToolCall({ name: 'write_file', approval: 'default', class: 'destructive' }, write, {}, CLASSES),
     ).toMatchObject({

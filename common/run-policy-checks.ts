@@ -1,0 +1,59 @@
+import type { AgentSpec } from './agent-spec';
+import type { ToolDefinition } from './chat';
+import type { EffectivePolicy, PolicyViolation, RunContext } from './effective-policy';
+import { isPlatformSource } from './policy-rules';
+import { priceFor } from './pricing';
+import { teamOf, type RunInput } from './run-input';
+import type { ToolClass } from './tool-class';
+
+const CLASS_RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
+
+/** The caller's side of a run as policy sees it: who, which team, and the limits asked for. */
+export function runContextOf(input: RunInput): RunContext {
+  return {
+    userId: input.userId,
+    team: teamOf(input),
+    budget: input.budget,
+    ...(input.spendCap ? { spendCapUsd: input.spendCap.dailyUsd } : {}),
+    priced: priceFor(input.prices, input.spec.model.name) !== undefined,
+  };
+}
+
+/**
+ * Loosenings that need the tools' classes, known once the tools are discovered: a tool spared approval, or given a
+ * milder class, where a platform scope requires approval for what the tool really is.
+ */
+export function toolViolations(
+  policy: EffectivePolicy,
+  spec: AgentSpec,
+  definitions: ReadonlyMap<string, ToolDefinition>,
+): PolicyViolation[] {
+  const found: PolicyViolation[] = [];
+  spec.tools.forEach((tool, index) => {
+    const definition = definitions.get(tool.name);
+    if (!definition) return;
+    const own = definition.class;
+    const rule = policy.classes[own];
+    if (rule.value !== 'approval' || !isPlatformSource(rule.source)) return;
+    const limit = `approval for every ${own} call`;
+    if (tool.approval !== 'default' && tool.approval !== 'always') {
+      found.push({
+        rule: `classes.${own}`,
+        scope: rule.source,
+        limit,
+        asked: tool.approval === 'never' ? 'approval: never' : 'approval only under conditions',
+        field: `spec.tools.${index}.approval`,
+      });
+    }
+    if (tool.class && CLASS_RANK[tool.class] < CLASS_RANK[own] && policy.classes[tool.class].value !== 'approval') {
+      found.push({
+        rule: `classes.${own}`,
+        scope: rule.source,
+        limit,
+        asked: `class ${tool.class} for ${tool.name}, a ${own} tool`,
+        field: `spec.tools.${index}.class`,
+      });
+    }
+  });
+  return found;
+}

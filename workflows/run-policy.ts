@@ -1,0 +1,98 @@
+import { ApplicationFailure, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ReinsActivities } from '../activities';
+import type { ToolDefinition } from '../common/chat';
+import {
+  describeViolation,
+  resolvePolicy,
+  type EffectivePolicy,
+  type PolicyResolution,
+  type PolicyViolation,
+} from '../common/effective-policy';
+import { ErrorType } from '../common/errors';
+import { applyPolicyUpdate, ApplyPolicyRequestSchema, type ApplyPolicyRequest } from '../common/messages';
+import { diffPolicies, limitsOf } from '../common/policy-explain';
+import type { RunInput } from '../common/run-input';
+import { runContextOf, toolViolations } from '../common/run-policy-checks';
+import type { PolicyChange, RunState } from '../common/run-state';
+import { describeZodIssues } from '../common/zod-issues';
+import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
+
+const { loadPlatformPolicy } = proxyActivities<ReinsActivities>({
+  ...SETUP_ACTIVITY_OPTIONS,
+  retry: { ...SETUP_ACTIVITY_OPTIONS.retry, nonRetryableErrorTypes: [ErrorType.PolicyInvalid] },
+});
+
+/** Runs recorded before platform policies existed replay without asking for one. */
+export const PLATFORM_POLICY_PATCH = 'reins-platform-policy';
+
+/**
+ * The policy a new run starts under: the worker's platform policy (an activity, so the rules that applied are in
+ * history and replay reads them back) layered with the spec and the caller's limits.
+ */
+export async function policyAtStart(input: RunInput): Promise<PolicyResolution & { platformAware: boolean }> {
+  const platformAware = patched(PLATFORM_POLICY_PATCH);
+  const loaded = platformAware ? await loadPlatformPolicy() : undefined;
+  return { ...resolvePolicy(loaded, input.spec, runContextOf(input)), platformAware };
+}
+
+/** Makes `policy` the run's rules: the state's limits follow it at once. */
+export function adoptPolicy(state: RunState, policy: EffectivePolicy): void {
+  state.policy = policy;
+  state.limits = limitsOf(policy);
+  state.maxSteps = state.limits.maxSteps;
+}
+
+export function violationFailure(violations: readonly PolicyViolation[]): { type: string; message: string } {
+  return {
+    type: ErrorType.PolicyViolation,
+    message: `refused by the platform policy: ${violations.map(describeViolation).join('; ')}`,
+  };
+}
+
+/**
+ * `reins policy apply`: the run takes the workers' current platform policy. Where the spec asks for more than the new
+ * policy allows, the policy's value applies and the change says so; a model or MCP server the new policy forbids
+ * ends the run at its next step (`onBlocked`).
+ */
+export function registerPolicyApply(
+  input: RunInput,
+  state: RunState,
+  definitions: ReadonlyMap<string, ToolDefinition>,
+  hooks: { onChange: () => void; onBlocked: (message: string) => void },
+): void {
+  setHandler(
+    applyPolicyUpdate,
+    async (request: ApplyPolicyRequest): Promise<PolicyChange> => {
+      const loaded = await loadPlatformPolicy();
+      const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
+      const violations = [...resolved.violations, ...toolViolations(resolved.policy, input.spec, definitions)];
+      const before = state.policy;
+      const change: PolicyChange = {
+        at: new Date(Date.now()).toISOString(),
+        by: request.by,
+        ...(request.reason !== undefined ? { reason: request.reason } : {}),
+        ...(before?.version ? { fromVersion: before.version } : {}),
+        ...(resolved.policy.version ? { toVersion: resolved.policy.version } : {}),
+        changes: diffPolicies(before, resolved.policy),
+        overridden: violations.map(describeViolation),
+      };
+      adoptPolicy(state, resolved.policy);
+      (state.policyChanges ??= []).push(change);
+      const blocking = violations.filter((v) => /^(models|mcpServers|teams|members)\b/.test(v.rule));
+      if (blocking.length > 0) hooks.onBlocked(violationFailure(blocking).message);
+      hooks.onChange();
+      return change;
+    },
+    {
+      validator: (request: ApplyPolicyRequest) => {
+        const parsed = ApplyPolicyRequestSchema.safeParse(request);
+        if (!parsed.success) {
+          throw ApplicationFailure.nonRetryable(describeZodIssues(parsed.error), ErrorType.PolicyApplyInvalid);
+        }
+        if (!['running', 'awaiting_approval'].includes(state.status)) {
+          throw ApplicationFailure.nonRetryable(`the run has ended (${state.status})`, ErrorType.PolicyApplyInvalid);
+        }
+      },
+    },
+  );
+}
