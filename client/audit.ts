@@ -66,6 +66,16 @@ export type AuditRecord = AuditBase &
         waitMs?: number;
       }
     | { kind: 'ignored_decision'; requestId: string; approver: string; via: string; why: string }
+    | { kind: 'policy'; team: string; version?: string }
+    | {
+        kind: 'policy_change';
+        by: string;
+        reason?: string;
+        fromVersion?: string;
+        toVersion?: string;
+        changes: string[];
+        overridden: string[];
+      }
   );
 
 export interface AuditOptions {
@@ -120,6 +130,8 @@ function requestedArgs(transcript: ChatMessage[], state: RunState): Map<string, 
 const MODEL_ACTIVITIES = new Set(['callModel', 'summarizeConversation']);
 const TOOL_ACTIVITIES = new Set(['runTool', 'callMcpTool']);
 const RANK: Record<AuditRecord['kind'], number> = {
+  policy: -2,
+  policy_change: -1,
   model_call: 0,
   approval_request: 1,
   approval_decision: 2,
@@ -147,6 +159,28 @@ export function buildAudit(
     step,
   });
   const records: AuditRecord[] = [];
+
+  // The rules the run started under, and every time an operator applied a newer policy to it.
+  if (state.policy) {
+    records.push({
+      ...base(state.startedAt, 0),
+      kind: 'policy',
+      team: state.policy.team,
+      ...(state.policy.version ? { version: state.policy.version } : {}),
+    });
+  }
+  for (const change of state.policyChanges ?? []) {
+    records.push({
+      ...base(change.at, change.step),
+      kind: 'policy_change',
+      by: change.by,
+      ...(change.reason !== undefined ? { reason: change.reason } : {}),
+      ...(change.fromVersion ? { fromVersion: change.fromVersion } : {}),
+      ...(change.toVersion ? { toVersion: change.toVersion } : {}),
+      changes: change.changes,
+      overridden: change.overridden,
+    });
+  }
 
   // Completed model activities pair with model call records in order; failed attempts left no record.
   const modelRuns = activities.filter((a) => MODEL_ACTIVITIES.has(a.activityType) && a.outcome === 'completed');

@@ -70,3 +70,21 @@ export class RunEndedError extends ReinsClientError {
     super(`run "${runId}" was ${how.replace(/_/g, ' ')}: ${reason}`);
   }
 }
+
+/** The platform policy file cannot be read or is invalid; `message` names the file and each bad field. */
+export class PolicyFileInvalidError extends ReinsClientError {
+  override name = 'PolicyFileInvalidError';
+}
+
+/** The agent spec or the run's options ask for more than the platform policy allows; one line per rule. */
+export class PolicyViolationError extends ReinsClientError {
+  override name = 'PolicyViolationError';
+  constructor(readonly violations: string[]) {
+    super(`refused by the platform policy: ${violations.join('; ')}`);
+  }
+}
+
+/** The run refused to take the platform policy (it has ended, or the request is malformed). */
+export class PolicyApplyRefusedError extends ReinsClientError {
+  override name = 'PolicyApplyRefusedError';
+}

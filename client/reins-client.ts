@@ -10,14 +10,25 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
-import { AGENT_RUN_WORKFLOW, decideSignal, decideUpdate, stateQuery } from '../common/messages';
+import {
+  AGENT_RUN_WORKFLOW,
+  applyPolicyUpdate,
+  ApplyPolicyRequestSchema,
+  decideSignal,
+  decideUpdate,
+  stateQuery,
+  type ApplyPolicyRequest,
+} from '../common/messages';
 import type { PriceTable } from '../common/pricing';
-import { parseRunInput, type RunInputArgs } from '../common/run-input';
-import type { ApprovalRequest, DecisionRecord, RunResult, RunState } from '../common/run-state';
-import { ReinsAgent, ReinsStatus, ReinsUser } from '../common/search-attributes';
+import { parseRunInput, teamOf, type RunInputArgs } from '../common/run-input';
+import type { ApprovalRequest, DecisionRecord, PolicyChange, RunResult, RunState } from '../common/run-state';
+import { describeZodIssues } from '../common/zod-issues';
+import { ReinsAgent, ReinsStatus, ReinsTeam, ReinsUser } from '../common/search-attributes';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import {
   DecisionRefusedError,
+  PolicyApplyRefusedError,
+  PolicyViolationError,
   RunAlreadyExistsError,
   RunEndedError,
   RunInputInvalidError,
@@ -26,6 +37,7 @@ import {
   StateUnavailableError,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
+import { loadPolicyFile, startViolations } from './policy';
 import { loadPriceTable, pricesForModels } from './prices';
 import { loadRolesFile, type RolesFile } from './roles-file';
 import {
@@ -43,6 +55,8 @@ export interface ReinsClientOptions {
   taskQueue?: string;
   /** The claim-check store the workers write large payloads to; from the environment when unset. */
   payloadDir?: string;
+  /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
+  policyFile?: string;
 }
 
 /** A run waiting for decisions, with its open requests read from the run itself. */
@@ -86,11 +100,16 @@ function candidateModels(spec: unknown): unknown[] {
 export class ReinsClient {
   readonly taskQueue: string;
 
+  /** The platform policy file runs are checked against before they start, if any. */
+  readonly policyFile?: string;
+
   constructor(
     readonly temporal: Client,
-    options: { taskQueue?: string } = {},
+    options: { taskQueue?: string; policyFile?: string } = {},
   ) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    const policyFile = options.policyFile ?? (process.env.REINS_POLICY_FILE || undefined);
+    if (policyFile) this.policyFile = policyFile;
   }
 
   static async connect(options: ReinsClientOptions = {}): Promise<ReinsClient> {
@@ -106,7 +125,10 @@ export class ReinsClient {
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
       dataConverter: reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() }),
     });
-    return new ReinsClient(client, { taskQueue: options.taskQueue });
+    return new ReinsClient(client, {
+      taskQueue: options.taskQueue,
+      ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    });
   }
 
   async close(): Promise<void> {
@@ -131,6 +153,12 @@ export class ReinsClient {
     });
     if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
     const input = parsed.value;
+    // Refused here with every reason at once; the workers hold the authoritative copy and check again at run start.
+    if (this.policyFile) {
+      const violations = startViolations(input, loadPolicyFile(this.policyFile));
+      if (violations.length > 0) throw new PolicyViolationError(violations);
+    }
+    const team = teamOf(input);
     const runId = options.runId ?? `${input.spec.name}-${randomUUID().slice(0, 8)}`;
     try {
       const handle = await this.temporal.workflow.start(AGENT_RUN_WORKFLOW, {
@@ -138,10 +166,11 @@ export class ReinsClient {
         taskQueue: this.taskQueue,
         args: [input],
         staticSummary: summaryOf(input),
-        staticDetails: `**Agent** ${input.spec.name} · **user** ${input.userId} · **model** ${input.spec.model.name}\n\n${input.prompt}`,
+        staticDetails: `**Agent** ${input.spec.name} · **user** ${input.userId} · **team** ${team} · **model** ${input.spec.model.name}\n\n${input.prompt}`,
         typedSearchAttributes: [
           { key: ReinsAgent, value: input.spec.name },
           { key: ReinsUser, value: input.userId },
+          { key: ReinsTeam, value: team },
           { key: ReinsStatus, value: 'running' },
         ],
       });
@@ -262,6 +291,32 @@ export class ReinsClient {
         throw new DecisionRefusedError(cause instanceof Error ? cause.message : error.message);
       }
       if (error instanceof RunNotFoundError) throw await this.endedOrMissing(runId, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Applies the workers' current platform policy to a running run (which otherwise keeps the policy it started with).
+   * Returns what changed; the change is recorded in the run's history and audit trail.
+   */
+  async applyPolicy(runId: string, raw: ApplyPolicyRequest): Promise<PolicyChange> {
+    const parsed = ApplyPolicyRequestSchema.safeParse(raw);
+    if (!parsed.success) throw new PolicyApplyRefusedError(`invalid request: ${describeZodIssues(parsed.error)}`);
+    try {
+      return await this.notFoundAware(runId, () =>
+        this.handle(runId).executeUpdate(applyPolicyUpdate, { args: [parsed.data] }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const cause = error.cause;
+        throw new PolicyApplyRefusedError(cause instanceof Error ? cause.message : error.message);
+      }
+      if (error instanceof RunNotFoundError) {
+        const ended = await this.endedOrMissing(runId, error);
+        throw ended instanceof DecisionRefusedError
+          ? new PolicyApplyRefusedError(ended.message.replace('takes no more decisions', 'keeps its policy'))
+          : ended;
+      }
       throw error;
     }
   }

@@ -2,7 +2,14 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { AGENT_RUN_WORKFLOW } from '../common/messages';
 import { RUN_STATUSES } from '../common/run-state';
-import { ReinsAgent, ReinsPendingApprovals, ReinsStatus, ReinsTokens, ReinsUser } from '../common/search-attributes';
+import {
+  ReinsAgent,
+  ReinsPendingApprovals,
+  ReinsStatus,
+  ReinsTeam,
+  ReinsTokens,
+  ReinsUser,
+} from '../common/search-attributes';
 import { describeZodIssues } from '../common/zod-issues';
 import { InvalidOptionsError } from './errors';
 
@@ -10,6 +17,7 @@ export const ListRunsOptionsSchema = z.strictObject({
   status: z.enum(RUN_STATUSES).optional(),
   agent: z.string().min(1).max(200).optional(),
   user: z.string().min(1).max(200).optional(),
+  team: z.string().min(1).max(200).optional(),
   limit: z.number().int().positive().max(1000).default(20),
   /** Only open runs with undecided approvals. */
   pendingOnly: z.boolean().default(false),
@@ -20,6 +28,7 @@ type ParsedListOptions = z.output<typeof ListRunsOptionsSchema>;
 export interface ListPendingOptions {
   agent?: string;
   user?: string;
+  team?: string;
   limit?: number;
   /** How long each run may take to report its pending requests. */
   timeoutMs?: number;
@@ -30,6 +39,7 @@ export interface RunSummary {
   runId: string;
   agent?: string;
   user?: string;
+  team?: string;
   /** The run's own status; for a run ended from outside, Temporal's (terminated, timed_out). */
   status: string;
   tokens?: number;
@@ -73,11 +83,13 @@ export function runsQuery(options: ParsedListOptions): { query: string; matches:
   if (options.pendingOnly) clauses.push(`ExecutionStatus = 'Running'`, `${ReinsPendingApprovals.name} > 0`);
   if (options.agent !== undefined) clauses.push(keywordClause(ReinsAgent.name, options.agent) ?? '');
   if (options.user !== undefined) clauses.push(keywordClause(ReinsUser.name, options.user) ?? '');
+  if (options.team !== undefined) clauses.push(keywordClause(ReinsTeam.name, options.team) ?? '');
   return {
     query: clauses.filter((clause) => clause !== '').join(' AND '),
     matches: (run) =>
       (options.agent === undefined || run.agent === options.agent) &&
-      (options.user === undefined || run.user === options.user),
+      (options.user === undefined || run.user === options.user) &&
+      (options.team === undefined || run.team === options.team),
   };
 }
 
@@ -90,6 +102,7 @@ export function runSummaryOf(info: WorkflowExecutionInfo): RunSummary {
     runId: info.workflowId,
     agent: attributes.get(ReinsAgent),
     user: attributes.get(ReinsUser),
+    team: attributes.get(ReinsTeam),
     status: ENDED_FROM_OUTSIDE[info.status.name] ?? status ?? info.status.name.toLowerCase(),
     tokens: attributes.get(ReinsTokens),
     pendingApprovals: attributes.get(ReinsPendingApprovals),

@@ -225,8 +225,9 @@ export function resolvePolicy(loaded: LoadedPolicy | undefined, spec: AgentSpec,
         field: `spec.policy.classes.${toolClass}`,
       });
     }
+    // A platform `approval` stays the platform's even when the spec repeats it: its source is what makes it binding.
     classes[toolClass] =
-      fromSpec !== undefined && !(platform?.value === 'approval' && fromSpec === 'allow')
+      fromSpec !== undefined && platform?.value !== 'approval'
         ? { value: fromSpec, source: 'agent spec' }
         : (platform ?? { value: DEFAULT_CLASS_RULES[toolClass], source: 'default' });
   }

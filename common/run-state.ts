@@ -175,6 +175,8 @@ export interface RunState {
 /** An operator applying the current platform policy to a running run: recorded in its history and audit trail. */
 export interface PolicyChange {
   at: string;
+  /** The run's step when the change took effect. */
+  step: number;
   by: string;
   reason?: string;
   /** Policy file versions before and after; absent when no policy file was in force. */

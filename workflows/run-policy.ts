@@ -69,6 +69,7 @@ export function registerPolicyApply(
       const before = state.policy;
       const change: PolicyChange = {
         at: new Date(Date.now()).toISOString(),
+        step: state.step,
         by: request.by,
         ...(request.reason !== undefined ? { reason: request.reason } : {}),
         ...(before?.version ? { fromVersion: before.version } : {}),

@@ -4,6 +4,8 @@ import { WorkerConfigError } from '../../worker/config';
 import { AgentFileError } from '../agent-file';
 import {
   InvalidOptionsError,
+  PolicyFileInvalidError,
+  PolicyViolationError,
   RunAlreadyExistsError,
   RunInputInvalidError,
   RunNotFoundError,
@@ -31,6 +33,8 @@ const USAGE_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   ServerUnreachableError,
   NamespaceNotFoundError,
   WorkerConfigError,
+  PolicyFileInvalidError,
+  PolicyViolationError,
 ];
 
 export function exitCodeOf(error: unknown): number {

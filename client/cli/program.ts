@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit';
 import { registerDecide } from './commands/decide';
 import { registerList } from './commands/list';
 import { registerPending } from './commands/pending';
+import { registerPolicy } from './commands/policy';
 import { registerResult } from './commands/result';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
@@ -17,12 +18,15 @@ import { processIo, type CliIo } from './output';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  done
-  1  the run failed, ran out of budget or was cancelled; a decision was refused; the run did not answer
+  1  the run failed, ran out of budget or was cancelled; a decision or a policy apply was refused; the run did
+     not answer; \`policy explain\` found rules a run would break
   2  the command could not be carried out as given: unknown command or option, missing or bad argument,
-     bad --edit JSON, invalid agent file, unknown run id, Temporal server unreachable at --address
+     bad --edit JSON, invalid agent file or policy file, a run the platform policy refuses, unknown run id,
+     Temporal server unreachable at --address
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE (defaults of the global options),
-REINS_UI_URL (Temporal UI base for links, default http://localhost:8233).`;
+REINS_UI_URL (Temporal UI base for links, default http://localhost:8233), REINS_POLICY_FILE (the platform policy
+runs are checked against before they start).`;
 
 export function buildProgram(io: CliIo, exit: { code: number }): Command {
   const defaults = globalDefaults(io.env);
@@ -50,6 +54,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   registerWatch(program, run);
   registerAudit(program, run);
   registerUsage(program, run);
+  registerPolicy(program, run);
   registerCodecServer(program, run);
   return program;
 }

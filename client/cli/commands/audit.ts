@@ -12,7 +12,7 @@ export function registerAudit(program: Command, run: ActionRunner): void {
     .summary("print a run's audit trail as JSON lines")
     .description(
       "Print a run's full audit trail, one JSON record per line: every model call, tool call, approval request, " +
-        'decision and ignored decision, with when, who (user, approver), what (tool, arguments), outcome, tokens, ' +
+        'decision and ignored decision, the platform policy the run started under and every policy applied to it later, with when, who (user, approver), what (tool, arguments), outcome, tokens, ' +
         'cost, latency and attempt. Built from the run state and its Temporal history; works on running and ended ' +
         'runs. Arguments of tools matching $REINS_AUDIT_HASH_ARGS globs (comma separated) are written as a sha256.',
     )

@@ -9,6 +9,7 @@ const ListFlagsSchema = z.strictObject({
   status: z.enum(RUN_STATUSES).optional(),
   agent: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
+  team: z.string().min(1).optional(),
   limit: z.coerce.number().int().positive().max(1000).default(20),
 });
 
@@ -18,11 +19,12 @@ export function registerList(program: Command, run: ActionRunner): void {
     .summary('list runs, newest first')
     .description(
       'List runs from Temporal visibility, newest first, filtered by the search attributes ReinsStatus, ' +
-        'ReinsAgent and ReinsUser. Visibility trails the runs by a moment.',
+        'ReinsAgent, ReinsUser and ReinsTeam. Visibility trails the runs by a moment.',
     )
     .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--agent <name>', 'only runs of this agent')
     .option('--user <id>', 'only runs acting for this user')
+    .option('--team <name>', 'only runs of this team')
     .option('--limit <n>', 'at most this many runs', '20')
     .action(
       run(async (ctx, _args, options) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { TeamNameSchema } from '../../../common/platform-policy';
 import { loadAgentFile } from '../../agent-file';
 import type { ActionRunner } from '../context';
 import { parseFlags } from '../flags';
@@ -9,6 +10,7 @@ const StartFlagsSchema = z.strictObject({
   user: z.string().min(1).max(200).optional(),
   id: z.string().min(1).max(1000).optional(),
   wait: z.boolean().optional(),
+  team: TeamNameSchema.optional(),
 });
 
 export function registerStart(program: Command, run: ActionRunner): void {
@@ -23,6 +25,7 @@ export function registerStart(program: Command, run: ActionRunner): void {
     .argument('<prompt>', 'what the agent should do')
     .option('--user <id>', 'who the run acts for (default: $REINS_USER, else $USER)')
     .option('--id <run-id>', 'run id to use (default: <agent>-<random>)')
+    .option('--team <name>', "the team the run is for (default: the agent spec's team, else default)")
     .option('--wait', 'wait for the run to end and print its answer')
     .action(
       run(async (ctx, [file, prompt], options) => {
@@ -30,7 +33,11 @@ export function registerStart(program: Command, run: ActionRunner): void {
         const spec = await loadAgentFile(file!);
         const userId = flags.user ?? (ctx.io.env.REINS_USER || ctx.io.env.USER || ctx.io.env.LOGNAME || 'cli');
         const reins = await ctx.reins();
-        const started = await reins.startRun({ spec, prompt: prompt!, userId }, { runId: flags.id });
+        const team = flags.team ?? spec.team;
+        const started = await reins.startRun(
+          { spec, prompt: prompt!, userId, ...(team ? { team } : {}) },
+          { runId: flags.id },
+        );
         const uiUrl = ctx.uiUrl(started.runId, reins);
         if (!flags.wait) {
           ctx.out.result({ ...started, agent: spec.name, userId, uiUrl }, () =>

@@ -6,7 +6,8 @@ import { parseFlags } from '../flags';
 import { table } from '../format';
 
 const UsageFlagsSchema = z.strictObject({
-  by: z.enum(['user', 'agent', 'day']).default('user'),
+  by: z.enum(['user', 'agent', 'team', 'day']).default('user'),
+  team: z.string().min(1).optional(),
   since: z.string().min(1).optional(),
 });
 
@@ -32,12 +33,13 @@ function formatUsage(rows: UsageRow[], by: string): string {
 export function registerUsage(program: Command, run: ActionRunner): void {
   program
     .command('usage')
-    .summary('spend and tokens per user, agent or day')
+    .summary('spend and tokens per user, agent, team or day')
     .description(
-      'Sum the cost (ReinsCostUsd) and tokens (ReinsTokens) of runs from Temporal visibility, grouped by user, agent ' +
-        'or day. Runs of unpriced models count their tokens but no cost.',
+      'Sum the cost (ReinsCostUsd) and tokens (ReinsTokens) of runs from Temporal visibility, grouped by user, agent, ' +
+        'team or day. Runs of unpriced models count their tokens but no cost.',
     )
-    .option('--by <key>', 'group by user, agent or day', 'user')
+    .option('--by <key>', 'group by user, agent, team or day', 'user')
+    .option('--team <name>', 'only runs of this team')
     .option('--since <date>', 'only runs started at or after this date or date-time (ISO 8601)')
     .action(
       run(async (ctx, _args, options) => {

@@ -1,0 +1,79 @@
+import { PolicyFileError, readPolicyFile } from '../activities/policy-file';
+import { toolDefinition, BUILT_IN_TOOLS } from '../activities/tools/registry';
+import type { AgentSpec } from '../common/agent-spec';
+import type { ToolDefinition } from '../common/chat';
+import { describeViolation, resolvePolicy, type EffectivePolicy } from '../common/effective-policy';
+import type { LoadedPolicy } from '../common/platform-policy';
+import { explainPolicy, type PolicyRuleRow } from '../common/policy-explain';
+import { priceFor, type PriceTable } from '../common/pricing';
+import type { RunInput } from '../common/run-input';
+import { runContextOf, toolViolations } from '../common/run-policy-checks';
+import { DEFAULT_TEAM } from '../common/platform-policy';
+import { PolicyFileInvalidError } from './errors';
+
+/** Reads the platform policy file as the workers do; errors name the file and each bad field. */
+export function loadPolicyFile(file: string): LoadedPolicy {
+  try {
+    return readPolicyFile(file);
+  } catch (error) {
+    if (error instanceof PolicyFileError) throw new PolicyFileInvalidError(error.message);
+    throw error;
+  }
+}
+
+/** Everything `reins policy explain` prints: each effective rule with its scope, and what would be refused. */
+export interface PolicyExplanation {
+  agent: string;
+  userId: string;
+  team: string;
+  /** The policy file and its version; absent when no policy file is configured. */
+  file?: string;
+  version?: string;
+  rules: PolicyRuleRow[];
+  /** Why a run would be refused at start; empty when it would start. */
+  violations: string[];
+  policy: EffectivePolicy;
+}
+
+// The built-in tools' classes are known without a worker; tools of a worker's own or of MCP servers are checked when
+// a run starts.
+const BUILT_IN_DEFINITIONS = new Map<string, ToolDefinition>(
+  BUILT_IN_TOOLS.map((tool) => [tool.name, toolDefinition(tool)]),
+);
+
+/**
+ * The rules a run of `spec` for `userId` would obey under `loaded`, computed exactly as the workflow computes them at
+ * run start (the same pure function), and every way the spec would be refused.
+ */
+export function explainRunPolicy(
+  spec: AgentSpec,
+  options: { userId: string; team?: string; prices?: PriceTable; file?: string },
+  loaded: LoadedPolicy | undefined,
+): PolicyExplanation {
+  const team = options.team ?? spec.team ?? DEFAULT_TEAM;
+  const priced = options.prices ? priceFor(options.prices, spec.model.name) !== undefined : undefined;
+  const resolved = resolvePolicy(loaded, spec, {
+    userId: options.userId,
+    team,
+    ...(priced !== undefined ? { priced } : {}),
+  });
+  const violations = [...resolved.violations, ...toolViolations(resolved.policy, spec, BUILT_IN_DEFINITIONS)];
+  return {
+    agent: spec.name,
+    userId: options.userId,
+    team,
+    ...(loaded && options.file ? { file: options.file } : {}),
+    ...(loaded ? { version: loaded.version } : {}),
+    rules: explainPolicy(resolved.policy),
+    violations: violations.map(describeViolation),
+    policy: resolved.policy,
+  };
+}
+
+/** Why a run with this input would be refused at start under `loaded`; the workers check the same again. */
+export function startViolations(input: RunInput, loaded: LoadedPolicy): string[] {
+  const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
+  return [...resolved.violations, ...toolViolations(resolved.policy, input.spec, BUILT_IN_DEFINITIONS)].map(
+    describeViolation,
+  );
+}
