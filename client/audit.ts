@@ -162,11 +162,14 @@ export function buildAudit(
 
   // The rules the run started under, and every time an operator applied a newer policy to it.
   if (state.policy) {
+    // The state holds the policy in force now; the one the run started under is the first change's `from`.
+    const changes = state.policyChanges ?? [];
+    const startVersion = changes.length > 0 ? changes[0]!.fromVersion : state.policy.version;
     records.push({
       ...base(state.startedAt, 0),
       kind: 'policy',
       team: state.policy.team,
-      ...(state.policy.version ? { version: state.policy.version } : {}),
+      ...(startVersion ? { version: startVersion } : {}),
     });
   }
   for (const change of state.policyChanges ?? []) {

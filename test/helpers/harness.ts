@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import type { ToolImplementation } from '../../activities';
+import type { SandboxSettings, ToolImplementation } from '../../activities';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { ReinsClient } from '../../client';
 import type { EncryptionKeys } from '../../client/codec';
@@ -44,6 +44,8 @@ export async function withReins(
     encryptionKeys?: EncryptionKeys;
     /** A platform policy file for the worker. */
     policyFile?: string;
+    /** How the worker runs run_code (bubblewrap with default limits when unset). */
+    sandbox?: SandboxSettings;
   },
   body: (context: ReinsTestContext) => Promise<void>,
 ): Promise<void> {
@@ -54,6 +56,7 @@ export async function withReins(
     ...testWorkerConfig(taskQueue, model.url, dataDir),
     encryptionKeys: options.encryptionKeys,
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
   };
   let native: NativeConnection | undefined;
   const { connection, client: plainClient } = await connectClient(path.join(dataDir, 'payloads'));
