@@ -1,7 +1,8 @@
 /**
  * Records the histories of representative runs into test/histories/, where the test suite replays them against the
  * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
- *   npx tsx scripts/record-histories.ts
+ *   npx tsx scripts/record-histories.ts [approvals|long|duration|policy ...]
+ * Only the named recordings are replaced (all when none is named): older ones stay to prove newer code replays them.
  */
 import { mkdtempSync, mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -65,6 +66,11 @@ const script: ScriptFn = (request, turn, attempt) => {
         }
       : { reply: { content: 'long run done' } };
   }
+  if (prompt.startsWith('policy')) {
+    return turn === 0
+      ? { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes.txt', content: 'x' } }] } }
+      : { reply: { toolCalls: [{ name: 'list_files', arguments: {} }] } };
+  }
   if (prompt.startsWith('duration'))
     return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'x' } }] } };
   return { reply: { content: 'unexpected prompt' } };
@@ -78,12 +84,22 @@ async function main(): Promise<void> {
   const model = await startScriptedModel({ script });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'reins-record-'));
   const taskQueue = `record-${Date.now()}`;
+  const wanted = new Set(process.argv.slice(2));
+  const recording = (name: string) => wanted.size === 0 || wanted.has(name);
+  const policyFile = path.join(dataDir, 'policy.yaml');
+  const writePolicy = (maxSteps: number) =>
+    writeFileSync(
+      policyFile,
+      `org:\n  budget: { maxSteps: ${maxSteps} }\n  classes: { write: approval }\n  approvals: { approvers: { users: [sec] } }\nteams:\n  ops: {}\n`,
+    );
+  writePolicy(5);
   const config = {
     temporalAddress: address,
     namespace: 'default',
     taskQueue,
     model: { baseURL: model.url, apiKey: 'x', provider: 'scripted' },
     dataDir,
+    policyFile,
   };
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -105,45 +121,66 @@ async function main(): Promise<void> {
   await worker.runUntil(async () => {
     const stamp = Date.now();
     const approvals = `approvals-${stamp}`;
-    seed(approvals, { 'old.log': 'stale', 'keep.txt': 'precious' });
-    const approvalSpec = clerk({
-      tools: [
-        { name: 'delete_file' },
-        { name: 'write_file', approval: { when: [{ arg: 'path', glob: 'config/**' }] } },
-      ],
-    });
-    await reins.startRun({ spec: approvalSpec, prompt: 'approvals', userId: 'u' }, { runId: approvals });
-    await waitFor(approvals, 3);
-    await reins.decide(approvals, { requestId: '9-9', decision: 'approve', by: 'x' }, { via: 'signal' });
-    await reins.decide(approvals, { requestId: '1-1', decision: 'approve', by: 'ops' }, { via: 'signal' });
-    await reins.decide(approvals, { requestId: '1-3', decision: 'reject', by: 'ops', reason: 'keep it' });
-    const edit = { path: 'config/app.yaml', content: 'debug: false' };
-    await reins.decide(approvals, { requestId: '1-2', decision: 'approve', by: 'lead', editedArgs: edit });
-    await reins.result(approvals);
-    runs.push(approvals);
+    if (recording('approvals')) {
+      seed(approvals, { 'old.log': 'stale', 'keep.txt': 'precious' });
+      const approvalSpec = clerk({
+        tools: [
+          { name: 'delete_file' },
+          { name: 'write_file', approval: { when: [{ arg: 'path', glob: 'config/**' }] } },
+        ],
+      });
+      await reins.startRun({ spec: approvalSpec, prompt: 'approvals', userId: 'u' }, { runId: approvals });
+      await waitFor(approvals, 3);
+      await reins.decide(approvals, { requestId: '9-9', decision: 'approve', by: 'x' }, { via: 'signal' });
+      await reins.decide(approvals, { requestId: '1-1', decision: 'approve', by: 'ops' }, { via: 'signal' });
+      await reins.decide(approvals, { requestId: '1-3', decision: 'reject', by: 'ops', reason: 'keep it' });
+      const edit = { path: 'config/app.yaml', content: 'debug: false' };
+      await reins.decide(approvals, { requestId: '1-2', decision: 'approve', by: 'lead', editedArgs: edit });
+      await reins.result(approvals);
+      runs.push(approvals);
+    }
 
-    const long = `long-${stamp}`;
-    const longSpec = clerk({
-      model: { name: 'scripted-1', contextWindow: 2048, outputReserve: 200 },
-      context: { continueAsNewEvery: 3, keepRecentMessages: 4, compactAt: 0.5 },
-    });
-    await reins.startRun({ spec: longSpec, prompt: 'long', userId: 'u', prices: {} }, { runId: long });
-    await reins.result(long);
-    runs.push(long);
+    if (recording('long')) {
+      const long = `long-${stamp}`;
+      const longSpec = clerk({
+        model: { name: 'scripted-1', contextWindow: 2048, outputReserve: 200 },
+        context: { continueAsNewEvery: 3, keepRecentMessages: 4, compactAt: 0.5 },
+      });
+      await reins.startRun({ spec: longSpec, prompt: 'long', userId: 'u', prices: {} }, { runId: long });
+      await reins.result(long);
+      runs.push(long);
+    }
 
-    const duration = `duration-${stamp}`;
-    await reins.startRun(
-      { spec: clerk({ budget: { maxDuration: '2s' } }), prompt: 'duration', userId: 'u' },
-      { runId: duration },
-    );
-    await reins.result(duration);
-    runs.push(duration);
+    if (recording('duration')) {
+      const duration = `duration-${stamp}`;
+      await reins.startRun(
+        { spec: clerk({ budget: { maxDuration: '2s' } }), prompt: 'duration', userId: 'u' },
+        { runId: duration },
+      );
+      await reins.result(duration);
+      runs.push(duration);
+    }
+
+    // A platform policy at start, changed on disk while the run waits, then applied to it by an operator.
+    if (recording('policy')) {
+      const policy = `policy-${stamp}`;
+      await reins.startRun(
+        { spec: clerk({ maxSteps: undefined }), prompt: 'policy', userId: 'u', team: 'ops' },
+        { runId: policy },
+      );
+      await waitFor(policy, 1);
+      writePolicy(3);
+      await reins.applyPolicy(policy, { by: 'ops-lead', reason: 'tighten' });
+      await reins.decide(policy, { requestId: '1-1', decision: 'approve', by: 'sec' });
+      await reins.result(policy);
+      runs.push(policy);
+    }
   });
 
   await fs.mkdir(OUT, { recursive: true });
-  for (const old of await fs.readdir(OUT)) if (old.endsWith('.json')) await fs.rm(path.join(OUT, old));
   for (const runId of runs) {
     const name = runId.replace(/-\d+$/, '');
+    for (const old of await fs.readdir(OUT)) if (old.startsWith(`${name}.`)) await fs.rm(path.join(OUT, old));
     let segment = 0;
     const executions = [];
     for await (const execution of client.workflow.list({ query: `WorkflowId = '${runId}'` }))
