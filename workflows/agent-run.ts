@@ -13,7 +13,6 @@ import type { ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
-import { resolvePolicy } from '../common/effective-policy';
 import { parseRunInput, type RunInput } from '../common/run-input';
 import type { RunResult, RunState } from '../common/run-state';
 import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
@@ -36,8 +35,9 @@ import {
   type PreparedCall,
   type ToolCatalog,
 } from './tool-calls';
-import { runContextOf, toolViolations } from '../common/run-policy-checks';
-import { adoptPolicy, policyAtStart, registerPolicyApply, violationFailure } from './run-policy';
+import { toolViolations } from '../common/run-policy-checks';
+import { durationElapsed } from './duration-watch';
+import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
 import { releaseRunWorkspace } from './workspace-release';
 import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
@@ -102,25 +102,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
 
   if (!input) return fail(ErrorType.RunInputInvalid, `invalid run input: ${parsed.ok ? '' : parsed.message}`);
   const spec = input.spec;
-  if (!carry) {
-    let start: Awaited<ReturnType<typeof policyAtStart>>;
-    try {
-      start = await policyAtStart(input);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const { type, message } = failureOf(error);
-      return fail(type, message);
-    }
-    adoptPolicy(state, start.policy);
-    if (start.platformAware) state.team = start.policy.team;
-    if (start.violations.length > 0) {
-      const { type, message } = violationFailure(start.violations);
-      return fail(type, message);
-    }
-  } else if (!state.policy) {
-    // A run carried over from before platform policies: its rules are the spec's, as they were.
-    adoptPolicy(state, resolvePolicy(undefined, spec, runContextOf(input)).policy);
-  }
+  const refusal = await startPolicy(input, state, !carry);
+  if (refusal) return fail(refusal.type, refusal.message);
   const policy = () => state.policy!;
   const catalog: ToolCatalog = {
     definitions,
@@ -149,22 +132,13 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   // tool, or an approval gate. In-flight activities are asked to cancel; the run ends with what it has.
   const loopScope = new CancellationScope();
   let durationHit = false;
-  // Re-armed when an applied policy changes maxDuration; a run without the limit starts no timer.
-  const watchDuration = async () => {
-    for (;;) {
-      const limit = state.limits.maxDuration;
-      if (limit === undefined) {
-        await condition(() => state.limits.maxDuration !== undefined);
-        continue;
-      }
-      const remaining = Date.parse(state.startedAt) + limit - Date.now();
-      if (await condition(() => state.limits.maxDuration !== limit, Math.max(remaining, 1))) continue;
+  durationElapsed(state).then(
+    () => {
       durationHit = true;
       loopScope.cancel();
-      return;
-    }
-  };
-  watchDuration().catch(() => undefined); // the run itself was cancelled
+    },
+    () => undefined, // the run itself was cancelled
+  );
 
   let rolledOver = false;
   try {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { ToolDefinition } from '../common/chat';
 import {
@@ -16,6 +16,7 @@ import { runContextOf, toolViolations } from '../common/run-policy-checks';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { describeZodIssues } from '../common/zod-issues';
 import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
+import { failureOf } from './failures';
 
 const { loadPlatformPolicy } = proxyActivities<ReinsActivities>({
   ...SETUP_ACTIVITY_OPTIONS,
@@ -33,6 +34,32 @@ export async function policyAtStart(input: RunInput): Promise<PolicyResolution &
   const platformAware = patched(PLATFORM_POLICY_PATCH);
   const loaded = platformAware ? await loadPlatformPolicy() : undefined;
   return { ...resolvePolicy(loaded, input.spec, runContextOf(input)), platformAware };
+}
+
+/**
+ * Settles the rules of a run's execution: a new run asks for the platform policy and is refused (the failure
+ * returned) when it asks for more than that allows; a continued run keeps the policy it carries, and one carried over
+ * from before platform policies gets its spec's rules, as they were.
+ */
+export async function startPolicy(
+  input: RunInput,
+  state: RunState,
+  fresh: boolean,
+): Promise<{ type: string; message: string } | undefined> {
+  if (!fresh) {
+    if (!state.policy) adoptPolicy(state, resolvePolicy(undefined, input.spec, runContextOf(input)).policy);
+    return undefined;
+  }
+  let start: Awaited<ReturnType<typeof policyAtStart>>;
+  try {
+    start = await policyAtStart(input);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return failureOf(error);
+  }
+  adoptPolicy(state, start.policy);
+  if (start.platformAware) state.team = start.policy.team;
+  return start.violations.length > 0 ? violationFailure(start.violations) : undefined;
 }
 
 /** Makes `policy` the run's rules: the state's limits follow it at once. */
