@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -194,6 +196,44 @@ test('message content stays out of spans unless the operator opts in', async () 
     expect(chat.attributes['gen_ai.input.messages']).toBeUndefined();
     expect(chat.attributes['gen_ai.output.messages']).toBeUndefined();
     expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain('private words');
+  } finally {
+    await native.close();
+    await connection.close();
+    await model.close();
+  }
+});
+
+test('the platform policy decides per run whether content reaches spans, even where the worker records it', async () => {
+  const exporter = new InMemorySpanExporter();
+  const model = await startScriptedModel({ script: () => ({ reply: { content: 'hello' } }) });
+  const taskQueue = uniqueTaskQueue('reins-telemetry');
+  const dir = tempDataDir();
+  const policyFile = path.join(dir, 'policy.yaml');
+  writeFileSync(policyFile, 'org:\n  traces: { content: opt-in }\n');
+  const config = { ...testWorkerConfig(taskQueue, model.url, dir), policyFile };
+  const { connection, client } = await connectClient();
+  const native = await connectNative();
+  try {
+    const reins = new ReinsClient(client, { taskQueue });
+    const worker = await createReinsWorker({
+      config,
+      connection: native,
+      workflowBundle: bundle,
+      telemetry: createTelemetry({ spanProcessor: new SimpleSpanProcessor(exporter), content: true }),
+    });
+    await worker.runUntil(async () => {
+      const silent = fileClerkSpec({ name: 'silent-agent' });
+      const optedIn = fileClerkSpec({ name: 'open-agent', telemetry: { recordContent: true } });
+      await reins.result((await reins.startRun({ spec: silent, prompt: 'keep this private', userId: 'u' })).runId);
+      await reins.result((await reins.startRun({ spec: optedIn, prompt: 'fine to trace', userId: 'u' })).runId);
+    });
+    const chats = named(exporter.getFinishedSpans(), 'chat scripted-1');
+    const of = (agent: string) => chats.find((span) => span.attributes['gen_ai.agent.name'] === agent)!;
+    expect(of('silent-agent').attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain(
+      'keep this private',
+    );
+    expect(String(of('open-agent').attributes['gen_ai.input.messages'])).toContain('fine to trace');
   } finally {
     await native.close();
     await connection.close();
