@@ -72,10 +72,14 @@ function decisionLine(decision: DecisionRecord): string {
 export function formatState(state: RunState, uiUrl: string, now: number = Date.now()): string {
   const lines = [
     `Run       ${state.runId}`,
-    `Agent     ${state.agent} for ${state.userId}`,
+    `Agent     ${state.agent} for ${state.userId}${state.team ? ` · team ${state.team}` : ''}`,
     `Status    ${state.status} · step ${state.step}/${state.maxSteps}`,
     `Usage     ${formatUsage(state.usage)}`,
   ];
+  if (state.policy?.version) {
+    const applied = state.policyChanges?.length ? ` (applied ${state.policyChanges.length}× since start)` : '';
+    lines.push(`Policy    ${state.policy.version}${applied} · \`reins policy explain\` shows its rules`);
+  }
   if (state.reason) lines.push(`Reason    ${state.reason}`);
   if (state.lastError) {
     lines.push(`Error     ${state.lastError.type} at step ${state.lastError.step}: ${state.lastError.message}`);
@@ -129,11 +133,12 @@ export function table(header: string[], rows: string[][]): string {
 export function formatRuns(runs: RunSummary[], now: number = Date.now()): string {
   if (runs.length === 0) return 'No runs match.';
   return table(
-    ['RUN', 'AGENT', 'USER', 'STATUS', 'TOKENS', 'PENDING', 'STARTED'],
+    ['RUN', 'AGENT', 'USER', 'TEAM', 'STATUS', 'TOKENS', 'PENDING', 'STARTED'],
     runs.map((run) => [
       run.runId,
       run.agent ?? '',
       run.user ?? '',
+      run.team ?? '',
       run.status,
       String(run.tokens ?? ''),
       String(run.pendingApprovals ?? ''),

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentFileError, loadAgentFile } from '../../client/agent-file';
-import { BUILT_IN_TOOLS } from '../../activities';
+import { BUILT_IN_TOOLS, readPolicyFile } from '../../activities';
+import { explainRunPolicy } from '../../client/policy';
 
 const AGENTS_DIR = path.join(__dirname, '..', '..', 'agents');
 
@@ -15,6 +16,20 @@ describe('agent files', () => {
       const spec = await loadAgentFile(path.join(AGENTS_DIR, file));
       expect(spec.tools.filter((t) => !builtIns.has(t.name))).toEqual([]);
     }
+  });
+
+  test('the example platform policy is valid; an example agent runs under it, and loosening it is refused by name', async () => {
+    const loaded = readPolicyFile(path.join(__dirname, '..', '..', 'deploy', 'platform-policy.example.yaml'));
+    expect(loaded.policy.teams.payments?.members).toEqual(['alice', 'bob']);
+    const reader = await loadAgentFile(path.join(AGENTS_DIR, 'file-reader.yaml'));
+    const asReader = explainRunPolicy(reader, { userId: 'alice', team: 'payments' }, loaded);
+    expect(asReader.violations).toEqual([]);
+    expect(asReader.rules).toContainEqual({ rule: 'budget.maxCostUsd', value: '$1', source: 'team payments' });
+    const outsider = explainRunPolicy({ ...reader, maxSteps: 100 }, { userId: 'carol', team: 'payments' }, loaded);
+    expect(outsider.violations).toEqual([
+      'members: the team payments policy sets members alice, bob; userId asks for carol',
+      'budget.maxSteps: the org policy sets a ceiling of 40; spec.maxSteps asks for 100',
+    ]);
   });
 
   test('errors name the file and the field', async () => {
