@@ -22,7 +22,10 @@ test('reins audit prints the run step for step: model calls, tool calls, request
     await waitForState(reins, runId, (s) => s.pendingApprovals[0]?.requestId === '2-1');
     // While the run waits, its trail so far is already there.
     const sofar = await auditRun(reins, runId);
-    expect(sofar.map((r) => r.kind)).toEqual(['model_call', 'tool_call', 'model_call', 'approval_request']);
+    // The rules the run started under come first: its team (no platform policy here, so no version).
+    expect(sofar.map((r) => r.kind)).toEqual(['policy', 'model_call', 'tool_call', 'model_call', 'approval_request']);
+    expect(sofar[0]).toEqual(expect.not.objectContaining({ version: expect.anything() }));
+    expect(sofar[0]).toMatchObject({ kind: 'policy', team: 'default', step: 0 });
     await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
     await waitForState(reins, runId, (s) => s.pendingApprovals[0]?.requestId === '3-1');
     await reins.decide(runId, { requestId: '9-9', decision: 'approve', by: 'mallory' }, { via: 'signal' });
@@ -36,6 +39,7 @@ test('reins audit prints the run step for step: model calls, tool calls, request
     expect(cli.code).toBe(0);
     const records = lines(cli.stdout);
     expect(records.map((r) => `${r.kind}:${r.step}`)).toEqual([
+      'policy:0',
       'model_call:1',
       'tool_call:1',
       'model_call:2',

@@ -77,7 +77,7 @@ describe('the reins CLI against a real server', () => {
       expect(result).toMatchObject({ code: 0, stdout: 'Deleted old.log.\n' });
 
       const done = await runCli([...queue, 'list', '--user', user]);
-      expect(done.stdout).toMatch(/RUN\s+AGENT\s+USER\s+STATUS/);
+      expect(done.stdout).toMatch(/RUN\s+AGENT\s+USER\s+TEAM\s+STATUS/);
     });
   });
 
