@@ -344,6 +344,38 @@ describe('platform policy: explain, changes, apply and teams', () => {
     });
   });
 
+  test("an applied policy's new duration limit and model list take effect in the running run", async () => {
+    const file = policyFile({ org: {} });
+    await withReins({ script: callsOnce('delete_file', { path: 'a.txt' }), policyFile: file }, async ({ reins }) => {
+      const spec = fileClerkSpec();
+      const timed = (await reins.startRun({ spec, prompt: 'p', userId: 'u' })).runId;
+      const forbidden = (await reins.startRun({ spec, prompt: 'p', userId: 'u' })).runId;
+      for (const runId of [timed, forbidden]) await waitForState(reins, runId, (s) => s.pendingApprovals.length > 0);
+
+      // The run had no duration limit; a limit its age already passes ends it as soon as it is applied.
+      writePolicy(file, { org: { budget: { maxDuration: '1s' } } });
+      const change = await reins.applyPolicy(timed, { by: 'ops' });
+      expect(change.changes).toContain('budget.maxDuration: no limit (default) -> 1s (org)');
+      const ended = await reins.result(timed);
+      expect(ended.status).toBe('budget_exhausted');
+      expect(ended.reason).toMatch(/maxDuration/);
+      expect(ended.decisions[0]).toMatchObject({ decision: 'reject', by: 'reins:budget' });
+
+      // A model the new policy forbids ends the run at its next step, with the rule named.
+      writePolicy(file, { org: { models: { allow: ['default/gpt-4o*'] } } });
+      const refused = await reins.applyPolicy(forbidden, { by: 'ops', reason: 'model retired' });
+      expect(refused.overridden).toEqual([
+        'models.allow: the org policy sets an allow list without it; spec.model.name asks for default/scripted-1',
+      ]);
+      await reins.decide(forbidden, { requestId: '1-1', decision: 'approve', by: 'ops' });
+      const result = await failedRun(reins, forbidden);
+      expect(result.lastError?.type).toBe('PolicyViolation');
+      expect(result.usage.modelCalls).toBe(1);
+      // A run that has ended keeps its policy: applying is refused with the reason.
+      await expect(reins.applyPolicy(forbidden, { by: 'ops' })).rejects.toThrow(/has already ended \(failed\)/);
+    });
+  });
+
   test('explain exits 1 and lists what a run would be refused for', async () => {
     const file = policyFile({ org: { budget: { maxSteps: 5 } } });
     const agentFile = path.join(path.dirname(file), 'agent.yaml');
