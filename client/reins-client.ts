@@ -20,25 +20,22 @@ import {
   type ApplyPolicyRequest,
 } from '../common/messages';
 import type { PriceTable } from '../common/pricing';
-import { parseRunInput, teamOf, type RunInputArgs } from '../common/run-input';
+import type { RunInputArgs } from '../common/run-input';
 import type { ApprovalRequest, DecisionRecord, PolicyChange, RunResult, RunState } from '../common/run-state';
 import { describeZodIssues } from '../common/zod-issues';
-import { ReinsAgent, ReinsStatus, ReinsTeam, ReinsUser } from '../common/search-attributes';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import {
   DecisionRefusedError,
   PolicyApplyRefusedError,
-  PolicyViolationError,
   RunAlreadyExistsError,
   RunEndedError,
-  RunInputInvalidError,
   RunNotFoundError,
   ServerUnreachableError,
   StateUnavailableError,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
-import { loadPolicyFile, startViolations } from './policy';
-import { loadPriceTable, pricesForModels } from './prices';
+import { loadPriceTable } from './prices';
+import { prepareRunInput, runPresentation } from './run-start';
 import { loadRolesFile, type RolesFile } from './roles-file';
 import {
   parseListOptions,
@@ -76,24 +73,11 @@ export interface StartedRun {
   executionId: string;
 }
 
-function summaryOf(input: { spec: { name: string }; userId: string; prompt: string }): string {
-  const prompt = input.prompt.replace(/\s+/g, ' ').trim();
-  return `${input.spec.name} for ${input.userId}: ${prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt}`;
-}
-
 function endedHow(cause: Error | undefined): string | undefined {
   if (cause instanceof TerminatedFailure) return 'terminated';
   if (cause instanceof CancelledFailure) return 'cancelled';
   if (cause instanceof TimeoutFailure) return 'timed_out';
   return undefined;
-}
-
-/** Every model a `models` policy may route to (main and per-purpose candidates), so each has its price. */
-function candidateModels(spec: unknown): unknown[] {
-  const policy = (spec as { models?: { candidates?: unknown; purposes?: { summary?: { candidates?: unknown } } } })
-    ?.models;
-  const lists = [policy?.candidates, policy?.purposes?.summary?.candidates];
-  return lists.flatMap((list) => (Array.isArray(list) ? list.map((c) => (c as { model?: unknown })?.model) : []));
 }
 
 /** Starts runs, reads their state, sends decisions and waits for results. The CLI is built on this and nothing else. */
@@ -137,42 +121,18 @@ export class ReinsClient {
 
   /** Validates the input (refusing it with the bad fields named) and starts the run's workflow. */
   async startRun(raw: RunInputArgs, options: { runId?: string } = {}): Promise<StartedRun> {
-    // Prices are fixed when the run starts, so its costs never change under it when the price file does.
-    const spec = raw.spec as { model?: { name?: unknown }; context?: { summaryModel?: unknown } } | undefined;
-    const models = [spec?.model?.name, spec?.context?.summaryModel, ...candidateModels(raw.spec)].filter(
-      (m): m is string => typeof m === 'string',
-    );
-    const prices = raw.prices ?? pricesForModels(this.priceTable(), models);
-    // Roles from the operator's file apply unless the caller passed its own (the start input may name more users).
-    const rolesFile = this.rolesFile();
-    const parsed = parseRunInput({
-      ...raw,
-      prices,
-      roles: { ...rolesFile.users, ...raw.roles },
-      roleDefinitions: { ...rolesFile.roles, ...raw.roleDefinitions },
+    const input = prepareRunInput(raw, {
+      priceTable: () => this.priceTable(),
+      rolesFile: () => this.rolesFile(),
+      ...(this.policyFile ? { policyFile: this.policyFile } : {}),
     });
-    if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
-    const input = parsed.value;
-    // Refused here with every reason at once; the workers hold the authoritative copy and check again at run start.
-    if (this.policyFile) {
-      const violations = startViolations(input, loadPolicyFile(this.policyFile));
-      if (violations.length > 0) throw new PolicyViolationError(violations);
-    }
-    const team = teamOf(input);
     const runId = options.runId ?? `${input.spec.name}-${randomUUID().slice(0, 8)}`;
     try {
       const handle = await this.temporal.workflow.start(AGENT_RUN_WORKFLOW, {
         workflowId: runId,
         taskQueue: this.taskQueue,
         args: [input],
-        staticSummary: summaryOf(input),
-        staticDetails: `**Agent** ${input.spec.name} · **user** ${input.userId} · **team** ${team} · **model** ${input.spec.model.name}\n\n${input.prompt}`,
-        typedSearchAttributes: [
-          { key: ReinsAgent, value: input.spec.name },
-          { key: ReinsUser, value: input.userId },
-          { key: ReinsTeam, value: team },
-          { key: ReinsStatus, value: 'running' },
-        ],
+        ...runPresentation(input),
       });
       return { runId, executionId: handle.firstExecutionRunId };
     } catch (error) {

@@ -1,0 +1,72 @@
+import { RunInputInvalidError, PolicyViolationError } from './errors';
+import { loadPolicyFile, startViolations } from './policy';
+import { pricesForModels } from './prices';
+import type { RolesFile } from './roles-file';
+import type { PriceTable } from '../common/pricing';
+import { parseRunInput, teamOf, type RunInput, type RunInputArgs } from '../common/run-input';
+import { ReinsAgent, ReinsStatus, ReinsTeam, ReinsUser } from '../common/search-attributes';
+
+/** What a client brings to a run's input besides the caller's arguments: the operator's files. */
+export interface RunStartSources {
+  priceTable: () => PriceTable;
+  rolesFile: () => RolesFile;
+  /** When set, a run the platform policy would refuse is refused before it starts. */
+  policyFile?: string;
+}
+
+/** Every model a `models` policy may route to (main and per-purpose candidates), so each has its price. */
+function candidateModels(spec: unknown): unknown[] {
+  const policy = (spec as { models?: { candidates?: unknown; purposes?: { summary?: { candidates?: unknown } } } })
+    ?.models;
+  const lists = [policy?.candidates, policy?.purposes?.summary?.candidates];
+  return lists.flatMap((list) => (Array.isArray(list) ? list.map((c) => (c as { model?: unknown })?.model) : []));
+}
+
+/**
+ * The validated input of a new run: the caller's arguments with prices and roles from the operator's files, checked
+ * against the platform policy when the client has it. Throws RunInputInvalidError or PolicyViolationError, naming
+ * every bad field or broken rule at once.
+ */
+export function prepareRunInput(raw: RunInputArgs, sources: RunStartSources): RunInput {
+  // Prices are fixed when the run starts, so its costs never change under it when the price file does.
+  const spec = raw.spec as { model?: { name?: unknown }; context?: { summaryModel?: unknown } } | undefined;
+  const models = [spec?.model?.name, spec?.context?.summaryModel, ...candidateModels(raw.spec)].filter(
+    (m): m is string => typeof m === 'string',
+  );
+  const prices = raw.prices ?? pricesForModels(sources.priceTable(), models);
+  // Roles from the operator's file apply unless the caller passed its own (the start input may name more users).
+  const rolesFile = sources.rolesFile();
+  const parsed = parseRunInput({
+    ...raw,
+    prices,
+    roles: { ...rolesFile.users, ...raw.roles },
+    roleDefinitions: { ...rolesFile.roles, ...raw.roleDefinitions },
+  });
+  if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
+  // The workers hold the authoritative copy of the policy and check again when the run starts.
+  if (sources.policyFile) {
+    const violations = startViolations(parsed.value, loadPolicyFile(sources.policyFile));
+    if (violations.length > 0) throw new PolicyViolationError(violations);
+  }
+  return parsed.value;
+}
+
+function summaryOf(input: RunInput): string {
+  const prompt = input.prompt.replace(/\s+/g, ' ').trim();
+  return `${input.spec.name} for ${input.userId}: ${prompt.length > 80 ? `${prompt.slice(0, 79)}…` : prompt}`;
+}
+
+/** What the Temporal UI shows of a run from its first moment: summary, details and the search attributes to find it. */
+export function runPresentation(input: RunInput) {
+  const team = teamOf(input);
+  return {
+    staticSummary: summaryOf(input),
+    staticDetails: `**Agent** ${input.spec.name} · **user** ${input.userId} · **team** ${team} · **model** ${input.spec.model.name}\n\n${input.prompt}`,
+    typedSearchAttributes: [
+      { key: ReinsAgent, value: input.spec.name },
+      { key: ReinsUser, value: input.userId },
+      { key: ReinsTeam, value: team },
+      { key: ReinsStatus, value: 'running' },
+    ],
+  };
+}
