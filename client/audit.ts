@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { ChatMessage } from '../common/chat';
 import { transcriptQuery } from '../common/messages';
-import type { RunState } from '../common/run-state';
+import type { PolicyChange, RunState } from '../common/run-state';
 import { activityTrails, type ActivityTrail } from './audit-history';
 import type { ReinsClient } from './reins-client';
 
@@ -67,15 +67,7 @@ export type AuditRecord = AuditBase &
       }
     | { kind: 'ignored_decision'; requestId: string; approver: string; via: string; why: string }
     | { kind: 'policy'; team: string; version?: string }
-    | {
-        kind: 'policy_change';
-        by: string;
-        reason?: string;
-        fromVersion?: string;
-        toVersion?: string;
-        changes: string[];
-        overridden: string[];
-      }
+    | ({ kind: 'policy_change' } & Omit<PolicyChange, 'at' | 'step'>)
   );
 
 export interface AuditOptions {

@@ -45,17 +45,18 @@ export type ToolApproval = z.output<typeof ToolApprovalSchema>;
 
 export const TimeoutActionSchema = z.enum(['reject', 'escalate']);
 
+/** Approvers per tool class. */
+export const ApproversByClassSchema = z.strictObject({
+  read: ApproverSetSchema.optional(),
+  write: ApproverSetSchema.optional(),
+  destructive: ApproverSetSchema.optional(),
+});
+
 /** Run-wide approval settings: default approvers (per class too), how long a gate waits, and what happens then. */
 export const ApprovalSettingsSchema = z
   .strictObject({
     approvers: ApproverSetSchema.optional(),
-    byClass: z
-      .strictObject({
-        read: ApproverSetSchema.optional(),
-        write: ApproverSetSchema.optional(),
-        destructive: ApproverSetSchema.optional(),
-      })
-      .default({}),
+    byClass: ApproversByClassSchema.default({}),
     /** How long a gate waits; a day unless the platform policy sets a shorter maximum. */
     timeout: DurationSchema.optional(),
     onTimeout: TimeoutActionSchema.default('reject'),

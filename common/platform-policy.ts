@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApproverSetSchema } from './approval-policy';
+import { ApproversByClassSchema, ApproverSetSchema } from './approval-policy';
 import { BudgetOverridesSchema } from './budget';
 import { DurationSchema } from './duration';
 
@@ -49,13 +49,7 @@ export const PolicyScopeSchema = z.strictObject({
       /** Who must be among the deciders of every approval, on top of the agent spec's approvers. */
       approvers: ApproverSetSchema.optional(),
       /** The same, per tool class; replaces `approvers` for that class. */
-      byClass: z
-        .strictObject({
-          read: ApproverSetSchema.optional(),
-          write: ApproverSetSchema.optional(),
-          destructive: ApproverSetSchema.optional(),
-        })
-        .optional(),
+      byClass: ApproversByClassSchema.optional(),
       /** The longest an approval gate may wait (each stage); also the default wait when the spec names none. */
       maxTimeout: DurationSchema.optional(),
     })

@@ -1,0 +1,104 @@
+import type { ApproverSet } from './approval-policy';
+import type { BudgetName, BudgetOverrides } from './budget';
+import { firstMatch } from './glob';
+import type { NameRules } from './platform-policy';
+import type { NamedScope, Ruled } from './policy-rules';
+import type { ToolClass } from './tool-class';
+
+export const DEFAULT_MAX_STEPS = 20;
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 86_400_000;
+export const DEFAULT_CLASS_RULES: Readonly<Record<ToolClass, 'allow' | 'approval'>> = {
+  read: 'allow',
+  write: 'allow',
+  destructive: 'approval',
+};
+
+export type { Ruled } from './policy-rules';
+
+/** One scope's allow and deny lists, tagged with the scope. */
+export type NameLayer = NameRules & { source: string };
+
+/** Approvers a scope adds to every gate (per class when it says so). */
+export interface ApproverLayer {
+  source: string;
+  approvers?: ApproverSet;
+  byClass: Partial<Record<ToolClass, ApproverSet>>;
+}
+
+/**
+ * The rules one run obeys, each with the scope it came from. Computed once when the run starts (recorded in its
+ * history with the run state) and replaced only when an operator applies a new policy to the run.
+ */
+export interface EffectivePolicy {
+  team: string;
+  /** The policy file version that applied; absent when the worker has no platform policy. */
+  version?: string;
+  budget: { maxSteps: Ruled<number> } & Partial<Record<Exclude<BudgetName, 'maxSteps'>, Ruled<number>>>;
+  dailySpendUsd?: Ruled<number>;
+  classes: Record<ToolClass, Ruled<'allow' | 'approval'>>;
+  /** Every layer must admit a tool: the platform scopes', then the agent spec's own lists. */
+  tools: NameLayer[];
+  mcpServers: NameLayer[];
+  models: NameLayer[];
+  /** Platform approver groups; a decider must satisfy each of them as well as the spec's approvers. */
+  approvers: ApproverLayer[];
+  approvalTimeout: Ruled<number>;
+  escalationTimeout: Ruled<number>;
+  maxApprovalTimeout?: Ruled<number>;
+  codeSandbox: Ruled<'required' | 'optional'>;
+  /** Whether this run's spans may carry message content (the worker must also be set to record it). */
+  traceContent: Ruled<boolean>;
+}
+
+/** A rule a spec or caller asked to loosen: which rule, the scope that set it, its value, and what was asked where. */
+export interface PolicyViolation {
+  rule: string;
+  scope: string;
+  limit: string;
+  asked: string;
+  field: string;
+}
+
+export function describeViolation(v: PolicyViolation): string {
+  const scope = v.scope === 'org' || v.scope.startsWith('team ') ? `the ${v.scope} policy` : v.scope;
+  return `${v.rule}: ${scope} sets ${v.limit}; ${v.field} asks for ${v.asked}`;
+}
+
+/** Who starts the run and with what: the caller's own limits take part in the policy like a last scope. */
+export interface RunContext {
+  userId: string;
+  team: string;
+  budget?: BudgetOverrides;
+  spendCapUsd?: number;
+  /** False when the run's model has no price, so cost ceilings cannot be enforced. */
+  priced?: boolean;
+}
+
+export interface PolicyResolution {
+  policy: EffectivePolicy;
+  violations: PolicyViolation[];
+}
+
+/** Whether a list of layers admits `name`; on refusal, which scope and glob said no. */
+export function nameVerdict(
+  layers: readonly NameLayer[],
+  name: string,
+): { allowed: true } | { allowed: false; source: string; rule: 'allow' | 'deny'; glob?: string } {
+  for (const layer of layers) {
+    const denied = firstMatch(layer.deny, name);
+    if (denied) return { allowed: false, source: layer.source, rule: 'deny', glob: denied };
+    if (layer.allow && !firstMatch(layer.allow, name)) return { allowed: false, source: layer.source, rule: 'allow' };
+  }
+  return { allowed: true };
+}
+
+/** Each scope's lists of one kind, tagged with the scope. */
+export function nameLayers(
+  scopes: readonly NamedScope[],
+  pick: (scope: NamedScope) => NameRules | undefined,
+): NameLayer[] {
+  return scopes.flatMap((scope) => {
+    const rules = pick(scope);
+    return rules ? [{ source: scope.source, ...rules }] : [];
+  });
+}
