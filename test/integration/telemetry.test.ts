@@ -173,72 +173,61 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
   }
 });
 
-test('message content stays out of spans unless the operator opts in', async () => {
-  const exporter = new InMemorySpanExporter();
-  const model = await startScriptedModel({ script: [{ reply: { content: 'hello' } }] });
-  const taskQueue = uniqueTaskQueue('reins-telemetry');
-  const config = testWorkerConfig(taskQueue, model.url, tempDataDir());
-  const { connection, client } = await connectClient();
-  const native = await connectNative();
-  try {
-    const reins = new ReinsClient(client, { taskQueue });
-    const worker = await createReinsWorker({
-      config,
-      connection: native,
-      workflowBundle: bundle,
-      telemetry: createTelemetry({ spanProcessor: new SimpleSpanProcessor(exporter) }),
-    });
-    await worker.runUntil(async () => {
-      const { runId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'private words', userId: 'u' });
-      await reins.result(runId);
-    });
-    const chat = one(exporter.getFinishedSpans(), 'chat scripted-1');
-    expect(chat.attributes['gen_ai.input.messages']).toBeUndefined();
-    expect(chat.attributes['gen_ai.output.messages']).toBeUndefined();
-    expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain('private words');
-  } finally {
-    await native.close();
-    await connection.close();
-    await model.close();
-  }
-});
-
-test('the platform policy decides per run whether content reaches spans, even where the worker records it', async () => {
+/** A traced worker answering every model call with "hello", and a client, for the length of `body`. */
+async function withTracedWorker(
+  options: { content?: boolean; policy?: string },
+  body: (reins: ReinsClient, exporter: InMemorySpanExporter) => Promise<void>,
+): Promise<void> {
   const exporter = new InMemorySpanExporter();
   const model = await startScriptedModel({ script: () => ({ reply: { content: 'hello' } }) });
   const taskQueue = uniqueTaskQueue('reins-telemetry');
   const dir = tempDataDir();
   const policyFile = path.join(dir, 'policy.yaml');
-  writeFileSync(policyFile, 'org:\n  traces: { content: opt-in }\n');
-  const config = { ...testWorkerConfig(taskQueue, model.url, dir), policyFile };
+  if (options.policy) writeFileSync(policyFile, options.policy);
+  const config = { ...testWorkerConfig(taskQueue, model.url, dir), ...(options.policy ? { policyFile } : {}) };
   const { connection, client } = await connectClient();
   const native = await connectNative();
   try {
-    const reins = new ReinsClient(client, { taskQueue });
     const worker = await createReinsWorker({
       config,
       connection: native,
       workflowBundle: bundle,
-      telemetry: createTelemetry({ spanProcessor: new SimpleSpanProcessor(exporter), content: true }),
+      telemetry: createTelemetry({ spanProcessor: new SimpleSpanProcessor(exporter), content: options.content }),
     });
-    await worker.runUntil(async () => {
-      const silent = fileClerkSpec({ name: 'silent-agent' });
-      const optedIn = fileClerkSpec({ name: 'open-agent', telemetry: { recordContent: true } });
-      await reins.result((await reins.startRun({ spec: silent, prompt: 'keep this private', userId: 'u' })).runId);
-      await reins.result((await reins.startRun({ spec: optedIn, prompt: 'fine to trace', userId: 'u' })).runId);
-    });
-    const chats = named(exporter.getFinishedSpans(), 'chat scripted-1');
-    const of = (agent: string) => chats.find((span) => span.attributes['gen_ai.agent.name'] === agent)!;
-    expect(of('silent-agent').attributes['gen_ai.input.messages']).toBeUndefined();
-    expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain(
-      'keep this private',
-    );
-    expect(String(of('open-agent').attributes['gen_ai.input.messages'])).toContain('fine to trace');
+    const reins = new ReinsClient(client, { taskQueue });
+    await worker.runUntil(body(reins, exporter));
   } finally {
     await native.close();
     await connection.close();
     await model.close();
   }
+}
+
+test('message content stays out of spans unless the operator opts in', async () => {
+  await withTracedWorker({}, async (reins, exporter) => {
+    const { runId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'private words', userId: 'u' });
+    await reins.result(runId);
+    const chat = one(exporter.getFinishedSpans(), 'chat scripted-1');
+    expect(chat.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(chat.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes))).not.toContain('private words');
+  });
+});
+
+test('the platform policy decides per run whether content reaches spans, even where the worker records it', async () => {
+  const policy = 'org:\n  traces: { content: opt-in }\n';
+  await withTracedWorker({ content: true, policy }, async (reins, exporter) => {
+    const silent = fileClerkSpec({ name: 'silent-agent' });
+    const optedIn = fileClerkSpec({ name: 'open-agent', telemetry: { recordContent: true } });
+    await reins.result((await reins.startRun({ spec: silent, prompt: 'keep this private', userId: 'u' })).runId);
+    await reins.result((await reins.startRun({ spec: optedIn, prompt: 'fine to trace', userId: 'u' })).runId);
+    const chats = named(exporter.getFinishedSpans(), 'chat scripted-1');
+    const of = (agent: string) => chats.find((span) => span.attributes['gen_ai.agent.name'] === agent)!;
+    expect(of('silent-agent').attributes['gen_ai.input.messages']).toBeUndefined();
+    const attributes = JSON.stringify(exporter.getFinishedSpans().map((span) => span.attributes));
+    expect(attributes).not.toContain('keep this private');
+    expect(String(of('open-agent').attributes['gen_ai.input.messages'])).toContain('fine to trace');
+  });
 });
 
 test('the worker exports over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and not at all otherwise', async () => {
