@@ -1,5 +1,5 @@
-import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_MODEL_ERRORS } from '../common/errors';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import { ErrorType, NON_RETRYABLE_MODEL_ERRORS } from '../common/errors';
 
 /**
  * Timeouts and retries per activity kind, in one place. Heartbeat timeouts are short so a lost worker is noticed in
@@ -64,4 +64,10 @@ export function routedModelActivityOptions(policy: {
 export const PROVIDER_HEALTH_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
+};
+
+/** Reading the platform policy file: local to the worker, quick, and not retried when the file is invalid. */
+export const POLICY_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [ErrorType.PolicyInvalid] },
 };

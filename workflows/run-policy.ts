@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { ToolDefinition } from '../common/chat';
 import {
@@ -15,13 +15,12 @@ import type { RunInput } from '../common/run-input';
 import { runContextOf, toolViolations } from '../common/run-policy-checks';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { describeZodIssues } from '../common/zod-issues';
-import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
+import { POLICY_ACTIVITY_OPTIONS } from './activity-options';
 import { failureOf } from './failures';
 
-const { loadPlatformPolicy } = proxyActivities<ReinsActivities>({
-  ...SETUP_ACTIVITY_OPTIONS,
-  retry: { ...SETUP_ACTIVITY_OPTIONS.retry, nonRetryableErrorTypes: [ErrorType.PolicyInvalid] },
-});
+// A local activity: reading a small file on the worker needs no trip through a task queue, and its result is
+// recorded in history all the same (a marker), so replays and audits see the policy the run got.
+const { loadPlatformPolicy } = proxyLocalActivities<ReinsActivities>(POLICY_ACTIVITY_OPTIONS);
 
 /** Runs recorded before platform policies existed replay without asking for one. */
 export const PLATFORM_POLICY_PATCH = 'reins-platform-policy';

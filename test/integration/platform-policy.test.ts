@@ -13,7 +13,10 @@ import { ReinsTeam } from '../../common/search-attributes';
 import type { ScriptFn } from '../../scripts/scripted-model';
 import { fixtureServerSpec, readCallLog, scratchDir } from '../fixtures/mcp/specs';
 import { runCli } from '../helpers/cli';
-import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
+import { fileClerkSpec, testWorkerConfig, waitForState, withReins } from '../helpers/harness';
+import { connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { WorkerConfigError } from '../../worker/config';
+import { createReinsWorker } from '../../worker/create-worker';
 
 let stamp = 1_700_000_000;
 
@@ -374,6 +377,31 @@ describe('platform policy: explain, changes, apply and teams', () => {
       // A run that has ended keeps its policy: applying is refused with the reason.
       await expect(reins.applyPolicy(forbidden, { by: 'ops' })).rejects.toThrow(/has already ended \(failed\)/);
     });
+  });
+
+  test('a worker refuses to start on a missing or invalid policy file, naming the problem', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-policy-'));
+    const config = (policyFile: string) => ({
+      ...testWorkerConfig(uniqueTaskQueue('reins-policy'), 'http://127.0.0.1:9/v1', dir),
+      policyFile,
+    });
+    const native = await connectNative();
+    try {
+      const bad = policyFile({ org: { budget: { maxSteps: 5 } }, teams: { ops: { budget: { maxSteps: 9 } } } });
+      await expect(
+        createReinsWorker({ config: config(bad), connection: native, workflowBundle: workflowBundle() }),
+      ).rejects.toThrow(
+        new WorkerConfigError(
+          `platform policy ${bad} is invalid: teams.ops.budget.maxSteps: may only lower the org ceiling of 5, not raise it to 9`,
+        ),
+      );
+      const missing = path.join(dir, 'nope.yaml');
+      await expect(
+        createReinsWorker({ config: config(missing), connection: native, workflowBundle: workflowBundle() }),
+      ).rejects.toThrow(/cannot read the platform policy .*nope\.yaml: ENOENT/);
+    } finally {
+      await native.close();
+    }
   });
 
   test('explain exits 1 and lists what a run would be refused for', async () => {
