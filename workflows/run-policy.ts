@@ -29,10 +29,16 @@ export const PLATFORM_POLICY_PATCH = 'reins-platform-policy';
  * The policy a new run starts under: the worker's platform policy (an activity, so the rules that applied are in
  * history and replay reads them back) layered with the spec and the caller's limits.
  */
-export async function policyAtStart(input: RunInput): Promise<PolicyResolution & { platformAware: boolean }> {
+export async function policyAtStart(
+  input: RunInput,
+): Promise<PolicyResolution & { platformAware: boolean; stale?: string }> {
   const platformAware = patched(PLATFORM_POLICY_PATCH);
   const loaded = platformAware ? await loadPlatformPolicy() : undefined;
-  return { ...resolvePolicy(loaded, input.spec, runContextOf(input)), platformAware };
+  return {
+    ...resolvePolicy(loaded, input.spec, runContextOf(input)),
+    platformAware,
+    ...(loaded?.stale ? { stale: loaded.stale } : {}),
+  };
 }
 
 /**
@@ -58,6 +64,11 @@ export async function startPolicy(
   }
   adoptPolicy(state, start.policy);
   if (start.platformAware) state.team = start.policy.team;
+  if (start.stale) {
+    state.warnings.push(
+      `the platform policy file is invalid (${start.stale}); this run started under its last good version ${start.policy.version}`,
+    );
+  }
   return start.violations.length > 0 ? violationFailure(start.violations) : undefined;
 }
 

@@ -404,6 +404,53 @@ describe('platform policy: explain, changes, apply and teams', () => {
     }
   });
 
+  test('an invalid change to the file keeps the last good version in force, and new runs say so', async () => {
+    const file = policyFile({ org: { budget: { maxSteps: 4 } } });
+    await withReins({ script: callsOnce('list_files', {}), policyFile: file }, async ({ reins }) => {
+      const first = await reins.result(
+        (await reins.startRun({ spec: fileClerkSpec({ maxSteps: undefined }), prompt: 'p', userId: 'u' })).runId,
+      );
+      writePolicy(file, { org: { budget: { maxSteps: 'many' } } });
+      const second = await reins.result(
+        (await reins.startRun({ spec: fileClerkSpec({ maxSteps: undefined }), prompt: 'p', userId: 'u' })).runId,
+      );
+      expect(second.policy?.version).toBe(first.policy?.version);
+      expect(second.policy?.budget.maxSteps).toEqual({ value: 4, source: 'org' });
+      expect(second.warnings.join('\n')).toMatch(
+        new RegExp(
+          `the platform policy file is invalid \\(platform policy .* is invalid: org\\.budget\\.maxSteps: .*\\); this run started under its last good version ${first.policy?.version}`,
+        ),
+      );
+      const validate = await runCli(['policy', 'validate', file]);
+      expect(validate.code).toBe(2);
+      expect(validate.stderr).toContain('org.budget.maxSteps');
+    });
+  });
+
+  test('the CLI: per-run limits, refusal before start with the policy at hand, and validating a file', async () => {
+    const file = policyFile({ org: { budget: { maxSteps: 6 } }, teams: { ops: {} } });
+    const agentFile = path.join(path.dirname(file), 'agent.yaml');
+    writeFileSync(agentFile, stringify(fileClerkSpec({ maxSteps: undefined })));
+    await withReins({ script: busy, policyFile: file }, async ({ taskQueue }) => {
+      const queue = ['--task-queue', taskQueue];
+      const lowered = await runCli([...queue, 'start', agentFile, 'p', '--max-steps', '2', '--wait', '--json']);
+      expect(JSON.parse(lowered.stdout)).toMatchObject({ status: 'budget_exhausted', limits: { maxSteps: 2 } });
+
+      // Asking for more than the policy allows: with the file at hand the CLI refuses before anything starts.
+      const env = { REINS_POLICY_FILE: file };
+      const refused = await runCli([...queue, 'start', agentFile, 'p', '--max-steps', '9', '--team', 'ops'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('budget.maxSteps: the org policy sets a limit of 6; budget.maxSteps asks for 9');
+
+      const valid = await runCli(['policy', 'validate', file, '--json']);
+      expect(valid.code).toBe(0);
+      expect(JSON.parse(valid.stdout)).toMatchObject({
+        teams: ['ops'],
+        version: expect.stringMatching(/^[0-9a-f]{12}$/),
+      });
+    });
+  });
+
   test('explain exits 1 and lists what a run would be refused for', async () => {
     const file = policyFile({ org: { budget: { maxSteps: 5 } } });
     const agentFile = path.join(path.dirname(file), 'agent.yaml');

@@ -86,6 +86,24 @@ export function registerPolicy(program: Command, run: ActionRunner): void {
     );
 
   policy
+    .command('validate')
+    .summary('check a platform policy file before workers load it')
+    .description(
+      'Reads <policy-file> as a worker would and prints its version and teams; exits 2 naming each bad field when ' +
+        'it is invalid (including a team that loosens an organisation rule).',
+    )
+    .argument('<policy-file>', 'the platform policy file (YAML)')
+    .action(
+      run(async (ctx, [file]) => {
+        const loaded = loadPolicyFile(file!);
+        const teams = Object.keys(loaded.policy.teams);
+        ctx.out.result({ file, version: loaded.version, teams }, () =>
+          [`${file} is valid: version ${loaded.version}`, `teams: ${teams.join(', ') || '(none)'}`].join('\n'),
+        );
+      }),
+    );
+
+  policy
     .command('apply')
     .summary("apply the workers' current platform policy to a running run")
     .description(
