@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { findExecutable, isExecutableFile } from '../activities/executables';
 
 export type TemporalCliLocation =
   | { kind: 'path'; path: string; source: 'env' | 'path' | 'project' | 'pip' }
@@ -40,7 +41,7 @@ export async function findOrInstallTemporalCli(opts: FindTemporalCliOptions = {}
     return { kind: 'path', path: resolved, source: 'env' };
   }
 
-  const onPath = await findOnPath('temporal');
+  const onPath = await findExecutable('temporal', process.env.PATH ?? '');
   if (onPath) return { kind: 'path', path: onPath, source: 'path' };
 
   const local = projectCliPath(root);
@@ -54,26 +55,6 @@ export async function findOrInstallTemporalCli(opts: FindTemporalCliOptions = {}
   }
   log('Temporal CLI: not found locally; the Temporal SDK will download a dev server instead');
   return { kind: 'sdk-download' };
-}
-
-export async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return false;
-    await fs.access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /** Returns the installed binary, or undefined when python3/pip are not available. */

@@ -1,30 +1,9 @@
 import { execFile } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { findExecutable } from '../executables';
 
 /** The PATH sandboxed code sees; the same directories exist on the host because /usr is bound read-only. */
 export const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
-
-async function isExecutableFile(candidate: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(candidate);
-    if (!stat.isFile()) return false;
-    await fs.access(candidate, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable called `name` in `searchPath` (a PATH-style list), or undefined. */
-export async function findExecutable(name: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir || !path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /** Where the worker looks for bwrap and prlimit: its own PATH, then the usual system directories. */
 export function hostSearchPath(): string {

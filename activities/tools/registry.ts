@@ -22,7 +22,15 @@ export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
   const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
   const perCall = tool.classify ? { classifiedPerCall: true } : {};
   const code = tool.runsCode ? { runsCode: { ...tool.runsCode } } : {};
-  return { name: tool.name, description: tool.description, class: tool.class, parameters, ...warnings, ...perCall, ...code };
+  return {
+    name: tool.name,
+    description: tool.description,
+    class: tool.class,
+    parameters,
+    ...warnings,
+    ...perCall,
+    ...code,
+  };
 }
 
 export class ToolRegistry {
