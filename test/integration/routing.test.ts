@@ -368,9 +368,12 @@ describe('routing across providers', () => {
         expect(results.every((r) => r.answer === 'ok')).toBe(true);
         const times = servers.limited!.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
         expect(times).toHaveLength(runs);
-        // The server's limiter may let one burst through; the rest come no faster than the rate.
+        // The server's limiter may let one burst through; the rest come no faster than the rate. Times are taken
+        // where requests arrive, not where the server hands out tasks, so each can lag its dispatch by a few ms on a
+        // loaded machine: allow for that (unlimited, all six calls arrive within a few hundred ms).
         const elapsed = times[times.length - 1]! - times[0]!;
-        expect(elapsed).toBeGreaterThanOrEqual(((runs - 1 - perSecond) / perSecond) * 1000);
+        const arrivalJitterMs = 250;
+        expect(elapsed).toBeGreaterThanOrEqual(((runs - 1 - perSecond) / perSecond) * 1000 - arrivalJitterMs);
       },
     );
   });
