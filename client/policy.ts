@@ -70,8 +70,11 @@ export function explainRunPolicy(
   };
 }
 
-/** Why a run with this input would be refused at start under `loaded`; the workers check the same again. */
-export function startViolations(input: RunInput, loaded: LoadedPolicy): string[] {
+/**
+ * Why a run with this input would be refused at start under `loaded` (or under its spec alone: a caller's limits
+ * above the spec's); the workers check the same again.
+ */
+export function startViolations(input: RunInput, loaded: LoadedPolicy | undefined): string[] {
   const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
   return [...resolved.violations, ...toolViolations(resolved.policy, input.spec, BUILT_IN_DEFINITIONS)].map(
     describeViolation,

@@ -10,7 +10,7 @@ import { ReinsAgent, ReinsStatus, ReinsTeam, ReinsUser } from '../common/search-
 export interface RunStartSources {
   priceTable: () => PriceTable;
   rolesFile: () => RolesFile;
-  /** When set, a run the platform policy would refuse is refused before it starts. */
+  /** The platform policy a run is checked against before it starts; its spec alone when unset. */
   policyFile?: string;
 }
 
@@ -24,7 +24,7 @@ function candidateModels(spec: unknown): unknown[] {
 
 /**
  * The validated input of a new run: the caller's arguments with prices and roles from the operator's files, checked
- * against the platform policy when the client has it. Throws RunInputInvalidError or PolicyViolationError, naming
+ * against its spec's limits and the platform policy when the client has it. Throws RunInputInvalidError or PolicyViolationError, naming
  * every bad field or broken rule at once.
  */
 export function prepareRunInput(raw: RunInputArgs, sources: RunStartSources): RunInput {
@@ -44,10 +44,9 @@ export function prepareRunInput(raw: RunInputArgs, sources: RunStartSources): Ru
   });
   if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
   // The workers hold the authoritative copy of the policy and check again when the run starts.
-  if (sources.policyFile) {
-    const violations = startViolations(parsed.value, loadPolicyFile(sources.policyFile));
-    if (violations.length > 0) throw new PolicyViolationError(violations);
-  }
+  const loaded = sources.policyFile ? loadPolicyFile(sources.policyFile) : undefined;
+  const violations = startViolations(parsed.value, loaded);
+  if (violations.length > 0) throw new PolicyViolationError(violations);
   return parsed.value;
 }
 

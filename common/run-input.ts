@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { AgentSpecSchema } from './agent-spec';
-import { BudgetOverridesSchema, type Budget } from './budget';
-import { DEFAULT_MAX_STEPS } from './effective-policy';
+import { BudgetOverridesSchema } from './budget';
 import { DEFAULT_TEAM, TeamNameSchema } from './platform-policy';
 import { PriceTableSchema, priceFor } from './pricing';
 import { RoleDefinitionSchema } from './tool-policy';
@@ -22,7 +21,7 @@ export const RunInputSchema = z
     roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
     /** What each role may use (tools and classes); when any are defined, a run's tools are limited to its user's roles. */
     roleDefinitions: z.record(z.string(), RoleDefinitionSchema).default({}),
-    /** Lower limits for this run only; a value above the spec's is refused. */
+    /** Lower limits for this run only; a value above the spec's or the platform policy's is refused at start. */
     budget: BudgetOverridesSchema.prefault({}),
     /** Prices of the run's models, resolved when the run starts (defaults plus the operator's price file). */
     prices: PriceTableSchema.default({}),
@@ -33,25 +32,6 @@ export const RunInputSchema = z
   .superRefine((input, ctx) => {
     const spec = input.spec;
     const overrides = input.budget;
-    const maxSteps = spec.maxSteps ?? DEFAULT_MAX_STEPS;
-    if (overrides.maxSteps !== undefined && overrides.maxSteps > maxSteps) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['budget', 'maxSteps'],
-        message: `may only lower the agent's limit of ${maxSteps}, not raise it to ${overrides.maxSteps}`,
-      });
-    }
-    for (const key of Object.keys(spec.budget) as Array<keyof Budget>) {
-      const limit = spec.budget[key];
-      const asked = overrides[key];
-      if (limit !== undefined && asked !== undefined && asked > limit) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['budget', key],
-          message: `may only lower the agent's limit of ${limit}, not raise it to ${asked}`,
-        });
-      }
-    }
     const costed = overrides.maxCostUsd ?? spec.budget.maxCostUsd;
     if ((costed !== undefined || input.spendCap) && !priceFor(input.prices, spec.model.name)) {
       ctx.addIssue({
@@ -70,18 +50,6 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: stri
 export function parseRunInput(raw: unknown): ParseResult<RunInput> {
   const result = RunInputSchema.safeParse(raw);
   return result.success ? { ok: true, value: result.data } : { ok: false, message: describeZodIssues(result.error) };
-}
-
-/** The limits that apply to a run: the spec's, lowered by the run's overrides. */
-export function effectiveBudget(input: RunInput): Budget & { maxSteps: number } {
-  const merged: Budget & { maxSteps: number } = {
-    ...input.spec.budget,
-    maxSteps: input.spec.maxSteps ?? DEFAULT_MAX_STEPS,
-  };
-  for (const [key, value] of Object.entries(input.budget) as Array<[keyof typeof merged, number | undefined]>) {
-    if (value !== undefined) merged[key] = value;
-  }
-  return merged;
 }
 
 /** The team a run is for: the caller's choice, else the agent's own team, else `default`. */

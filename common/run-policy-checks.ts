@@ -4,9 +4,7 @@ import type { EffectivePolicy, PolicyViolation, RunContext } from './effective-p
 import { isPlatformSource } from './policy-rules';
 import { priceFor } from './pricing';
 import { teamOf, type RunInput } from './run-input';
-import type { ToolClass } from './tool-class';
-
-const CLASS_RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
+import { CLASS_RANK } from './tool-class';
 
 /** The caller's side of a run as policy sees it: who, which team, and the limits asked for. */
 export function runContextOf(input: RunInput): RunContext {

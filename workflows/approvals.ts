@@ -120,7 +120,7 @@ export class ApprovalBook {
         request.stage = 'escalated';
         request.escalatedAt = iso(nowMs);
         request.approvers = escalation.approvers;
-        request.expiresAt = iso(nowMs + (escalation.timeout ?? escalationTimeoutMs));
+        request.expiresAt = iso(nowMs + escalationTimeoutMs);
         continue;
       }
       // The configured wait, not the measured one: timers fire a little late and the reason should read as the rule.

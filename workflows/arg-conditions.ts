@@ -1,8 +1,6 @@
 import type { ArgCondition } from '../common/approval-policy';
 import { globMatcher } from '../common/glob';
 
-export { globMatcher };
-
 /** Reads `order.amount` style paths from the call's arguments. */
 export function argAt(args: unknown, path: string): unknown {
   let value: unknown = args;

@@ -3,10 +3,9 @@ import type { ApproverSet } from '../common/approval-policy';
 import type { ToolDefinition } from '../common/chat';
 import type { EffectivePolicy } from '../common/effective-policy';
 import { isPlatformSource } from '../common/policy-rules';
+import { CLASS_RANK } from '../common/tool-class';
 import { effectiveClass } from './tool-access';
 import { conditionHolds, describeCondition } from './arg-conditions';
-
-const CLASS_RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
 
 export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 

@@ -29,9 +29,7 @@ export const PLATFORM_POLICY_PATCH = 'reins-platform-policy';
  * The policy a new run starts under: the worker's platform policy (an activity, so the rules that applied are in
  * history and replay reads them back) layered with the spec and the caller's limits.
  */
-export async function policyAtStart(
-  input: RunInput,
-): Promise<PolicyResolution & { platformAware: boolean; stale?: string }> {
+async function policyAtStart(input: RunInput): Promise<PolicyResolution & { platformAware: boolean; stale?: string }> {
   const platformAware = patched(PLATFORM_POLICY_PATCH);
   const loaded = platformAware ? await loadPlatformPolicy() : undefined;
   return {

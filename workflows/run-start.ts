@@ -1,5 +1,5 @@
 import { workflowInfo } from '@temporalio/workflow';
-import { effectiveBudget, type RunInput } from '../common/run-input';
+import type { RunInput } from '../common/run-input';
 import { emptyUsage, type RunState } from '../common/run-state';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -12,8 +12,9 @@ export function freshState(input: RunInput | undefined): RunState {
     userId: input?.userId ?? 'unknown',
     status: 'running',
     step: 0,
-    maxSteps: input?.spec.maxSteps ?? 0,
-    limits: input ? effectiveBudget(input) : { maxSteps: 0 },
+    // Set from the run's effective policy, resolved before the loop starts.
+    maxSteps: 0,
+    limits: { maxSteps: 0 },
     startedAt: iso(Date.now()),
     usage: emptyUsage(),
     modelCalls: [],

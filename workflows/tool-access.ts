@@ -24,8 +24,6 @@ export function effectiveClass(
   return tool?.class ?? perCall ?? definition.class;
 }
 
-const matchesAny = firstMatch;
-
 /** The roles that apply to the run's user; `default` covers users the roles file does not name. */
 function rolesOf(identity: RunIdentity): string[] {
   const named = identity.roles[identity.userId] ?? [];
@@ -77,7 +75,7 @@ export function toolAccess(
   const permitted = roles.some((role) => {
     const reach = identity.roleDefinitions[role];
     if (!reach) return false;
-    const toolOk = !reach.tools || matchesAny(reach.tools, name) !== undefined;
+    const toolOk = !reach.tools || firstMatch(reach.tools, name) !== undefined;
     const classOk = !reach.classes || reach.classes.includes(toolClass);
     return toolOk && classOk;
   });

@@ -116,6 +116,8 @@ describe('approval book', () => {
     model: { name: 'm' },
     approvals: { onTimeout: 'escalate', escalation: { approvers: { users: ['boss'] }, timeout: '2m' } },
   });
+  // The escalation wait as the run resolves it: the spec's 2m, capped by any platform maximum.
+  const escalationMs = resolvePolicy(undefined, spec, { userId: 'u', team: 'default' }).policy.escalationTimeout.value;
 
   test('judges decisions the same way for every door', () => {
     const book = new ApprovalBook(new ToolArgsValidator(definitions), {});
@@ -154,18 +156,18 @@ describe('approval book', () => {
     book.open(request({ onTimeout: 'escalate' }));
     book.open(request({ requestId: '1-2', expiresAt: new Date(T0 + 120_000).toISOString() }));
     expect(book.nextDeadline()).toBe(T0 + 60_000);
-    book.expire(T0 + 59_999, spec, 86_400_000);
+    book.expire(T0 + 59_999, spec, escalationMs);
     expect(book.pending.map((r) => r.stage)).toEqual(['primary', 'primary']);
-    book.expire(T0 + 60_000, spec, 86_400_000);
+    book.expire(T0 + 60_000, spec, escalationMs);
     expect(book.pending[0]).toMatchObject({ stage: 'escalated', approvers: { users: ['boss'] } });
     expect(book.pending[0]?.expiresAt).toBe(new Date(T0 + 180_000).toISOString());
-    book.expire(T0 + 120_000, spec, 86_400_000);
+    book.expire(T0 + 120_000, spec, escalationMs);
     expect(book.decisionFor('1-2')).toMatchObject({
       decision: 'reject',
       via: 'timeout',
       reason: 'no decision within 2m',
     });
-    book.expire(T0 + 180_000, spec, 86_400_000);
+    book.expire(T0 + 180_000, spec, escalationMs);
     expect(book.decisionFor('1-1')).toMatchObject({
       decision: 'reject',
       reason: 'no decision within 2m after escalation',

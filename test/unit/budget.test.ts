@@ -1,5 +1,8 @@
 import { costOf, DEFAULT_PRICES, priceFor } from '../../common/pricing';
-import { effectiveBudget, parseRunInput, type RunInputArgs } from '../../common/run-input';
+import { resolvePolicy } from '../../common/effective-policy';
+import { limitsOf } from '../../common/policy-explain';
+import { parseRunInput, type RunInputArgs } from '../../common/run-input';
+import { runContextOf } from '../../common/run-policy-checks';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { checkBudget, outputAllowance } from '../../workflows/budget';
 
@@ -76,14 +79,20 @@ describe('run input budgets', () => {
   };
 
   test('a run may lower limits, never raise them', () => {
-    const lowered = parseRunInput({ ...base, budget: { maxSteps: 5, maxCostUsd: 0.5, maxToolCalls: 3 } });
-    expect(lowered.ok && effectiveBudget(lowered.value)).toEqual({ maxSteps: 5, maxCostUsd: 0.5, maxToolCalls: 3 });
-    const raised = parseRunInput({ ...base, budget: { maxSteps: 11, maxCostUsd: 2 } });
-    expect(raised).toEqual({
-      ok: false,
-      message:
-        "budget.maxSteps: may only lower the agent's limit of 10, not raise it to 11; budget.maxCostUsd: may only lower the agent's limit of 1, not raise it to 2",
-    });
+    const resolve = (budget: RunInputArgs['budget']) => {
+      const parsed = parseRunInput({ ...base, budget });
+      if (!parsed.ok) throw new Error(parsed.message);
+      return resolvePolicy(undefined, parsed.value.spec, runContextOf(parsed.value));
+    };
+    const lowered = resolve({ maxSteps: 5, maxCostUsd: 0.5, maxToolCalls: 3 });
+    expect(lowered.violations).toEqual([]);
+    expect(limitsOf(lowered.policy)).toEqual({ maxSteps: 5, maxCostUsd: 0.5, maxToolCalls: 3 });
+    expect(lowered.policy.budget.maxSteps).toEqual({ value: 5, source: 'run' });
+    const raised = resolve({ maxSteps: 11, maxCostUsd: 2 });
+    expect(raised.violations.map((v) => `${v.rule}: ${v.scope} ${v.limit}, asked ${v.asked}`)).toEqual([
+      'budget.maxSteps: agent spec a limit of 10, asked 11',
+      'budget.maxCostUsd: agent spec a limit of $1, asked $2',
+    ]);
   });
 
   test('bad numbers are refused with the field named', () => {
