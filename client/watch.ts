@@ -1,4 +1,4 @@
-import type { RunState } from '../common/run-state';
+import type { ApprovalRequest, RunState } from '../common/run-state';
 import { RunNotFoundError } from './errors';
 import type { ReinsClient } from './reins-client';
 
@@ -17,7 +17,15 @@ export type WatchEvent =
       purpose?: 'compaction';
     }
   | { type: 'tool_call'; step: number; callId: string; tool: string; outcome: string; detail?: string }
-  | { type: 'approval_waiting'; requestId: string; tool: string; toolClass: string; rule: string; args: unknown }
+  | {
+      type: 'approval_waiting';
+      requestId: string;
+      tool: string;
+      toolClass: string;
+      rule: string;
+      args: unknown;
+      paths?: ApprovalRequest['paths'];
+    }
   | { type: 'approval_decided'; requestId: string; tool: string; decision: string; by: string; via: string }
   | {
       type: 'progress';
@@ -83,6 +91,7 @@ export function stateChanges(before: RunState | undefined, after: RunState): Wat
         toolClass: request.toolClass,
         rule: request.rule,
         args: request.args,
+        ...(request.paths ? { paths: request.paths } : {}),
       });
     }
     const stepRequests = new Set(after.approvalRequests.filter((r) => r.step === step).map((r) => r.requestId));

@@ -1,6 +1,16 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { RunState } from '../common/run-state';
+import {
+  argsJson,
+  clipText,
+  markdownBlock,
+  markdownCode,
+  markdownText,
+  pathLine,
+  shellQuote,
+  showRequestCommand,
+} from '../common/display-text';
+import type { ApprovalRequest, RunState } from '../common/run-state';
 import {
   ReinsAgent,
   ReinsCostUsd,
@@ -20,25 +30,53 @@ export function costText(state: Pick<RunState, 'usage'>): string {
   return state.usage.costUnknown ? (state.usage.costUsd > 0 ? `${known} + unknown` : 'unknown') : known;
 }
 
+/**
+ * How much of the pending calls' arguments the current details carry in all. The details travel in every answer to
+ * the UI's metadata query; past this, each call shows its head and the command that shows it whole.
+ */
+export const DETAILS_ARGS_BUDGET = 24_000;
+const MIN_ARGS_PER_CALL = 1_000;
+
+function pendingLines(state: RunState, request: ApprovalRequest, max: number): string[] {
+  const run = state.runId;
+  const id = request.requestId;
+  const json = argsJson(request.args);
+  const { shown, omitted } = clipText(json, max);
+  const inline = !json.includes('\n') && omitted === 0;
+  const lines = [
+    `- ${markdownCode(id)} ${markdownText(request.tool)} (${request.toolClass})${inline ? ` ${markdownCode(json)}` : ''}`,
+  ];
+  if (!inline) lines.push(...markdownBlock(shown, '  '));
+  if (omitted > 0) {
+    lines.push(`  … ${omitted} more characters; show all: ${markdownCode(showRequestCommand(run, id))}`);
+  }
+  for (const path of request.paths ?? []) lines.push(`  ${markdownText(pathLine(path))}`);
+  const quoted = shellQuote(run);
+  lines.push(
+    `  decide: ${markdownCode(`reins approve ${quoted} ${id} --by <you>`)} or ` +
+      `${markdownCode(`reins reject ${quoted} ${id} --by <you> --reason "..."`)}`,
+  );
+  return lines;
+}
+
 /** Markdown for the Temporal UI's "current details": what the run is doing and how to unblock it. */
 export function describeRun(state: RunState): string {
   const lines = [
-    `**${state.agent}** for **${state.userId}** · ${state.status} · step ${state.step}/${state.maxSteps}`,
+    `**${markdownText(state.agent)}** for **${markdownText(state.userId)}** · ${state.status} · step ${state.step}/${state.maxSteps}`,
     `tokens: ${state.usage.inputTokens} in, ${state.usage.outputTokens} out · cost: ${costText(state)} · tool calls: ${state.usage.toolCalls}`,
   ];
-  if (state.pendingApprovals.length > 0) {
+  const pending = state.pendingApprovals;
+  if (pending.length > 0) {
     lines.push('', '**Waiting for approval**');
-    for (const request of state.pendingApprovals) {
-      lines.push(
-        `- \`${request.requestId}\` ${request.tool} (${request.toolClass}) ${truncate(JSON.stringify(request.args), 200)}`,
-        `  decide: \`reins approve ${state.runId} ${request.requestId} --by <you>\` or \`reins reject ${state.runId} ${request.requestId} --by <you> --reason "..."\``,
-      );
-    }
+    const share = Math.max(MIN_ARGS_PER_CALL, Math.floor(DETAILS_ARGS_BUDGET / pending.length));
+    for (const request of pending) lines.push(...pendingLines(state, request, share));
   }
-  if (state.lastError)
-    lines.push('', `last error (${state.lastError.type}): ${truncate(state.lastError.message, 300)}`);
-  for (const warning of state.warnings) lines.push(`warning: ${warning}`);
-  if (state.reason) lines.push('', `stopped: ${state.reason}`);
+  if (state.lastError) {
+    const { type, message } = state.lastError;
+    lines.push('', `last error (${markdownText(type)}): ${markdownText(truncate(message, 300))}`);
+  }
+  for (const warning of state.warnings) lines.push(`warning: ${markdownText(warning)}`);
+  if (state.reason) lines.push('', `stopped: ${markdownText(state.reason)}`);
   return lines.join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { argsJson, clipText, pathLine, shellQuote, showRequestCommand, visible } from '../../common/display-text';
 import type { ApprovalRequest, DecisionRecord, RunState, UsageTotals } from '../../common/run-state';
 import type { PendingRun } from '../reins-client';
 import type { RunSummary } from '../run-queries';
@@ -30,13 +31,24 @@ export function formatUsage(usage: UsageTotals): string {
   );
 }
 
-export function formatArgs(args: unknown, max = 160): string {
-  const text = JSON.stringify(args) ?? 'undefined';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** How much of one call's arguments the human output shows before pointing at the command that shows them all. */
+export const ARGS_SHOWN_CHARS = 20_000;
 
-function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+/**
+ * A call's arguments, all of them, with nothing in them able to hide or fake text: `inline` when short enough for the
+ * heading line, else indented JSON lines. Past `max` characters, the head and a line with the exact count left out and
+ * the command (`seeAll`) that shows the rest.
+ */
+export function argsLines(
+  args: unknown,
+  options: { indent: string; seeAll: string; max?: number },
+): { inline?: string; lines: string[] } {
+  const json = argsJson(args);
+  if (!json.includes('\n') && json.length <= 100) return { inline: json, lines: [] };
+  const { shown, omitted } = clipText(json, options.max ?? ARGS_SHOWN_CHARS);
+  const lines = shown.split('\n').map((line) => `${options.indent}${line}`);
+  if (omitted > 0) lines.push(`${options.indent}… ${omitted} more characters; show all with: ${options.seeAll}`);
+  return { lines };
 }
 
 export function decideHint(runId: string, requestId: string): string {
@@ -50,39 +62,64 @@ export function decideHint(runId: string, requestId: string): string {
 function approversOf(request: ApprovalRequest): string {
   const set = request.approvers;
   if (!set) return 'anyone';
-  return [...set.users, ...set.roles.map((role) => `role ${role}`)].join(', ');
+  return visible([...set.users, ...set.roles.map((role) => `role ${role}`)].join(', '));
 }
 
-function requestLines(runId: string, request: ApprovalRequest, now: number): string[] {
+/** The heading of a call waiting for approval, its full arguments and the workspace paths they resolve to. */
+export function callLines(
+  runId: string,
+  call: Pick<ApprovalRequest, 'requestId' | 'tool' | 'toolClass' | 'args' | 'paths'>,
+  options: { indent: string; max?: number },
+): string[] {
+  const shown = argsLines(call.args, {
+    indent: `${options.indent}    `,
+    seeAll: showRequestCommand(runId, call.requestId),
+    ...(options.max !== undefined ? { max: options.max } : {}),
+  });
+  return [
+    `${options.indent}${call.requestId}  ${visible(call.tool)} (${call.toolClass})  ${shown.inline ?? 'arguments:'}`,
+    ...shown.lines,
+    ...(call.paths ?? []).map((path) => `${options.indent}    ${pathLine(path)}`),
+  ];
+}
+
+function requestLines(runId: string, request: ApprovalRequest, now: number, max?: number): string[] {
   const stage = request.stage === 'escalated' ? ' · escalated' : '';
   return [
-    `  ${request.requestId}  ${request.tool} (${request.toolClass})  ${formatArgs(request.args)}`,
-    `      requested ${request.requestedAt} (${age(request.requestedAt, now)} ago) · rule: ${request.rule}${stage}`,
+    ...callLines(runId, request, { indent: '  ', ...(max !== undefined ? { max } : {}) }),
+    `      requested ${request.requestedAt} (${age(request.requestedAt, now)} ago) · rule: ${visible(request.rule)}${stage}`,
     `      may decide: ${approversOf(request)} · on timeout (${request.expiresAt}): ${request.onTimeout}`,
     `      decide: ${decideHint(runId, request.requestId)}`,
   ];
 }
 
-function decisionLine(decision: DecisionRecord): string {
-  const edited = decision.editedArgs ? ` with args ${formatArgs(decision.editedArgs)}` : '';
-  const reason = decision.reason ? `: ${decision.reason}` : '';
-  return `  ${decision.requestId}  ${decision.tool}  ${decision.decision} by ${decision.by} via ${decision.via} at ${decision.decidedAt}${edited}${reason}`;
+function decisionLines(runId: string, decision: DecisionRecord): string[] {
+  const edited = decision.editedArgs
+    ? argsLines(decision.editedArgs, { indent: '      ', seeAll: showRequestCommand(runId, decision.requestId) })
+    : undefined;
+  const reason = decision.reason ? `: ${visible(decision.reason)}` : '';
+  const args = edited ? ` with args ${edited.inline ?? '(below)'}` : '';
+  return [
+    `  ${decision.requestId}  ${visible(decision.tool)}  ${decision.decision} by ${visible(decision.by)} via ${decision.via} at ${decision.decidedAt}${args}${reason}`,
+    ...(edited?.lines ?? []),
+  ];
 }
 
 export function formatState(state: RunState, uiUrl: string, now: number = Date.now()): string {
   const lines = [
-    `Run       ${state.runId}`,
-    `Agent     ${state.agent} for ${state.userId}${state.team ? ` · team ${state.team}` : ''}`,
+    `Run       ${visible(state.runId)}`,
+    `Agent     ${visible(state.agent)} for ${visible(state.userId)}${state.team ? ` · team ${visible(state.team)}` : ''}`,
     `Status    ${state.status} · step ${state.step}/${state.maxSteps}`,
     `Usage     ${formatUsage(state.usage)}`,
   ];
   if (state.policy?.version) {
     const applied = state.policyChanges?.length ? ` (applied ${state.policyChanges.length}× since start)` : '';
-    lines.push(`Policy    ${state.policy.version}${applied} · \`reins policy explain\` shows its rules`);
+    lines.push(`Policy    ${visible(state.policy.version)}${applied} · \`reins policy explain\` shows its rules`);
   }
-  if (state.reason) lines.push(`Reason    ${state.reason}`);
+  if (state.reason) lines.push(`Reason    ${visible(state.reason)}`);
   if (state.lastError) {
-    lines.push(`Error     ${state.lastError.type} at step ${state.lastError.step}: ${state.lastError.message}`);
+    const { type, step, message } = state.lastError;
+    lines.push(`Error     ${visible(type)} at step ${step}: ${visible(message)}`);
   }
   lines.push(`UI        ${uiUrl}`);
   if (state.pendingApprovals.length > 0) {
@@ -90,16 +127,30 @@ export function formatState(state: RunState, uiUrl: string, now: number = Date.n
     for (const request of state.pendingApprovals) lines.push(...requestLines(state.runId, request, now));
   }
   if (state.decisions.length > 0) {
-    lines.push('', 'Decisions:', ...state.decisions.map(decisionLine));
+    lines.push('', 'Decisions:', ...state.decisions.flatMap((decision) => decisionLines(state.runId, decision)));
   }
   if (state.ignoredDecisions.length > 0) {
     lines.push(
       '',
       'Ignored decisions:',
-      ...state.ignoredDecisions.map((d) => `  ${d.requestId}  by ${d.by} via ${d.via} at ${d.receivedAt}: ${d.why}`),
+      ...state.ignoredDecisions.map(
+        (d) => `  ${visible(d.requestId)}  by ${visible(d.by)} via ${d.via} at ${d.receivedAt}: ${visible(d.why)}`,
+      ),
     );
   }
-  if (state.answer !== undefined) lines.push('', 'Answer:', state.answer);
+  if (state.answer !== undefined) lines.push('', 'Answer:', visible(state.answer, { keepLines: true }));
+  return lines.join('\n');
+}
+
+/** One request of a run, pending or decided, with all of its arguments however long (`reins status --request`). */
+export function formatRequest(state: RunState, request: ApprovalRequest, now: number = Date.now()): string {
+  const pending = state.pendingApprovals.some((p) => p.requestId === request.requestId);
+  const decision = state.decisions.find((d) => d.requestId === request.requestId);
+  const lines = [`Run ${visible(state.runId)} · request ${request.requestId} · ${pending ? 'pending' : 'not pending'}`];
+  lines.push(
+    ...requestLines(state.runId, request, now, Infinity).filter((line) => pending || !/^ +decide: /.test(line)),
+  );
+  if (decision) lines.push(...decisionLines(state.runId, decision));
   return lines.join('\n');
 }
 
@@ -109,16 +160,21 @@ export function formatPendingRuns(runs: PendingRun[], now: number = Date.now()):
   for (const run of runs) {
     if (lines.length > 0) lines.push('');
     lines.push(
-      `${run.runId}  (agent ${run.agent ?? '?'}, user ${run.user ?? '?'}, started ${age(run.startedAt, now)} ago)`,
+      `${visible(run.runId)}  (agent ${visible(run.agent ?? '?')}, user ${visible(run.user ?? '?')}, ` +
+        `started ${age(run.startedAt, now)} ago)`,
     );
-    if (run.stateError) lines.push(`  ${run.pendingApprovals ?? '?'} pending; state unavailable: ${run.stateError}`);
+    if (run.stateError) {
+      lines.push(`  ${run.pendingApprovals ?? '?'} pending; state unavailable: ${visible(run.stateError)}`);
+    }
     for (const request of run.requests) lines.push(...requestLines(run.runId, request, now));
   }
   return lines.join('\n');
 }
 
 /** Left-aligned columns, sized to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
+export function table(header: string[], raw: string[][]): string {
+  // Cells come from runs and callers: nothing in them may move the terminal's cursor or reorder the text.
+  const rows = raw.map((row) => row.map((cell) => visible(cell)));
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

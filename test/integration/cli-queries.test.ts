@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ReinsClient } from '../../client';
 import { quoteLiteral, runsQuery } from '../../client/run-queries';
-import { age, decideHint, formatArgs } from '../../client/cli/format';
+import { age, argsLines, decideHint } from '../../client/cli/format';
 import { fileClerkSpec } from '../helpers/harness';
 import { connectClient, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -29,7 +29,14 @@ describe('run queries behind `reins list` and `reins pending`', () => {
     expect(age('2026-01-01T11:59:18Z', now)).toBe('42s');
     expect(age('2026-01-01T11:56:48Z', now)).toBe('3m 12s');
     expect(age('2025-12-29T08:00:00Z', now)).toBe('3d 4h');
-    expect(formatArgs({ text: 'x'.repeat(300) }, 20)).toHaveLength(20);
+    expect(argsLines({ path: 'a.txt' }, { indent: '  ', seeAll: 'x' })).toEqual({
+      inline: '{"path":"a.txt"}',
+      lines: [],
+    });
+    const cut = argsLines({ text: 'x'.repeat(300) }, { indent: '  ', seeAll: 'reins status r --request 1-1', max: 20 });
+    expect(cut.lines.join('\n')).toBe(
+      `  {\n    "text": "xxxxxxx\n  … 296 more characters; show all with: reins status r --request 1-1`,
+    );
     expect(decideHint("it's", '2-1')).toContain(`reins approve 'it'\\''s' 2-1 --by <you>`);
   });
 

@@ -5,7 +5,8 @@ import { watchRun } from '../../watch';
 import type { ActionRunner } from '../context';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes';
 import { parseFlags } from '../flags';
-import { decideHint, formatArgs } from '../format';
+import { pathLine, showRequestCommand, visible } from '../../../common/display-text';
+import { argsLines, decideHint } from '../format';
 
 const WatchFlagsSchema = z.object({ interval: z.coerce.number().int().min(100).max(60_000).default(1_000) });
 
@@ -22,12 +23,16 @@ export function formatWatchEvent(runId: string, event: WatchEvent): string {
         `${event.outputTokens} out, ${event.latencyMs} ms, ${money(event.costUsd)}`
       );
     case 'tool_call':
-      return `  tool ${event.tool} (${event.callId}) ${event.outcome}${event.detail ? `: ${event.detail}` : ''}`;
-    case 'approval_waiting':
-      return (
-        `  waiting for approval ${event.requestId}: ${event.tool} (${event.toolClass}) ${formatArgs(event.args)}\n` +
-        `    ${decideHint(runId, event.requestId)}`
-      );
+      return `  tool ${visible(event.tool)} (${event.callId}) ${event.outcome}${event.detail ? `: ${visible(event.detail)}` : ''}`;
+    case 'approval_waiting': {
+      const shown = argsLines(event.args, { indent: '      ', seeAll: showRequestCommand(runId, event.requestId) });
+      return [
+        `  waiting for approval ${event.requestId}: ${visible(event.tool)} (${event.toolClass}) ${shown.inline ?? 'arguments:'}`,
+        ...shown.lines,
+        ...(event.paths ?? []).map((path) => `      ${pathLine(path)}`),
+        `    ${decideHint(runId, event.requestId)}`,
+      ].join('\n');
+    }
     case 'approval_decided':
       return `  ${event.decision === 'approve' ? 'approved' : 'rejected'} ${event.requestId} ${event.tool} by ${event.by} (${event.via})`;
     case 'progress':

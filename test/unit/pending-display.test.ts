@@ -1,0 +1,121 @@
+import { ARGS_SHOWN_CHARS, formatRequest, formatState } from '../../client/cli/format';
+import { visible } from '../../common/display-text';
+import { emptyUsage, type ApprovalRequest, type RunState } from '../../common/run-state';
+import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/visibility';
+
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+function request(requestId: string, args: unknown, extra: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return {
+    requestId,
+    step: 2,
+    toolCallId: `call_${requestId}`,
+    tool: 'sql',
+    toolClass: 'destructive',
+    args,
+    rule: 'class destructive',
+    requestedAt: '2026-01-01T11:59:00Z',
+    expiresAt: '2026-01-02T11:59:00Z',
+    onTimeout: 'reject',
+    stage: 'primary',
+    ...extra,
+  };
+}
+
+function stateWith(pending: ApprovalRequest[], overrides: Partial<RunState> = {}): RunState {
+  return {
+    runId: 'run-1',
+    agent: 'db-clerk',
+    userId: 'ann',
+    status: 'awaiting_approval',
+    step: 2,
+    maxSteps: 10,
+    limits: { maxSteps: 10 },
+    startedAt: '2026-01-01T11:58:00Z',
+    usage: emptyUsage(),
+    modelCalls: [],
+    warnings: [],
+    pendingApprovals: pending,
+    approvalRequests: pending,
+    decisions: [],
+    ignoredDecisions: [],
+    toolCalls: [],
+    compactions: [],
+    segment: 1,
+    workspace: 'run',
+    ...overrides,
+  };
+}
+
+// A statement hidden behind a long comment: every view used to cut it off after 160 to 200 characters.
+const padded = { query: `-- routine cleanup${' '.repeat(3_000)}; DROP TABLE accounts;` };
+const huge = { query: `-- ${'x'.repeat(60_000)}; DROP TABLE ledger;` };
+// An ANSI sequence that erases the line, a bidi override that reverses what follows, a zero-width space.
+const sneaky = { path: 'notes.txt\u001b[2K\r\u202eexe.\u200bsafe' };
+
+const SEE_ALL = 'reins status run-1 --request';
+
+describe('what an approver sees of a pending call', () => {
+  test('the CLI shows the whole arguments, pretty-printed, tail included', () => {
+    const text = formatState(stateWith([request('2-1', padded)]), 'http://ui', NOW);
+    expect(text).toContain('; DROP TABLE accounts;');
+    expect(text).toContain(`"query": "-- routine cleanup${' '.repeat(3_000)}; DROP TABLE accounts;"`);
+    expect(text).not.toContain('more characters');
+  });
+
+  test('past the CLI limit: the head, the exact count left out and a command that shows it all', () => {
+    const state = stateWith([request('2-1', huge)]);
+    const text = formatState(state, 'http://ui', NOW);
+    const pretty = JSON.stringify(huge, null, 2);
+    expect(text).toContain(`… ${pretty.length - ARGS_SHOWN_CHARS} more characters; show all with: ${SEE_ALL} 2-1`);
+    expect(text).not.toContain('DROP TABLE ledger');
+    const whole = formatRequest(state, state.pendingApprovals[0]!, NOW);
+    expect(whole).toContain('; DROP TABLE ledger;');
+    expect(whole).not.toContain('more characters');
+  });
+
+  test('control characters, ANSI escapes and bidi overrides are shown as escapes, never obeyed', () => {
+    const state = stateWith([request('2-1', sneaky, { tool: 'write\u202efile' })], { userId: 'ann\u001b[8m' });
+    for (const text of [formatState(state, 'http://ui', NOW), describeRun(state)]) {
+      expect(text).not.toMatch(/[\u001b\r\u202e\u200b]/);
+      expect(text).toContain('\\u202e');
+      expect(text).toContain('\\u200b');
+    }
+    expect(formatState(state, 'http://ui', NOW)).toContain('{"path":"notes.txt\\u001b[2K\\r\\u202eexe.\\u200bsafe"}');
+    expect(visible('a\u2028b\u{E0041}c\n', { keepLines: true })).toBe('a\\u2028b\\udb40\\udc41c\n');
+  });
+
+  test('workspace paths show where they resolve, or that they do not', () => {
+    const paths = [
+      { arg: 'path', requested: 'x/../config/a.yaml', resolved: 'config/a.yaml' },
+      { arg: 'target', requested: '../../etc/passwd', resolved: null },
+    ];
+    const state = stateWith([request('2-1', { path: 'x/../config/a.yaml', target: '../../etc/passwd' }, { paths })]);
+    const text = formatState(state, 'http://ui', NOW);
+    expect(text).toContain('path: "x/../config/a.yaml" → "config/a.yaml"');
+    expect(text).toContain('target: "../../etc/passwd" → does not resolve inside the workspace');
+    const details = describeRun(state);
+    expect(details).toContain('path: "x/../config/a.yaml" → "config/a.yaml"');
+    expect(details).toContain('target: "../../etc/passwd" → does not resolve inside the workspace');
+  });
+
+  test('the UI current details carry the whole arguments in a code block no argument can close', () => {
+    const fenced = { query: 'select 1 -- ``` </pre> <!-- **hidden** [x](http://evil) -->', note: 'y'.repeat(80) };
+    const short = { query: 'select 2 -- ``` <!--' };
+    const details = describeRun(stateWith([request('2-1', padded), request('2-2', fenced), request('2-3', short)]));
+    expect(details).toContain('; DROP TABLE accounts;');
+    expect(details).toContain(
+      '\n  ````json\n  {\n    "query": "select 1 -- ``` </pre> <!-- **hidden** [x](http://evil) -->",',
+    );
+    expect(details).toContain('\n  ````\n');
+    expect(details).toContain('- `2-3` sql (destructive) ````{"query":"select 2 -- ``` <!--"}````');
+    expect(details).not.toContain('more characters');
+  });
+
+  test('the UI current details stay bounded: the head, the exact count left out and the command to see all', () => {
+    const details = describeRun(stateWith([request('2-1', huge)]));
+    const pretty = JSON.stringify(huge, null, 2);
+    expect(details).toContain(`… ${pretty.length - DETAILS_ARGS_BUDGET} more characters; show all: \`${SEE_ALL} 2-1\``);
+    expect(details.length).toBeLessThan(DETAILS_ARGS_BUDGET + 2_000);
+  });
+});
