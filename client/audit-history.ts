@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { decodeFromPayloadsAtIndex, ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
+import type { UnreadablePart } from './errors';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
@@ -17,6 +18,8 @@ export interface ActivityTrail {
   failure?: string;
   /** The activity's first argument, decoded with the client's data converter; undefined if it could not be. */
   input?: unknown;
+  /** Why the input could not be decoded, naming its history event (wrong keys, claim-check file missing...). */
+  inputError?: string;
   execution: string;
 }
 
@@ -39,9 +42,18 @@ async function chainHistories(client: Client, runId: string): Promise<{ executio
 
 const num = (value: unknown) => (value === null || value === undefined ? undefined : Number(value));
 
-/** The activities of a run, in the order they were scheduled, across continue-as-new. */
-export async function activityTrails(client: Client, runId: string): Promise<ActivityTrail[]> {
+/**
+ * The activities of a run, in the order they were scheduled, across continue-as-new. Inputs that cannot be decoded
+ * are added to `unreadable`, naming their history event.
+ */
+export async function activityTrails(
+  client: Client,
+  runId: string,
+  unreadable?: UnreadablePart[],
+): Promise<ActivityTrail[]> {
   const converter = client.options.loadedDataConverter;
+  // History holds large payloads as claims: fetch them from the store before decoding, as the SDK does for results.
+  const storage = converter.externalStorage ? new ExternalStorageRunner(converter.externalStorage) : undefined;
   const trails: ActivityTrail[] = [];
   for (const { execution, events } of await chainHistories(client, runId)) {
     const byScheduled = new Map<number, ActivityTrail>();
@@ -49,18 +61,27 @@ export async function activityTrails(client: Client, runId: string): Promise<Act
       const at = optionalTsToMs(event.eventTime) ?? 0;
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) {
+        const activityType = scheduled.activityType?.name ?? 'unknown';
+        const activityId = scheduled.activityId ?? '';
         let input: unknown;
+        let inputError: string | undefined;
         try {
-          input = await decodeFromPayloadsAtIndex(converter, 0, scheduled.input?.payloads);
-        } catch {
-          input = undefined;
+          const payloads = scheduled.input?.payloads ?? [];
+          input = await decodeFromPayloadsAtIndex(converter, 0, storage ? await storage.retrieve(payloads) : payloads);
+        } catch (error) {
+          inputError = error instanceof Error ? error.message : String(error);
+          unreadable?.push({
+            what: `history event ${num(event.eventId)} of execution ${execution} (input of ${activityType} ${activityId})`,
+            error: inputError,
+          });
         }
         const trail: ActivityTrail = {
-          activityType: scheduled.activityType?.name ?? 'unknown',
-          activityId: scheduled.activityId ?? '',
+          activityType,
+          activityId,
           scheduledAt: at,
           outcome: 'pending',
           input,
+          ...(inputError !== undefined ? { inputError: `history event ${num(event.eventId)}: ${inputError}` } : {}),
           execution,
         };
         byScheduled.set(num(event.eventId)!, trail);

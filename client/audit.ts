@@ -4,6 +4,8 @@ import type { ChatMessage } from '../common/chat';
 import { transcriptQuery } from '../common/messages';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { activityTrails, type ActivityTrail } from './audit-history';
+import { PayloadUnreadableError, type UnreadablePart } from './errors';
+import { decodeFailureOf } from './read-guard';
 import type { ReinsClient } from './reins-client';
 
 interface AuditBase {
@@ -44,6 +46,8 @@ export type AuditRecord = AuditBase &
         approvedBy?: string;
         latencyMs?: number;
         attempt?: number;
+        /** The arguments it ran with could not be read from history; `args` are then the ones requested or approved. */
+        argsUnreadable?: string;
       } & Partial<AuditArgs>)
     | ({
         kind: 'approval_request';
@@ -270,6 +274,7 @@ export function buildAudit(
       ...(call.detail ? { detail: call.detail } : {}),
       ...(decision?.decision === 'approve' ? { approvedBy: decision.by } : {}),
       ...(args !== undefined ? shown(call.tool, args) : {}),
+      ...(trail?.inputError !== undefined ? { argsUnreadable: trail.inputError } : {}),
       ...(trail?.startedAt !== undefined && trail.endedAt !== undefined
         ? { latencyMs: trail.endedAt - trail.startedAt }
         : {}),
@@ -286,17 +291,41 @@ export function buildAudit(
     .map(({ record }) => record);
 }
 
-/** The full audit trail of a run, running or ended: one record per model call, tool call, request and decision. */
-export async function auditRun(reins: ReinsClient, runId: string, options: AuditOptions = {}): Promise<AuditRecord[]> {
+/**
+ * The audit trail of a run, running or ended, and every part of it that could not be read (wrong keys, a claim-check
+ * file missing): the records are built from what could be.
+ */
+export async function readAuditTrail(
+  reins: ReinsClient,
+  runId: string,
+  options: AuditOptions = {},
+): Promise<{ records: AuditRecord[]; unreadable: UnreadablePart[] }> {
   const state = await reins.getState(runId);
   const handle = reins.temporal.workflow.getHandle(runId);
   const running = ['running', 'awaiting_approval'].includes(state.status);
-  const transcript = running
-    ? await handle.query(transcriptQuery).catch(() => [] as ChatMessage[])
-    : await reins
-        .result(runId)
-        .then((result) => result.transcript)
-        .catch(() => [] as ChatMessage[]);
-  const activities = await activityTrails(reins.temporal, runId);
-  return buildAudit(state, transcript, activities, options);
+  const unreadable: UnreadablePart[] = [];
+  const transcript = await (
+    running ? handle.query(transcriptQuery) : reins.result(runId).then((result) => result.transcript)
+  ).catch((error: unknown): ChatMessage[] => {
+    // The transcript only fills in the arguments of calls that never reached a tool; without it they go missing.
+    const parts = error instanceof PayloadUnreadableError ? error.parts : undefined;
+    unreadable.push(
+      ...(parts ?? [
+        {
+          what: `the transcript of run "${runId}" (${running ? 'its answer to the transcript query' : 'its result'})`,
+          error: decodeFailureOf(error) ?? (error instanceof Error ? error.message : String(error)),
+        },
+      ]),
+    );
+    return [];
+  });
+  const activities = await activityTrails(reins.temporal, runId, unreadable);
+  return { records: buildAudit(state, transcript, activities, options), unreadable };
+}
+
+/** The full audit trail of a run; throws PayloadUnreadableError (with the records it could build) if any part of it cannot be read. */
+export async function auditRun(reins: ReinsClient, runId: string, options: AuditOptions = {}): Promise<AuditRecord[]> {
+  const { records, unreadable } = await readAuditTrail(reins, runId, options);
+  if (unreadable.length > 0) throw new PayloadUnreadableError(unreadable);
+  return records;
 }

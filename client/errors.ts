@@ -88,3 +88,18 @@ export class PolicyViolationError extends ReinsClientError {
 export class PolicyApplyRefusedError extends ReinsClientError {
   override name = 'PolicyApplyRefusedError';
 }
+
+/** One part of a run that could not be decoded, and why (wrong encryption keys, a claim-check file missing...). */
+export interface UnreadablePart {
+  /** What it is: `the result of run "x" (history event 42)`, `history event 7 (input of runTool 3)`... */
+  what: string;
+  error: string;
+}
+
+/** Part of a run could not be decoded; every such part is named. Views that carry on without it say so. */
+export class PayloadUnreadableError extends ReinsClientError {
+  override name = 'PayloadUnreadableError';
+  constructor(readonly parts: UnreadablePart[]) {
+    super(`cannot read ${parts.map((part) => `${part.what}: ${part.error}`).join('; ')}`);
+  }
+}

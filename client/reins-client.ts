@@ -26,15 +26,18 @@ import { describeZodIssues } from '../common/zod-issues';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import {
   DecisionRefusedError,
+  PayloadUnreadableError,
   PolicyApplyRefusedError,
   RunAlreadyExistsError,
   RunEndedError,
   RunNotFoundError,
   ServerUnreachableError,
   StateUnavailableError,
+  type UnreadablePart,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
 import { loadPriceTable } from './prices';
+import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
 import { loadRolesFile, type RolesFile } from './roles-file';
 import {
@@ -61,6 +64,8 @@ export interface PendingRun extends RunSummary {
   requests: ApprovalRequest[];
   /** Set when the run did not answer (no worker): `requests` is then empty and the count comes from visibility. */
   stateError?: string;
+  /** Set when the run answered but its answer could not be decoded (wrong keys, claim-check file missing). */
+  unreadable?: UnreadablePart[];
 }
 
 /** How long a state query may wait for a worker before the run is reported unavailable. */
@@ -107,7 +112,7 @@ export class ReinsClient {
     const client = new Client({
       connection,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
-      dataConverter: reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() }),
+      dataConverter: guardDecoding(reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() })),
     });
     return new ReinsClient(client, {
       taskQueue: options.taskQueue,
@@ -176,7 +181,12 @@ export class ReinsClient {
     const handle = this.handle(runId);
     const description = await this.notFoundAware(runId, () => handle.describe());
     if (description.status.name !== 'RUNNING') {
-      const ended = await this.result(runId).catch(() => undefined);
+      // A run ended from outside has no result of its own, and its state is asked for below; one that cannot be
+      // decoded is not to be replaced by whatever else answers.
+      const ended = await this.result(runId).catch((error: unknown) => {
+        if (error instanceof PayloadUnreadableError) throw error;
+        return undefined;
+      });
       if (ended) {
         const { transcript: _transcript, ...state } = ended;
         return state;
@@ -187,6 +197,12 @@ export class ReinsClient {
       return await this.temporal.connection.withDeadline(deadline, () => handle.query(stateQuery));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      const unreadable = decodeFailureOf(error);
+      if (unreadable !== undefined) {
+        throw new PayloadUnreadableError([
+          { what: `the state of run "${runId}" (its answer to the state query)`, error: unreadable },
+        ]);
+      }
       if (description.status.name !== 'RUNNING') {
         throw new RunEndedError(runId, description.status.name.toLowerCase(), 'it left no state to read');
       }
@@ -220,7 +236,10 @@ export class ReinsClient {
           return state.pendingApprovals.length > 0 ? { ...run, requests: state.pendingApprovals } : undefined;
         } catch (error) {
           if (error instanceof RunNotFoundError) return undefined;
-          return { ...run, requests: [], stateError: error instanceof Error ? error.message : String(error) };
+          const message = error instanceof Error ? error.message : String(error);
+          if (error instanceof PayloadUnreadableError)
+            return { ...run, requests: [], stateError: message, unreadable: error.parts };
+          return { ...run, requests: [], stateError: message };
         }
       }),
     );
@@ -299,6 +318,16 @@ export class ReinsClient {
     try {
       return await this.notFoundAware(runId, () => this.handle(runId).result() as Promise<RunResult>);
     } catch (error) {
+      const unreadable = decodeFailureOf(error);
+      if (unreadable !== undefined) {
+        // The run's last event holds its result (or failure): name it, so it can be looked at in the history.
+        const events = await this.handle(runId)
+          .describe()
+          .then((d) => d.historyLength)
+          .catch(() => undefined);
+        const where = events ? ` (history event ${events})` : '';
+        throw new PayloadUnreadableError([{ what: `the result of run "${runId}"${where}`, error: unreadable }]);
+      }
       if (error instanceof WorkflowFailedError) {
         const cause = error.cause;
         const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RunResult | undefined) : undefined;

@@ -1,5 +1,5 @@
 import type { ApprovalRequest, RunState } from '../common/run-state';
-import { RunNotFoundError } from './errors';
+import { PayloadUnreadableError, RunNotFoundError } from './errors';
 import type { ReinsClient } from './reins-client';
 
 const MAX_FAILED_POLLS = 30;
@@ -159,7 +159,9 @@ export async function watchRun(
       failures = 0;
     } catch (error) {
       // A run that does not exist will not appear; a worker restarting is worth waiting out for a while.
-      if (error instanceof RunNotFoundError || ++failures > MAX_FAILED_POLLS) throw error;
+      // Nor will a state this process cannot decode become readable by waiting.
+      const hopeless = error instanceof RunNotFoundError || error instanceof PayloadUnreadableError;
+      if (hopeless || ++failures > MAX_FAILED_POLLS) throw error;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       continue;
     }

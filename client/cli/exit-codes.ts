@@ -4,6 +4,7 @@ import { WorkerConfigError } from '../../worker/config';
 import { AgentFileError } from '../agent-file';
 import {
   InvalidOptionsError,
+  PayloadUnreadableError,
   PolicyFileInvalidError,
   PolicyViolationError,
   RunAlreadyExistsError,
@@ -17,6 +18,12 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** 2: the command could not be carried out as typed: fix the command line, the file or the address and retry. */
 export const EXIT_USAGE = 2;
+
+/**
+ * 3: the command printed what it could, but part of the run could not be decoded (wrong encryption keys, a claim-check
+ * file missing); stderr names each part. Never silently partial.
+ */
+export const EXIT_UNREADABLE = 3;
 
 /** A bad flag value or argument the CLI caught itself; the message names the flag. */
 export class UsageError extends Error {
@@ -40,6 +47,7 @@ const USAGE_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
 export function exitCodeOf(error: unknown): number {
   // Commander has already printed its message (or the help) by the time it throws.
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (error instanceof PayloadUnreadableError) return EXIT_UNREADABLE;
   return USAGE_ERRORS.some((type) => error instanceof type) ? EXIT_USAGE : EXIT_FAILED;
 }
 

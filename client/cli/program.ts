@@ -23,6 +23,8 @@ Exit codes:
   2  the command could not be carried out as given: unknown command or option, missing or bad argument,
      bad --edit JSON, invalid agent file or policy file, a run the platform policy refuses, unknown run id,
      Temporal server unreachable at --address
+  3  part of the run could not be decoded (wrong encryption keys, a claim-check file missing): what could be
+     read is printed, and stderr names each part that could not
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE (defaults of the global options),
 REINS_UI_URL (Temporal UI base for links, default http://localhost:8233), REINS_POLICY_FILE (the platform policy

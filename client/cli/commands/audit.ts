@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { auditRun, hashArgsFromEnv } from '../../audit';
+import { hashArgsFromEnv, readAuditTrail } from '../../audit';
 import type { ActionRunner } from '../context';
+import { EXIT_UNREADABLE } from '../exit-codes';
 import { parseFlags } from '../flags';
 
 const AuditFlagsSchema = z.object({ hashArgs: z.boolean().default(false) });
@@ -14,7 +15,8 @@ export function registerAudit(program: Command, run: ActionRunner): void {
       "Print a run's full audit trail, one JSON record per line: every model call, tool call, approval request, " +
         'decision and ignored decision, the platform policy the run started under and every policy applied to it later, with when, who (user, approver), what (tool, arguments), outcome, tokens, ' +
         'cost, latency and attempt. Built from the run state and its Temporal history; works on running and ended ' +
-        'runs. Arguments of tools matching $REINS_AUDIT_HASH_ARGS globs (comma separated) are written as a sha256.',
+        'runs. Arguments of tools matching $REINS_AUDIT_HASH_ARGS globs (comma separated) are written as a sha256. ' +
+        'Exits 3, naming each part on stderr, when part of the run cannot be decoded (wrong keys, missing payload).',
     )
     .argument('<run>', 'run id (the workflow id)')
     .option('--hash-args', "write every tool's arguments as a sha256 instead of their value")
@@ -22,8 +24,17 @@ export function registerAudit(program: Command, run: ActionRunner): void {
       run(async (ctx, [runId], options) => {
         const flags = parseFlags(AuditFlagsSchema, options);
         const reins = await ctx.reins();
-        const records = await auditRun(reins, runId!, { hashArgs: flags.hashArgs || hashArgsFromEnv(ctx.io.env) });
+        const hashArgs = flags.hashArgs || hashArgsFromEnv(ctx.io.env);
+        const { records, unreadable } = await readAuditTrail(reins, runId!, { hashArgs });
         ctx.io.stdout(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+        if (unreadable.length === 0) return;
+        ctx.out.note(
+          [
+            `reins: the audit trail of run ${runId} is incomplete: ${unreadable.length} part(s) could not be read`,
+            ...unreadable.map((part) => `  ${part.what}: ${part.error}`),
+          ].join('\n'),
+        );
+        return EXIT_UNREADABLE;
       }),
     );
 }

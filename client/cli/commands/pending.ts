@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ActionRunner } from '../context';
+import { EXIT_UNREADABLE } from '../exit-codes';
 import { parseFlags } from '../flags';
 import { formatPendingRuns } from '../format';
 
@@ -27,6 +28,12 @@ export function registerPending(program: Command, run: ActionRunner): void {
         const reins = await ctx.reins();
         const runs = await reins.listPending(flags);
         ctx.out.result(runs, () => formatPendingRuns(runs));
+        const unreadable = runs.filter((pending) => pending.unreadable);
+        if (unreadable.length === 0) return;
+        ctx.out.note(
+          `reins: the pending requests of ${unreadable.map((pending) => pending.runId).join(', ')} could not be read`,
+        );
+        return EXIT_UNREADABLE;
       }),
     );
 }
