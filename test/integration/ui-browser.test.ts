@@ -39,9 +39,12 @@ async function waitForText(page: Page, pattern: RegExp, timeoutMs = 60_000): Pro
   throw new Error(`the page never showed ${pattern}; it showed:\n${seen.slice(0, 4000)}`);
 }
 
+const PADDED_PATH = `${'./'.repeat(60)}**kept**/../notes.txt`;
+
 const script = [
   { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes.txt', content: 'hello' } }] } },
-  { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'notes.txt' } }] } },
+  // A padded path that still names notes.txt, with markdown in it: the details must show it verbatim, not render it.
+  { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: PADDED_PATH } }] } },
   { reply: { content: 'wrote and removed notes.txt' } },
 ];
 
@@ -92,6 +95,8 @@ test('the Temporal UI shows a run: summary, search attributes, current details w
       // The UI's markdown renderer typesets `2/10` with a fraction slash.
       await waitForText(page, /awaiting_approval · step 2[/\u2044]10/);
       await waitForText(page, /Waiting for approval[\s\S]*delete_file/);
+      // The whole argument, asterisks and all, in a code block.
+      await waitForText(page, new RegExp(`"path": "${PADDED_PATH.replace(/[.*]/g, '\\$&')}"`));
       await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-run-waiting.png'), fullPage: true });
 
       await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
