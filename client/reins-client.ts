@@ -56,6 +56,8 @@ export interface ReinsClientOptions {
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
   policyFile?: string;
+  /** How long to try reaching the server before ServerUnreachableError; 3 s by default. */
+  connectTimeoutMs?: number;
 }
 
 /** A run waiting for decisions, with its open requests read from the run itself. */
@@ -104,7 +106,7 @@ export class ReinsClient {
     const address = options.address ?? DEFAULT_TEMPORAL_ADDRESS;
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+      connection = await Connection.connect({ address, connectTimeout: options.connectTimeoutMs ?? 3_000 });
     } catch (error) {
       throw new ServerUnreachableError(address, error);
     }

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { ReinsClient } from '../../client';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec } from '../helpers/harness';
@@ -18,6 +19,21 @@ describe('deciding a run that no worker runs', () => {
       await client.workflow.getHandle(runId).terminate('test over');
     } finally {
       await connection.close();
+    }
+  });
+
+  test('a server that accepts connections but never answers is reported unreachable after --connect-timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const outcome = await runCli(['--address', `127.0.0.1:${port}`, '--connect-timeout', '1s', 'list']);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain(`cannot reach the Temporal server at 127.0.0.1:${port}`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
