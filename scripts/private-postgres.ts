@@ -135,8 +135,9 @@ export async function startPrivatePostgres(log: (line: string) => void): Promise
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill('SIGINT'); // fast shutdown: disconnect clients, no checkpoint wait
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
     }
     await fs.rm(dir, { recursive: true, force: true });
   };
