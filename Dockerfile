@@ -15,8 +15,9 @@ FROM ${NODE_IMAGE} AS runtime
 # bubblewrap: the sandbox the code tool runs commands in. Inside a container it needs unprivileged user namespaces,
 # which Docker's default seccomp profile (and AppArmor on some hosts) refuses; docs/deployment.md lists the security
 # options that allow it. tini: PID 1 that forwards SIGTERM to the worker and reaps orphaned sandbox processes.
+# python3: run_code's `language: python`.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap tini ca-certificates \
+  && apt-get install -y --no-install-recommends bubblewrap tini ca-certificates python3 \
   && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \

@@ -103,3 +103,26 @@ export class PayloadUnreadableError extends ReinsClientError {
     super(`cannot read ${parts.map((part) => `${part.what}: ${part.error}`).join('; ')}`);
   }
 }
+
+/** An update (a decision, a policy apply) got no answer in time: says whether any worker polls the run's queue. */
+export class RunNotAnsweringError extends ReinsClientError {
+  override name = 'RunNotAnsweringError';
+  constructor(
+    readonly runId: string,
+    readonly taskQueue: string,
+    timeoutMs: number,
+    readonly pollers: string[] | undefined,
+  ) {
+    const seconds = Math.round(timeoutMs / 100) / 10;
+    super(
+      pollers !== undefined && pollers.length === 0
+        ? `run "${runId}" did not answer within ${seconds}s: no worker is polling its task queue "${taskQueue}". ` +
+            `Start one (\`reins worker --task-queue ${taskQueue}\`), then check \`reins status ${runId}\`: the ` +
+            'server may still deliver this decision to the worker; if it is not listed there, send it again (or with ' +
+            '--signal, which waits in the run until a worker takes it).'
+        : `run "${runId}" did not answer within ${seconds}s although ${pollers?.length ?? 'some'} worker(s) poll ` +
+            `its task queue "${taskQueue}"; the workers may be overloaded or failing. The decision may still be ` +
+            `applied: check \`reins status ${runId}\` before sending it again.`,
+    );
+  }
+}

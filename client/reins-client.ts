@@ -32,10 +32,12 @@ import {
   RunEndedError,
   RunNotFoundError,
   ServerUnreachableError,
+  RunNotAnsweringError,
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
+import { isDeadlineExceeded, workflowPollers } from './task-queue-pollers';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
@@ -57,6 +59,8 @@ export interface ReinsClientOptions {
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
   policyFile?: string;
+  /** How long to try reaching the server before ServerUnreachableError; 3 s by default. */
+  connectTimeoutMs?: number;
 }
 
 /** A run waiting for decisions, with its open requests read from the run itself. */
@@ -70,6 +74,8 @@ export interface PendingRun extends RunSummary {
 
 /** How long a state query may wait for a worker before the run is reported unavailable. */
 const DEFAULT_STATE_TIMEOUT_MS = 10_000;
+/** How long a decision or a policy apply waits for the run to answer before the client says why it did not. */
+const DEFAULT_UPDATE_TIMEOUT_MS = 15_000;
 export const DEFAULT_UI_URL = 'http://localhost:8233';
 
 export interface StartedRun {
@@ -105,7 +111,7 @@ export class ReinsClient {
     const address = options.address ?? DEFAULT_TEMPORAL_ADDRESS;
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+      connection = await Connection.connect({ address, connectTimeout: options.connectTimeoutMs ?? 3_000 });
     } catch (error) {
       throw new ServerUnreachableError(address, error);
     }
@@ -253,7 +259,7 @@ export class ReinsClient {
   async decide(
     runId: string,
     raw: ApprovalDecision,
-    options: { via?: 'update' | 'signal' } = {},
+    options: { via?: 'update' | 'signal'; timeoutMs?: number } = {},
   ): Promise<DecisionRecord | undefined> {
     const parsed = parseApprovalDecision(raw);
     if (!parsed.ok) throw new DecisionRefusedError(`invalid decision: ${parsed.message}`);
@@ -263,7 +269,9 @@ export class ReinsClient {
         await this.notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
         return undefined;
       }
-      return await this.notFoundAware(runId, () => handle.executeUpdate(decideUpdate, { args: [parsed.value] }));
+      return await this.answeredWithin(runId, options.timeoutMs, () =>
+        handle.executeUpdate(decideUpdate, { args: [parsed.value] }),
+      );
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const cause = error.cause;
@@ -278,11 +286,15 @@ export class ReinsClient {
    * Applies the workers' current platform policy to a running run (which otherwise keeps the policy it started with).
    * Returns what changed; the change is recorded in the run's history and audit trail.
    */
-  async applyPolicy(runId: string, raw: ApplyPolicyRequest): Promise<PolicyChange> {
+  async applyPolicy(
+    runId: string,
+    raw: ApplyPolicyRequest,
+    options: { timeoutMs?: number } = {},
+  ): Promise<PolicyChange> {
     const parsed = ApplyPolicyRequestSchema.safeParse(raw);
     if (!parsed.success) throw new PolicyApplyRefusedError(`invalid request: ${describeZodIssues(parsed.error)}`);
     try {
-      return await this.notFoundAware(runId, () =>
+      return await this.answeredWithin(runId, options.timeoutMs, () =>
         this.handle(runId).executeUpdate(applyPolicyUpdate, { args: [parsed.data] }),
       );
     } catch (error) {
@@ -336,6 +348,22 @@ export class ReinsClient {
         if (how) throw new RunEndedError(runId, how, cause?.message || how);
       }
       throw error;
+    }
+  }
+
+  /**
+   * An update is answered by a worker running the workflow: with none polling, the server holds the request until the
+   * caller gives up. Waits at most `timeoutMs`, then says whether any worker polls the run's task queue.
+   */
+  private async answeredWithin<T>(runId: string, timeoutMs: number | undefined, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (timeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS);
+    try {
+      return await this.notFoundAware(runId, () => this.temporal.connection.withDeadline(deadline, call));
+    } catch (error) {
+      if (!isDeadlineExceeded(error)) throw error;
+      const description = await this.notFoundAware(runId, () => this.handle(runId).describe());
+      const pollers = await workflowPollers(this.temporal, description.taskQueue).catch(() => undefined);
+      throw new RunNotAnsweringError(runId, description.taskQueue, timeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS, pollers);
     }
   }
 

@@ -5,13 +5,14 @@ import { ReinsAgent, ReinsCostUsd, ReinsTeam, ReinsTokens, ReinsUser } from '../
 import { quoteLiteral } from './run-queries';
 import { describeZodIssues } from '../common/zod-issues';
 import { InvalidOptionsError } from './errors';
+import { SinceSchema } from './since';
 
 export const UsageOptionsSchema = z.strictObject({
   by: z.enum(['user', 'agent', 'team', 'day']).default('user'),
   /** Only runs of this team. */
   team: z.string().min(1).max(200).optional(),
-  /** Runs started at or after this moment (ISO date or date-time). */
-  since: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  /** Runs started at or after this moment (a Date, an ISO date or date-time, `today`, `yesterday`, or `7d`-style). */
+  since: SinceSchema.optional(),
 });
 export type UsageOptions = z.input<typeof UsageOptionsSchema>;
 
@@ -40,7 +41,7 @@ export async function usageReport(client: Client, raw: UsageOptions = {}): Promi
   if (!parsed.success) throw new InvalidOptionsError(`invalid usage options: ${describeZodIssues(parsed.error)}`);
   const { by, since, team } = parsed.data;
   const clauses = [`WorkflowType = '${AGENT_RUN_WORKFLOW}'`, `ExecutionStatus != 'ContinuedAsNew'`];
-  if (since) clauses.push(`StartTime >= '${new Date(since).toISOString()}'`);
+  if (since) clauses.push(`StartTime >= '${since.toISOString()}'`);
   if (team) clauses.push(`${ReinsTeam.name} = ${quoteLiteral(team)}`);
   const rows = new Map<string, UsageRow>();
   for await (const info of client.workflow.list({ query: clauses.join(' AND ') })) {

@@ -28,3 +28,20 @@ export type ApplyPolicyRequest = z.output<typeof ApplyPolicyRequestSchema>;
 
 /** Applies the current platform policy to a running run; answers with what changed. Recorded in the run's audit. */
 export const applyPolicyUpdate = defineUpdate<PolicyChange, [ApplyPolicyRequest]>('applyPolicy');
+
+/**
+ * What each handler takes and does, attached where it is registered so the Temporal UI and `temporal workflow
+ * metadata` show it. Keep them short: one line a person reads before sending something by hand.
+ */
+export const HANDLER_DESCRIPTIONS = {
+  state:
+    'The run as it stands: status, step, usage and cost, pending approvals (request ids, tools, arguments), ' +
+    'decisions, last error. Takes no arguments.',
+  transcript: 'The conversation as the model sees it now (system, user, assistant and tool messages). No arguments.',
+  decide:
+    'Approve or reject a pending tool call: {"requestId":"3-1","decision":"approve"|"reject","by":"<you>",' +
+    '"reason"?:"...","editedArgs"?:{...}}. As an update it answers with the recorded decision or the reason it was ' +
+    'refused; as a signal a refused decision is kept in ignoredDecisions.',
+  applyPolicy:
+    'Apply the workers\' current platform policy to this run: {"by":"<you>","reason"?:"..."}. Answers with what changed.',
+} as const;

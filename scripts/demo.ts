@@ -5,7 +5,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadAgentFile, ReinsClient } from '../client';
 import type { RunResult } from '../common/run-state';
-import { DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
+import { DEFAULT_TEMPORAL_ADDRESS, DEMO_TASK_QUEUE } from '../common/task-queues';
+import { defaultUserId } from '../client/default-user';
 import { loadWorkerConfig, type WorkerConfig } from '../worker/config';
 import { createReinsWorker } from '../worker/create-worker';
 import { superviseRun } from './demo/approvals';
@@ -75,7 +76,7 @@ async function resumeOrStart(reins: ReinsClient, config: WorkerConfig, offline: 
   log(`Put notes.txt and scratch.tmp in the run's workspace ${path.relative(process.cwd(), workspace)}`);
   // Recorded before the start, so an interruption in between cannot orphan a run; a record of no run is ignored.
   await writeRecord(config.dataDir, { runId, startedAt: new Date().toISOString(), offline });
-  const userId = process.env.USER || process.env.LOGNAME || 'demo-user';
+  const userId = defaultUserId();
   await reins.startRun({ spec, prompt: DEMO_PROMPT, userId }, { runId });
   log(`Started run ${runId} of ${spec.name} (model ${spec.model.name}) for ${userId}:\n  "${DEMO_PROMPT}"`);
   return runId;
@@ -108,7 +109,15 @@ async function main(): Promise<number> {
       ? 'Running OFFLINE with the scripted model (no OPENAI_API_KEY): real workflow, activities and tools, canned replies.'
       : `Using ${model.description}.`,
   );
-  const config = loadWorkerConfig({ ...process.env, ...model.env, TEMPORAL_ADDRESS: temporal.address });
+  // A task queue of its own: a `reins worker` already running here (perhaps with a real model) must not serve the
+  // demo's model calls, and the demo's worker must not pick up anyone else's runs.
+  const taskQueue = process.env.REINS_DEMO_TASK_QUEUE || DEMO_TASK_QUEUE;
+  const config = loadWorkerConfig({
+    ...process.env,
+    ...model.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    REINS_TASK_QUEUE: taskQueue,
+  });
   const reins = await ReinsClient.connect({
     address: temporal.address,
     namespace: config.namespace,
@@ -133,7 +142,7 @@ async function main(): Promise<number> {
       const ended = await superviseRun(reins, runId, {
         yes: values.yes,
         interactive: process.stdin.isTTY === true,
-        decider: process.env.USER || process.env.LOGNAME || 'demo-user',
+        decider: defaultUserId(),
         cli,
         log,
         signal: abort.signal,
@@ -146,7 +155,8 @@ async function main(): Promise<number> {
     log(
       currentRunId
         ? `Run ${currentRunId} is durable: Temporal keeps it, and ${path.relative(process.cwd(), recordPath(config.dataDir))} ` +
-            'remembers it. Run `npm start` again to finish it (or `npx reins worker` with a model configured).'
+            `remembers it. Run \`npm start\` again to finish it (or \`npx reins worker --task-queue ${config.taskQueue}\` ` +
+            'with a model configured).'
         : 'Stopped before a run started.',
     );
     return 130;

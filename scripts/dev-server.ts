@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
@@ -36,48 +39,118 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const log = opts.log ?? (() => undefined);
 
   const cli = await findOrInstallTemporalCli({ log });
-  let executable: EphemeralServerExecutable;
-  if (cli.kind === 'path') {
-    executable = { type: 'existing-path', path: cli.path };
-  } else {
-    const downloadDir = path.join(REPO_ROOT, '.temporal', 'download');
-    await fs.mkdir(downloadDir, { recursive: true });
-    executable = { type: 'cached-download', downloadDir };
-  }
-
   if (opts.dbFilename) await fs.mkdir(path.dirname(path.resolve(opts.dbFilename)), { recursive: true });
-
   const ui = opts.ui ?? opts.uiPort !== undefined;
   const codecEndpoint = ui ? (opts.uiCodecEndpoint ?? defaultCodecEndpoint(process.env)) : undefined;
+  if (cli.kind !== 'path') return startWithSdk({ ...opts, ip, ui, codecEndpoint });
+
+  const port = opts.port ?? (await freePort(ip));
+  const uiPort = opts.uiPort ?? port + 1000;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--namespace',
+    opts.namespace ?? 'default',
+    '--log-level',
+    'warn',
+    ...(ui ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    ...REINS_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]),
+    ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
+  ];
+  // The server's banner and logs are kept, not printed: they would interleave with the output of whoever started it
+  // (a test run, the demo's conversation). They are shown when the server fails to start.
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `${ip}:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await exited;
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await isServerReachable(address, 1_000))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the Temporal dev server did not start at ${address}:\n${output.trim()}`);
+    }
+    await sleep(200);
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    address,
+    uiUrl: ui ? `http://${ip}:${uiPort}` : undefined,
+    stop: () => (stopped ??= stop()),
+  };
+}
+
+/** Without a CLI binary of our own, the SDK downloads one and runs it (printing its banner). */
+async function startWithSdk(
+  opts: DevServerOptions & { ip: string; ui: boolean; codecEndpoint: string | undefined },
+): Promise<DevServer> {
+  const downloadDir = path.join(REPO_ROOT, '.temporal', 'download');
+  await fs.mkdir(downloadDir, { recursive: true });
+  const executable: EphemeralServerExecutable = { type: 'cached-download', downloadDir };
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable,
-      ip,
+      ip: opts.ip,
       port: opts.port,
-      ui,
+      ui: opts.ui,
       uiPort: opts.uiPort,
       dbFilename: opts.dbFilename,
       namespace: opts.namespace,
       searchAttributes: [...REINS_SEARCH_ATTRIBUTE_KEYS],
       log: { format: 'pretty', level: 'warn' },
-      ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
+      ...(opts.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', opts.codecEndpoint] } : {}),
     },
   });
-
   const port = opts.port ?? portOf(env.address);
-  const address = `${ip}:${port}`;
-  // Mirrors the SDK's default: the UI listens 1000 above the gRPC port unless told otherwise.
-  const uiUrl = ui ? `http://${ip}:${opts.uiPort ?? port + 1000}` : undefined;
-
   let stopped: Promise<void> | undefined;
   return {
-    address,
-    uiUrl,
-    stop() {
-      stopped ??= env.teardown();
-      return stopped;
-    },
+    address: `${opts.ip}:${port}`,
+    // Mirrors the SDK's default: the UI listens 1000 above the gRPC port unless told otherwise.
+    uiUrl: opts.ui ? `http://${opts.ip}:${opts.uiPort ?? port + 1000}` : undefined,
+    stop: () => (stopped ??= env.teardown()),
   };
+}
+
+/** The SDK's search attribute types as the Temporal CLI spells them. */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(ip: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, ip, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
 }
 
 export async function isServerReachable(address: string, timeoutMs = 2000): Promise<boolean> {

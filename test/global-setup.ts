@@ -2,10 +2,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
+import { resolveTestPostgres, type PostgresServer } from '../scripts/private-postgres';
+import { BUBBLEWRAP, CHROMIUM, ensureSystemDependencies } from '../scripts/system-deps';
 import { REPO_ROOT } from '../scripts/temporal-cli';
 
 /** Where the teardown finds the server this setup started (jest runs both in the same process). */
 export const TEST_SERVER_GLOBAL = '__reinsTestTemporalServer';
+const TEST_POSTGRES_GLOBAL = '__reinsTestPostgres';
 
 export const TEST_BUNDLE_PATH = path.join(REPO_ROOT, '.temporal', 'test', 'workflow-bundle.js');
 
@@ -14,18 +17,37 @@ const log = (line: string) => console.log(`[reins test setup] ${line}`);
 export default async function globalSetup(): Promise<void> {
   // Jest prints setup output right after its own progress text; start on a fresh line.
   console.log('');
-  const [server, bundled] = await Promise.allSettled([resolveServerAddress(), buildWorkflowBundle()]);
-  if (server.status === 'rejected' || bundled.status === 'rejected') {
+  // The sandbox tests need bubblewrap and the browser tests Chromium: installed here when this process may (root or
+  // passwordless sudo), otherwise the run stops at once naming what is missing and the command that installs it.
+  await ensureSystemDependencies([BUBBLEWRAP, CHROMIUM], log);
+  const [server, bundled, postgres] = await Promise.allSettled([
+    resolveServerAddress(),
+    buildWorkflowBundle(),
+    resolvePostgres(),
+  ]);
+  const failed = [server, bundled, postgres].find((outcome) => outcome.status === 'rejected');
+  if (failed || server.status !== 'fulfilled' || postgres.status !== 'fulfilled') {
     // Jest skips the teardown when setup throws, so a server started here would outlive the run.
     await stopTestServer();
-    throw server.status === 'rejected' ? server.reason : (bundled as PromiseRejectedResult).reason;
+    throw (failed as PromiseRejectedResult | undefined)?.reason ?? new Error('test setup failed');
   }
   process.env.TEMPORAL_ADDRESS = server.value;
   process.env.REINS_TEST_TEMPORAL_ADDRESS = server.value;
+  process.env.REINS_TEST_PG_URL = postgres.value.url;
+}
+
+/** The sql tool's tests (and anything else needing a database) get REINS_TEST_PG_URL from here. */
+async function resolvePostgres(): Promise<PostgresServer> {
+  const server = await resolveTestPostgres(log);
+  (globalThis as Record<string, unknown>)[TEST_POSTGRES_GLOBAL] = server;
+  return server;
 }
 
 export async function stopTestServer(): Promise<void> {
   const holder = globalThis as Record<string, unknown>;
+  const postgres = holder[TEST_POSTGRES_GLOBAL] as PostgresServer | undefined;
+  delete holder[TEST_POSTGRES_GLOBAL];
+  await postgres?.stop();
   const server = holder[TEST_SERVER_GLOBAL] as DevServer | undefined;
   if (!server) return;
   delete holder[TEST_SERVER_GLOBAL];

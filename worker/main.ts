@@ -1,10 +1,12 @@
 import { loadWorkerConfig, WorkerConfigError } from './config';
 import { createReinsWorker } from './create-worker';
+import { installWorkerLogging, workerLogLevel } from './logging';
 import { tracesEndpoint } from './telemetry';
 
 /** Process entry: validate the environment, connect, run until SIGINT/SIGTERM (the SDK handles both). */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  installWorkerLogging(workerLogLevel(process.env));
   const worker = await createReinsWorker({ config });
   console.log(
     `reins worker on task queue "${config.taskQueue}" at ${config.temporalAddress} (model provider: ${config.model.provider})`,

@@ -3,22 +3,30 @@ import { z } from 'zod';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../../common/task-queues';
 import { DEFAULT_UI_URL, ReinsClient } from '../reins-client';
 import { parseFlags } from './flags';
+import { DurationSchema } from '../../common/duration';
 import { Output, type CliIo } from './output';
 
 const GlobalOptionsSchema = z.object({
   address: z.string().min(1),
   namespace: z.string().min(1),
   taskQueue: z.string().min(1),
+  connectTimeout: DurationSchema,
   json: z.boolean().default(false),
 });
 export type GlobalOptions = z.output<typeof GlobalOptionsSchema>;
 
 /** Defaults for the global options: the environment first, then the standard local setup. */
-export function globalDefaults(env: NodeJS.ProcessEnv): { address: string; namespace: string; taskQueue: string } {
+export function globalDefaults(env: NodeJS.ProcessEnv): {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  connectTimeout: string;
+} {
   return {
     address: env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE,
     taskQueue: env.REINS_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    connectTimeout: env.REINS_CONNECT_TIMEOUT || '3s',
   };
 }
 
@@ -43,6 +51,7 @@ export class CliContext {
       address: this.options.address,
       namespace: this.options.namespace,
       taskQueue: this.options.taskQueue,
+      connectTimeoutMs: this.options.connectTimeout,
     });
     return this.client;
   }

@@ -26,7 +26,7 @@ Exit codes:
   3  part of the run could not be decoded (wrong encryption keys, a claim-check file missing): what could be
      read is printed, and stderr names each part that could not
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE (defaults of the global options),
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE, REINS_CONNECT_TIMEOUT (defaults of the global options),
 REINS_UI_URL (Temporal UI base for links, default http://localhost:8233), REINS_POLICY_FILE (the platform policy
 runs are checked against before they start).`;
 
@@ -42,6 +42,11 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--address <host:port>', 'Temporal frontend address ($TEMPORAL_ADDRESS)', defaults.address)
     .option('--namespace <name>', 'Temporal namespace ($TEMPORAL_NAMESPACE)', defaults.namespace)
     .option('--task-queue <name>', 'task queue of the runs and workers ($REINS_TASK_QUEUE)', defaults.taskQueue)
+    .option(
+      '--connect-timeout <duration>',
+      'how long to try reaching the Temporal server before giving up ($REINS_CONNECT_TIMEOUT)',
+      defaults.connectTimeout,
+    )
     .option('--json', 'print results as JSON (for scripts); errors as JSON on stderr')
     .addHelpText('after', EXIT_CODES_HELP);
 

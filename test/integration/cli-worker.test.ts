@@ -28,6 +28,8 @@ describe('reins worker', () => {
       const stopped = await worker.stop('SIGINT');
       expect(stopped.code).toBe(0);
       expect(stopped.stderr).toContain('reins worker stopped');
+      // Quiet by default: no bundler report, no worker state changes (`--verbose` shows them).
+      expect(`${stopped.stdout}${stopped.stderr}`).not.toMatch(/\[INFO\]|webpack|Workflow bundle created/i);
     } finally {
       await worker.stop('SIGKILL');
       await model.close();

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, startTsx, type ChildRun, type ProcessOutcome } from '../helpers/cli';
 import { tempDataDir } from '../helpers/harness';
-import { uniqueTaskQueue } from '../helpers/temporal';
+import { connectClient, uniqueTaskQueue } from '../helpers/temporal';
 
 // Each demo bundles the workflow code and runs a worker in its own process: slow on a small machine.
 jest.setTimeout(300_000);
@@ -19,9 +19,12 @@ async function ended(run: ChildRun, timeoutMs = 180_000): Promise<ProcessOutcome
 describe('npm start (scripts/demo.ts) against the test server', () => {
   test('--yes runs the example agent offline to its answer', async () => {
     const dataDir = tempDataDir();
+    const demoQueue = uniqueTaskQueue('demo');
+    // A shared queue set for other workers must not be the one the demo's runs go to.
     const demo = startTsx('scripts/demo.ts', ['--yes'], {
       REINS_DATA_DIR: dataDir,
-      REINS_TASK_QUEUE: uniqueTaskQueue('demo'),
+      REINS_DEMO_TASK_QUEUE: demoQueue,
+      REINS_TASK_QUEUE: uniqueTaskQueue('shared'),
     });
     const outcome = await ended(demo);
     expect(outcome).toMatchObject({ code: 0 });
@@ -34,11 +37,17 @@ describe('npm start (scripts/demo.ts) against the test server', () => {
     expect(out).toMatch(/Usage: +\d+ tokens \(\d+ in, \d+ out\) · 5 model calls · 4 tool calls/);
     expect(out).toContain(`Temporal UI:  http://localhost:8233/namespaces/default/workflows/${runId}`);
     expect(existsSync(path.join(dataDir, 'demo-run.json'))).toBe(false);
+    const { connection, client } = await connectClient();
+    try {
+      expect((await client.workflow.getHandle(runId!).describe()).taskQueue).toBe(demoQueue);
+    } finally {
+      await connection.close();
+    }
   });
 
   test('without a terminal it says how to decide; Ctrl-C keeps the run, and the next start finishes it', async () => {
     const dataDir = tempDataDir();
-    const env = { REINS_DATA_DIR: dataDir, REINS_TASK_QUEUE: uniqueTaskQueue('demo') };
+    const env = { REINS_DATA_DIR: dataDir, REINS_DEMO_TASK_QUEUE: uniqueTaskQueue('demo') };
 
     const first = startTsx('scripts/demo.ts', [], env);
     const [, runId] = await first.waitFor(/approve (file-clerk-\w+) 4-1 --by <you>/);

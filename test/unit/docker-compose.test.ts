@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { execFileSync } from 'node:child_process';
+import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
 
 // The compose stack cannot be started here, so its structure is checked instead: a renamed variable, a dropped
@@ -148,6 +150,29 @@ describe('docker-compose.yml', () => {
     expect(service('jaeger').image).toMatch(/^jaegertracing\/all-in-one:/);
   });
 
+  test('every long-running service has a health check, and dependants wait for it', () => {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker']) {
+      expect({ name, test: service(name).healthcheck?.test }).toEqual({ name, test: expect.anything() });
+    }
+    const dependsOn = (name: string) => service(name).depends_on as Record<string, { condition: string }>;
+    expect(dependsOn('temporal-ui').temporal?.condition).toBe('service_healthy');
+    expect(dependsOn('register-search-attributes').temporal?.condition).toBe('service_healthy');
+    // The worker's check is a script of this repository, copied into the image.
+    const check = service('worker').healthcheck?.test as string[];
+    const script = check.find((arg) => arg.endsWith('.ts'));
+    expect(script).toBeDefined();
+    expect(existsSync(path.join(ROOT, script!))).toBe(true);
+  });
+
+  test('the UI image is the release the dev server embeds, so both show user metadata and current details', async () => {
+    const cli = await findOrInstallTemporalCli({ log: () => undefined });
+    if (cli.kind !== 'path') throw new Error('no Temporal CLI to compare the UI release with');
+    // `Temporal CLI 1.9.1 (Server 1.32.0, UI 2.54.1)`
+    const embedded = /\bUI (\d+\.\d+\.\d+)/.exec(execFileSync(cli.path, ['--version'], { encoding: 'utf8' }))?.[1];
+    expect(embedded).toBeDefined();
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${embedded}`);
+  });
+
   test('publishes the Temporal frontend, the two UIs and the OTLP receiver', () => {
     expect(publishedPorts('temporal').get(7233)).toBe(7233);
     expect(publishedPorts('temporal-ui').get(8080)).toBe(8080);
@@ -278,7 +303,7 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
   });
 
-  test('copies sources that exist and installs bubblewrap', () => {
+  test('copies sources that exist and installs bubblewrap, and python3 for run_code', () => {
     const copied = instructions
       .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
       .flatMap((line) => line.split(/\s+/).slice(1, -1));
@@ -286,6 +311,7 @@ describe('Dockerfile', () => {
     for (const source of copied)
       expect({ source, exists: existsSync(path.join(ROOT, context, source)) }).toEqual({ source, exists: true });
     expect(instructions.join('\n')).toMatch(/apt-get install[^\n]*\bbubblewrap\b/);
+    expect(instructions.join('\n')).toMatch(/apt-get install[^\n]*\bpython3\b/);
   });
 
   test('.dockerignore keeps local state and secrets out of the build context', () => {

@@ -5,12 +5,14 @@ import { DecisionRefusedError } from '../../errors';
 import type { ActionRunner, CliContext } from '../context';
 import { UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';
+import { DurationSchema } from '../../../common/duration';
 
 const DecideFlagsSchema = z.strictObject({
   by: z.string().min(1, 'name who decides'),
   reason: z.string().min(1).max(2000).optional(),
   edit: z.string().optional(),
   signal: z.boolean().optional(),
+  timeout: DurationSchema.optional(),
 });
 
 const EditedArgsSchema = z.record(z.string(), z.unknown());
@@ -29,7 +31,13 @@ function parseEdit(text: string): Record<string, unknown> {
   return parsed.data;
 }
 
-async function decide(ctx: CliContext, runId: string, decision: ApprovalDecision, viaSignal: boolean): Promise<void> {
+async function decide(
+  ctx: CliContext,
+  runId: string,
+  decision: ApprovalDecision,
+  flags: { signal?: boolean; timeout?: number },
+): Promise<void> {
+  const viaSignal = flags.signal === true;
   const reins = await ctx.reins();
   const verb = decision.decision === 'approve' ? 'Approved' : 'Rejected';
   if (viaSignal) {
@@ -42,7 +50,7 @@ async function decide(ctx: CliContext, runId: string, decision: ApprovalDecision
     );
     return;
   }
-  const record = await reins.decide(runId, decision).catch((error: unknown) => {
+  const record = await reins.decide(runId, decision, { timeoutMs: flags.timeout }).catch((error: unknown) => {
     if (error instanceof DecisionRefusedError) {
       throw new DecisionRefusedError(`run ${runId} refused the decision: ${error.message}`);
     }
@@ -59,7 +67,8 @@ function describeCommon(command: Command): Command {
     .argument('<run>', 'run id (the workflow id)')
     .argument('<request>', 'approval request id, as `reins status` or `reins pending` shows it (e.g. 3-1)')
     .requiredOption('--by <who>', 'who decides (recorded in the run and its audit trail)')
-    .option('--signal', 'send the decision as a signal (fire-and-forget) instead of an update (confirmed)');
+    .option('--signal', 'send the decision as a signal (fire-and-forget) instead of an update (confirmed)')
+    .option('--timeout <duration>', 'how long to wait for the run to confirm (e.g. 30s); default 15s');
 }
 
 export function registerDecide(program: Command, run: ActionRunner): void {
@@ -80,7 +89,7 @@ export function registerDecide(program: Command, run: ActionRunner): void {
         const decision: ApprovalDecision = { requestId: requestId!, decision: 'approve', by: flags.by };
         if (flags.reason !== undefined) decision.reason = flags.reason;
         if (flags.edit !== undefined) decision.editedArgs = parseEdit(flags.edit);
-        await decide(ctx, runId!, decision, flags.signal === true);
+        await decide(ctx, runId!, decision, flags);
       }),
     );
 
@@ -99,7 +108,7 @@ export function registerDecide(program: Command, run: ActionRunner): void {
         const flags = parseFlags(DecideFlagsSchema, options);
         const decision: ApprovalDecision = { requestId: requestId!, decision: 'reject', by: flags.by };
         if (flags.reason !== undefined) decision.reason = flags.reason;
-        await decide(ctx, runId!, decision, flags.signal === true);
+        await decide(ctx, runId!, decision, flags);
       }),
     );
 }

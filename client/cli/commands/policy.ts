@@ -8,6 +8,7 @@ import type { ActionRunner } from '../context';
 import { EXIT_FAILED } from '../exit-codes';
 import { parseFlags } from '../flags';
 import { table } from '../format';
+import { defaultUserId } from '../../default-user';
 
 const ExplainFlagsSchema = z.strictObject({
   user: z.string().min(1).max(200).optional(),
@@ -64,14 +65,17 @@ export function registerPolicy(program: Command, run: ActionRunner): void {
         'make the run be refused and exits 1 when there is any.',
     )
     .argument('<agent-file>', 'agent spec file, e.g. agents/file-clerk.yaml')
-    .option('--user <id>', 'the user the run would act for (default: $REINS_USER, else $USER)')
+    .option(
+      '--user <id>',
+      'the user the run would act for (default: $REINS_USER, else $USER, else $LOGNAME, else the account name)',
+    )
     .option('--team <name>', "the team the run would be for (default: the spec's team, else default)")
     .option('--policy <file>', 'the platform policy file (default: $REINS_POLICY_FILE)')
     .action(
       run(async (ctx, [file], options) => {
         const flags = parseFlags(ExplainFlagsSchema, options);
         const spec = await loadAgentFile(file!);
-        const userId = flags.user ?? (ctx.io.env.REINS_USER || ctx.io.env.USER || ctx.io.env.LOGNAME || 'cli');
+        const userId = flags.user ?? defaultUserId(ctx.io.env);
         const policyFile = flags.policy ?? (ctx.io.env.REINS_POLICY_FILE || undefined);
         const loaded = policyFile ? loadPolicyFile(policyFile) : undefined;
         const explanation = explainRunPolicy(

@@ -6,6 +6,7 @@ import { loadAgentFile } from '../../agent-file';
 import type { ActionRunner } from '../context';
 import { parseFlags } from '../flags';
 import { reportResult } from './result';
+import { defaultUserId } from '../../default-user';
 
 const count = z.coerce.number().int().positive();
 
@@ -40,7 +41,10 @@ export function registerStart(program: Command, run: ActionRunner): void {
     )
     .argument('<agent-file>', 'agent spec file, e.g. agents/file-clerk.yaml')
     .argument('<prompt>', 'what the agent should do')
-    .option('--user <id>', 'who the run acts for (default: $REINS_USER, else $USER)')
+    .option(
+      '--user <id>',
+      'who the run acts for (default: $REINS_USER, else $USER, else $LOGNAME, else the account name)',
+    )
     .option('--id <run-id>', 'run id to use (default: <agent>-<random>)')
     .option('--team <name>', "the team the run is for (default: the agent spec's team, else default)")
     .option('--max-steps <n>', 'lower the model-call limit for this run')
@@ -55,7 +59,7 @@ export function registerStart(program: Command, run: ActionRunner): void {
       run(async (ctx, [file, prompt], options) => {
         const flags = parseFlags(StartFlagsSchema, options);
         const spec = await loadAgentFile(file!);
-        const userId = flags.user ?? (ctx.io.env.REINS_USER || ctx.io.env.USER || ctx.io.env.LOGNAME || 'cli');
+        const userId = flags.user ?? defaultUserId(ctx.io.env);
         const reins = await ctx.reins();
         const team = flags.team ?? spec.team;
         const started = await reins.startRun(

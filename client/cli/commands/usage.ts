@@ -4,6 +4,7 @@ import { usageReport, type UsageRow } from '../../usage-report';
 import type { ActionRunner } from '../context';
 import { parseFlags } from '../flags';
 import { table } from '../format';
+import { SINCE_HELP } from '../../since';
 
 const UsageFlagsSchema = z.strictObject({
   by: z.enum(['user', 'agent', 'team', 'day']).default('user'),
@@ -40,7 +41,7 @@ export function registerUsage(program: Command, run: ActionRunner): void {
     )
     .option('--by <key>', 'group by user, agent, team or day', 'user')
     .option('--team <name>', 'only runs of this team')
-    .option('--since <date>', 'only runs started at or after this date or date-time (ISO 8601)')
+    .option('--since <when>', `only runs started at or after this moment: ${SINCE_HELP}`)
     .action(
       run(async (ctx, _args, options) => {
         const flags = parseFlags(UsageFlagsSchema, options);

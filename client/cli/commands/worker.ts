@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadWorkerConfig } from '../../../worker/config';
 import type { createReinsWorker as CreateReinsWorker } from '../../../worker/create-worker';
+import type * as WorkerLogging from '../../../worker/logging';
 import { ServerUnreachableError } from '../../errors';
 import type { ActionRunner } from '../context';
 import { parseFlags } from '../flags';
@@ -11,6 +12,7 @@ import { parseFlags } from '../flags';
 function loadWorkerModules(): {
   NativeConnection: typeof NativeConnectionType;
   createReinsWorker: typeof CreateReinsWorker;
+  logging: typeof WorkerLogging;
 } {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { NativeConnection } = require('@temporalio/worker') as {
@@ -19,13 +21,15 @@ function loadWorkerModules(): {
   const { createReinsWorker } = require('../../../worker/create-worker') as {
     createReinsWorker: typeof CreateReinsWorker;
   };
+  const logging = require('../../../worker/logging') as typeof WorkerLogging;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return { NativeConnection, createReinsWorker };
+  return { NativeConnection, createReinsWorker, logging };
 }
 
 const WorkerFlagsSchema = z.strictObject({
   maxConcurrentActivities: z.coerce.number().int().positive().optional(),
   maxConcurrentWorkflowTasks: z.coerce.number().int().positive().optional(),
+  verbose: z.boolean().optional(),
 });
 
 export function registerWorker(program: Command, run: ActionRunner): void {
@@ -46,6 +50,7 @@ export function registerWorker(program: Command, run: ActionRunner): void {
       '--max-concurrent-workflow-tasks <n>',
       'workflow tasks run at once (default: $REINS_MAX_CONCURRENT_WORKFLOW_TASKS)',
     )
+    .option('--verbose', "log the SDK's INFO lines too (bundling, worker state); default: warnings and errors only")
     .action(
       run(async (ctx, _args, options) => {
         const flags = parseFlags(WorkerFlagsSchema, options);
@@ -58,7 +63,8 @@ export function registerWorker(program: Command, run: ActionRunner): void {
         });
         config.maxConcurrentActivities = flags.maxConcurrentActivities ?? config.maxConcurrentActivities;
         config.maxConcurrentWorkflowTasks = flags.maxConcurrentWorkflowTasks ?? config.maxConcurrentWorkflowTasks;
-        const { NativeConnection, createReinsWorker } = loadWorkerModules();
+        const { NativeConnection, createReinsWorker, logging } = loadWorkerModules();
+        logging.installWorkerLogging(logging.workerLogLevel(ctx.io.env, flags.verbose === true));
         let connection: NativeConnectionType;
         try {
           connection = await NativeConnection.connect({ address });
