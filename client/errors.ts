@@ -33,8 +33,14 @@ export class ServerUnreachableError extends ReinsClientError {
 /** A run with the requested id already exists; pick another id or leave it to the client. */
 export class RunAlreadyExistsError extends ReinsClientError {
   override name = 'RunAlreadyExistsError';
-  constructor(readonly runId: string) {
-    super(`a run with id "${runId}" already exists`);
+  constructor(
+    readonly runId: string,
+    readonly status?: string,
+  ) {
+    super(
+      `a run with id "${runId}" already exists${status ? ` (${status})` : ''}; run ids are never reused, since a ` +
+        'run keeps its workspace and audit trail under its id: choose another --id, or leave it out for a fresh one',
+    );
   }
 }
 

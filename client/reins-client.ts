@@ -141,6 +141,9 @@ export class ReinsClient {
     try {
       const handle = await this.temporal.workflow.start(AGENT_RUN_WORKFLOW, {
         workflowId: runId,
+        // A run id names one run for good: its workspace, ledger and audit trail are keyed by it, so a new run under
+        // an ended run's id would inherit that run's files.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         taskQueue: this.taskQueue,
         args: [input],
         ...runPresentation(input),
@@ -148,7 +151,11 @@ export class ReinsClient {
       return { runId, executionId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new RunAlreadyExistsError(runId);
+        const status = await this.handle(runId)
+          .describe()
+          .then((d) => d.status.name.toLowerCase())
+          .catch(() => undefined);
+        throw new RunAlreadyExistsError(runId, status);
       }
       throw error;
     }

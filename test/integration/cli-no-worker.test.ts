@@ -1,6 +1,9 @@
 import { createServer, type Socket } from 'node:net';
+import path from 'node:path';
 import { ReinsClient } from '../../client';
-import { runCli } from '../helpers/cli';
+import { REPO_ROOT, runCli } from '../helpers/cli';
+
+const AGENT = path.join(REPO_ROOT, 'agents', 'file-clerk.yaml');
 import { fileClerkSpec } from '../helpers/harness';
 import { connectClient, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -34,6 +37,23 @@ describe('deciding a run that no worker runs', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  test('reins start --id of a run that exists is refused, naming its status, and starts nothing', async () => {
+    const { connection, client } = await connectClient();
+    const taskQueue = uniqueTaskQueue('reuse');
+    try {
+      const reins = new ReinsClient(client, { taskQueue });
+      const { runId, executionId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'u' });
+      await client.workflow.getHandle(runId).terminate('ended for the test');
+      const outcome = await runCli(['--task-queue', taskQueue, 'start', AGENT, 'again', '--id', runId]);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain(`a run with id "${runId}" already exists (terminated)`);
+      // The latest execution under the id is still the one that ended.
+      expect((await client.workflow.getHandle(runId).describe()).runId).toBe(executionId);
+    } finally {
+      await connection.close();
     }
   });
 });
