@@ -43,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   const sandbox = createSandbox(deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
   const secrets = deps.secrets ?? new SecretResolver([envSecretSource()]);
   const registry = new ToolRegistry([...builtInTools(sandbox, secrets), ...(deps.extraTools ?? [])]);
+  const workspaces = createWorkspaceStore(deps);
   // Nothing leaves an activity, into history or on to the model, with a secret value in it.
   return scrubActivityResults(
     {
@@ -53,10 +54,11 @@ export function createActivities(deps: ActivityDeps) {
         secrets,
         pool: deps.mcpPool,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        ledgerDir: (runId) => workspaces.ledgerDir(runId),
       }),
       ...createToolActivities({
         registry,
-        workspaces: createWorkspaceStore(deps),
+        workspaces,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
       }),
     },

@@ -1,12 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
 import type { ToolClass } from '../common/agent-spec';
 import type { ToolCallInput, ToolDefinition, ToolOutcome } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { describeZodIssues } from '../common/zod-issues';
 import { limitOutput, TOOL_OUTPUT_LIMIT } from './output-limit';
 import { WorkspaceSelectionSchema, type ReleaseOutcome, type WorkspaceStore } from './sandbox/workspace-store';
-import { CallLedger } from './tools/call-ledger';
+import { CallLedger, interruptedOutcome } from './tools/call-ledger';
 import { ToolError } from './tools/tool';
+import { workspaceTarget } from './tools/workspace';
 import type { ToolRegistry } from './tools/registry';
 
 export interface ToolActivityDeps {
@@ -58,6 +60,17 @@ export function createToolActivities(deps: ToolActivityDeps) {
       }
     },
 
+    /**
+     * Where each workspace path of a call leads on this worker, through symlinks (null: the tools refuse it). Recorded
+     * in history, so approval conditions on paths and their replay see the same answer.
+     */
+    async resolveToolPaths(input: { paths: string[]; workspace?: 'run' | 'agent'; agent?: string }) {
+      const paths = z.array(z.string()).max(64).safeParse(input.paths);
+      if (!paths.success) throw ApplicationFailure.nonRetryable('invalid paths to resolve', ErrorType.ToolFailed);
+      const workspace = await deps.workspaces.open(currentRunId(), parseSelection(input));
+      return Promise.all(paths.data.map((requested) => workspaceTarget(workspace, requested)));
+    },
+
     /** Run start: the definitions of the agent's tools, recorded in history so replay sees the same tools. */
     async describeTools(input: { names: string[] }): Promise<ToolDefinition[]> {
       const { definitions, unknown } = deps.registry.describe(input.names);
@@ -97,8 +110,14 @@ export function createToolActivities(deps: ToolActivityDeps) {
       }
 
       const attempt = context.info.attempt;
-      await ledger.markStarted(input.callId, attempt);
+      const unknown = interruptedOutcome(previous, input.toolClass ?? tool.class, input.idempotent ?? tool.idempotent);
+      if (unknown) {
+        await ledger.markDone(input.callId, attempt, unknown);
+        return unknown;
+      }
       const workspace = await deps.workspaces.open(runId, selection);
+      // Marked as late as possible: a failure before this point has not touched anything, and is simply retried.
+      await ledger.markStarted(input.callId, attempt);
       const beat = setInterval(
         () => context.heartbeat({ tool: input.tool, callId: input.callId }),
         heartbeatIntervalMs,

@@ -29,6 +29,11 @@ export const AgentToolSchema = z.strictObject({
   class: ToolClassSchema.optional(),
   /** Settings for the tool's code on the worker (hosts for http_request, the connection for sql). */
   config: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Whether a call interrupted midway may simply be retried. `true` vouches for an MCP tool (its server's annotations
+   * are only hints); a worker tool is idempotent only when it declares so itself, and `false` turns that off.
+   */
+  idempotent: z.boolean().optional(),
 });
 export type AgentTool = z.infer<typeof AgentToolSchema>;
 

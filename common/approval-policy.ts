@@ -61,6 +61,11 @@ export const ApprovalSettingsSchema = z
     timeout: DurationSchema.optional(),
     onTimeout: TimeoutActionSchema.default('reject'),
     escalation: z.strictObject({ approvers: ApproverSetSchema, timeout: DurationSchema.optional() }).optional(),
+    /**
+     * A write or destructive call that was interrupted with its effect unknown: `refuse` tells the model and runs
+     * nothing more; `approval` also asks a person (through a new gate) whether to run it again.
+     */
+    onOutcomeUnknown: z.enum(['refuse', 'approval']).default('refuse'),
   })
   .refine((s) => s.onTimeout !== 'escalate' || s.escalation !== undefined, {
     message: 'onTimeout: escalate needs an escalation group (escalation.approvers)',

@@ -32,6 +32,13 @@ export interface ToolDefinition {
   classifiedPerCall?: boolean;
   /** Set for tools that execute code the model wrote; `sandboxed` when this worker isolates it. */
   runsCode?: { sandboxed: boolean };
+  /**
+   * Arguments (dotted paths) that name a file in the workspace. Approval conditions on them match the path as the tool
+   * will resolve it, not the raw string.
+   */
+  pathArgs?: string[];
+  /** The tool declares that repeating a call repeats no effect, so an interrupted call may be retried as it is. */
+  idempotent?: boolean;
   /** Where calls go: a tool registered on the worker, or a tool of one of the agent's MCP servers. */
   source?: { kind: 'worker' } | { kind: 'mcp'; server: string; tool: string };
 }
@@ -102,6 +109,10 @@ export interface ToolCallInput {
   config?: Record<string, unknown>;
   /** The platform policy requires code tools to run in an isolating sandbox: a worker without one refuses the call. */
   requireSandbox?: boolean;
+  /** The class policy applied to this call; a read may always be retried. The tool's own class when absent. */
+  toolClass?: ToolClass;
+  /** Whether an interrupted attempt may simply be retried; the tool's own declaration when absent. */
+  idempotent?: boolean;
 }
 
 /** A tool's answer. `ok: false` is an error the model should see and react to, not an infrastructure failure. */

@@ -33,6 +33,11 @@ export const ErrorType = {
   /** A request to apply the platform policy to a run is malformed. */
   PolicyApplyInvalid: 'PolicyApplyInvalid',
   RunFailed: 'RunFailed',
+  /**
+   * A write or destructive call of a tool that does not deduplicate its effect was interrupted (its worker was lost,
+   * or it failed midway) and left no result: it may or may not have acted, so it is not run again on its own.
+   */
+  ToolOutcomeUnknown: 'ToolOutcomeUnknown',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

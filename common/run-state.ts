@@ -85,7 +85,12 @@ export interface ApprovalRequest {
   approvers?: ApproverSet;
   /** Groups the platform policy requires besides `approvers`: a decider must belong to each of them. */
   requiredApprovers?: Array<{ source: string; approvers: ApproverSet }>;
+  /** Workspace paths among the arguments, as the tool will resolve them; `resolved` is null when the path does not normalise. */
+  paths?: Array<{ arg: string; requested: string; resolved: string | null }>;
 }
+
+/** One workspace path argument of a call and where it leads (null: it does not normalise, or the tool refuses it). */
+export type PathTarget = NonNullable<ApprovalRequest['paths']>[number];
 
 export interface DecisionRecord {
   requestId: string;
@@ -108,7 +113,9 @@ export interface IgnoredDecision {
   why: string;
 }
 
-export type ToolCallOutcome = 'succeeded' | 'failed' | 'invalid_args' | 'unknown_tool' | 'denied' | 'rejected';
+/** `interrupted`: an attempt started and left no result, and the call was not run again (its effect is unknown). */
+export type ToolCallOutcome =
+  'succeeded' | 'failed' | 'invalid_args' | 'unknown_tool' | 'denied' | 'rejected' | 'interrupted';
 
 export interface ToolCallRecord {
   callId: string;

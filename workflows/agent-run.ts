@@ -16,6 +16,8 @@ import { priceFor } from '../common/pricing';
 import { parseRunInput, type RunInput } from '../common/run-input';
 import type { RunResult, RunState } from '../common/run-state';
 import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
+import { resolveCallPaths } from './call-paths';
+import { rerunOf } from './interrupted-calls';
 import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
 import { ContextWindow } from './context-control';
@@ -263,9 +265,10 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       }
 
       const perCallClasses = await classifyCalls(turn.toolCalls, catalog);
+      const paths = await resolveCallPaths(turn.toolCalls, catalog, perCallClasses, state);
       const calls = capToolCalls(
         turn.toolCalls.map((request, index) =>
-          prepareCall(request, `${state.step}-${index + 1}`, catalog, perCallClasses.get(index)),
+          prepareCall(request, `${state.step}-${index + 1}`, catalog, perCallClasses.get(index), paths.get(index)),
         ),
         state.limits.maxToolCalls,
         state.usage.toolCalls,
@@ -292,9 +295,25 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       publish();
     }
     for (const call of calls) {
-      context.push({ role: 'tool', toolCallId: call.request.id, content: await settleCall(call, state, book) });
+      let content = await settleCall(call, state, book);
+      const rerun = rerunOf(call, spec, state, book);
+      if (rerun) content += `\nA person was asked whether to run it again: ${await askAndRerun(rerun)}`;
+      context.push({ role: 'tool', toolCallId: call.request.id, content });
     }
     return 'done';
+  }
+
+  /** An interrupted call, offered again behind its own gate; within the tool-call budget like any other call. */
+  async function askAndRerun(rerun: PreparedCall): Promise<string> {
+    const [capped] = capToolCalls([rerun], state.limits.maxToolCalls, state.usage.toolCalls);
+    if (!capped || capped.refusal) return settleCall(capped ?? rerun, state, book);
+    openGates(book, [capped], { spec, policy: policy(), agentTools: catalog.agentTools, step: state.step });
+    state.status = 'awaiting_approval';
+    publish();
+    await waitForDecisions(book, { spec, policy }, publish);
+    state.status = 'running';
+    publish();
+    return settleCall(capped, state, book);
   }
 
   /** Summarises older turns into one message; false when there is nothing that can be summarised. */

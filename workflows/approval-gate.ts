@@ -98,6 +98,7 @@ export function openGates(
       stage: 'primary',
       ...(gate.approvers ? { approvers: gate.approvers } : {}),
       ...(gate.required.length ? { requiredApprovers: gate.required } : {}),
+      ...(call.paths?.length ? { paths: call.paths } : {}),
     });
   }
 }

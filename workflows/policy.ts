@@ -5,7 +5,8 @@ import type { EffectivePolicy } from '../common/effective-policy';
 import { isPlatformSource } from '../common/policy-rules';
 import { CLASS_RANK } from '../common/tool-class';
 import { effectiveClass } from './tool-access';
-import { conditionHolds, describeCondition } from './arg-conditions';
+import { pathForms, pathTargets } from './workspace-paths';
+import { conditionHolds, describeCondition, type PathForms } from './arg-conditions';
 
 export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 
@@ -19,6 +20,7 @@ export function decideToolCall(
   args: unknown,
   classRules: EffectivePolicy['classes'],
   perCall?: ToolClass,
+  paths?: PathForms,
 ): ToolCallDecision {
   // A platform rule that a class needs approval holds whatever the tool's own approval setting says, and a spec
   // cannot dodge it by giving the tool a milder class than it has.
@@ -37,7 +39,9 @@ export function decideToolCall(
       ? { kind: 'approval', rule: `${definition.name} is ${callClass}; ${callClass} tools need approval` }
       : { kind: 'run' };
   }
-  const held = approval.when.find((condition) => conditionHolds(condition, args));
+  // Without the worker's resolution, paths are at least normalised as the tool will (and fail closed when they are not).
+  const forms = paths ?? pathForms(pathTargets(definition, args));
+  const held = approval.when.find((condition) => conditionHolds(condition, args, forms));
   return held
     ? { kind: 'approval', rule: `agent spec: ${definition.name} approval when ${describeCondition(held)}` }
     : { kind: 'run' };

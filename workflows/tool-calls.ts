@@ -5,13 +5,14 @@ import type { ToolCallRequest, ToolDefinition, ToolOutcome } from '../common/cha
 import type { EffectivePolicy } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
 import type { McpServerSpec } from '../common/mcp-server';
-import type { RunState, ToolCallRecord } from '../common/run-state';
+import type { PathTarget, RunState, ToolCallRecord } from '../common/run-state';
 import { MCP_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from './activity-options';
 import type { ApprovalBook } from './approvals';
 import { failureOf } from './failures';
 import { decideToolCall } from './policy';
 import { effectiveClass, toolAccess, type RunIdentity } from './tool-access';
 import type { ToolArgsValidator } from './tool-args';
+import { pathForms, pathTargets } from './workspace-paths';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
 const { classifyToolCall } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
@@ -33,6 +34,19 @@ export interface PreparedCall {
   server?: McpServerSpec;
   /** The spec's settings for a worker tool (hosts, a connection), passed to its activity. */
   config?: Record<string, unknown>;
+  /** Whether an interrupted attempt may be retried as it is (see idempotentCall). */
+  idempotent?: boolean;
+  /** Its workspace path arguments and where they lead, for conditions and for the approver to see. */
+  paths?: PathTarget[];
+}
+
+/**
+ * A worker tool is idempotent when it declares so (the worker knows its code), unless the spec turns that off; an MCP
+ * tool only when the spec vouches for it, since a server's annotations are hints.
+ */
+export function idempotentCall(definition: ToolDefinition, tool: AgentTool | undefined): boolean {
+  if (definition.source?.kind === 'mcp') return tool?.idempotent === true;
+  return definition.idempotent === true && tool?.idempotent !== false;
 }
 
 export function toolError(type: string, message: string): string {
@@ -55,6 +69,7 @@ export function prepareCall(
   callId: string,
   catalog: ToolCatalog,
   perCall?: ToolClass,
+  resolvedPaths?: ReadonlyArray<string | null>,
 ): PreparedCall {
   const definition = catalog.definitions.get(request.name);
   if (!definition) {
@@ -83,13 +98,16 @@ export function prepareCall(
     return { request, callId, definition, args: args.args, refusal: { outcome: 'denied', message } };
   }
   const tool = catalog.agentTools.get(request.name);
-  const decision = decideToolCall(tool, definition, args.args, catalog.policy().classes, perCall);
+  const paths = pathTargets(definition, args.args, resolvedPaths);
+  const decision = decideToolCall(tool, definition, args.args, catalog.policy().classes, perCall, pathForms(paths));
   return {
     request,
     callId,
     definition,
     args: args.args,
     toolClass: effectiveClass(definition, tool, perCall),
+    idempotent: idempotentCall(definition, tool),
+    ...(paths.length ? { paths } : {}),
     ...(server ? { server } : {}),
     ...(tool?.config ? { config: tool.config } : {}),
     ...(decision.kind === 'approval' ? { approvalRule: decision.rule } : {}),
@@ -179,7 +197,7 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
       record('succeeded');
       return outcome.output;
     }
-    record('failed', outcome.error.message);
+    record(outcome.error.type === ErrorType.ToolOutcomeUnknown ? 'interrupted' : 'failed', outcome.error.message);
     return toolError(outcome.error.type, outcome.error.message);
   } catch (error) {
     if (isCancellation(error)) throw error;
@@ -192,9 +210,21 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
 /** The activity a call goes to: the tool's MCP server, or the worker's own tool registry. */
 function runActivity(call: PreparedCall, args: unknown, summary: string, state: RunState): Promise<ToolOutcome> {
   const source = call.definition?.source;
+  const retry = {
+    ...(call.toolClass ? { toolClass: call.toolClass } : {}),
+    ...(call.idempotent !== undefined ? { idempotent: call.idempotent } : {}),
+  };
   if (call.server && source?.kind === 'mcp') {
     return callMcpTool.executeWithOptions({ ...MCP_ACTIVITY_OPTIONS, summary }, [
-      { server: call.server, tool: source.tool, args, callId: call.callId, step: state.step, userId: state.userId },
+      {
+        server: call.server,
+        tool: source.tool,
+        args,
+        callId: call.callId,
+        step: state.step,
+        userId: state.userId,
+        ...retry,
+      },
     ]);
   }
   return runTool.executeWithOptions({ ...TOOL_ACTIVITY_OPTIONS, summary }, [
@@ -208,6 +238,7 @@ function runActivity(call: PreparedCall, args: unknown, summary: string, state: 
       workspace: state.workspace,
       ...(call.config ? { config: call.config } : {}),
       ...(state.policy?.codeSandbox.value === 'required' ? { requireSandbox: true } : {}),
+      ...retry,
     },
   ]);
 }

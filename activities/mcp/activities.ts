@@ -4,11 +4,13 @@ import { z } from 'zod';
 import type { ToolDefinition, ToolOutcome } from '../../common/chat';
 import { ErrorType } from '../../common/errors';
 import { McpServerSpecSchema, type McpServerSpec } from '../../common/mcp-server';
+import { ToolClassSchema, type ToolClass } from '../../common/tool-class';
 import { describeZodIssues } from '../../common/zod-issues';
 import { MCP_OUTPUT_LIMIT } from '../output-limit';
 import type { SecretResolver } from '../secrets';
 import { McpFailure } from './errors';
 import { McpPool, type McpConnection } from './pool';
+import { CallLedger, interruptedOutcome } from '../tools/call-ledger';
 import { toolOutcomeOf } from './results';
 import { ListPageSchema, parseListedTool, schemaProblem, toToolDefinitions, type ListedTool } from './tool-definitions';
 
@@ -27,6 +29,10 @@ export interface CallMcpToolInput {
   callId: string;
   userId?: string;
   step?: number;
+  /** The class policy applied to the call; reads are always safe to repeat. */
+  toolClass?: ToolClass;
+  /** The agent spec vouches that repeating this call repeats no effect (MCP annotations are only hints). */
+  idempotent?: boolean;
 }
 
 const ListInputSchema = z.object({ server: McpServerSpecSchema, userId: z.string().optional() });
@@ -35,6 +41,8 @@ const CallInputSchema = ListInputSchema.extend({
   args: z.unknown(),
   callId: z.string().min(1),
   step: z.number().int().nonnegative().optional(),
+  toolClass: ToolClassSchema.optional(),
+  idempotent: z.boolean().optional(),
 });
 
 export interface McpActivityDeps {
@@ -46,6 +54,11 @@ export interface McpActivityDeps {
   requestTimeoutMs?: number;
   /** Characters of a tool result the model gets; MCP_OUTPUT_LIMIT by default. */
   outputLimit?: number;
+  /**
+   * Where a run's call ledger lives (beside its workspace). With it, a write or destructive call that is not vouched
+   * idempotent is not sent again after an attempt that was interrupted once it had been handed to the server.
+   */
+  ledgerDir?: (runId: string) => string;
 }
 
 /** The key `_meta` carries so a server that deduplicates can tell a Temporal retry from a new call. */
@@ -165,9 +178,21 @@ export function createMcpActivities(deps: McpActivityDeps) {
         // Progress from the server is proof of life: pass it on as a heartbeat.
         onprogress: (progress: { progress: number; total?: number }) => context.heartbeat({ ...details, ...progress }),
       };
-      return withHeartbeat(details, () =>
+      // The server's idempotentHint is a hint: only the spec's word lets an interrupted write be sent again.
+      const guarded = deps.ledgerDir && input.toolClass !== 'read' && input.idempotent !== true;
+      const ledger = guarded ? new CallLedger(deps.ledgerDir!(runId)) : undefined;
+      const previous = await ledger?.read(input.callId);
+      if (previous?.status === 'done') return previous.outcome;
+      const unknown = interruptedOutcome(previous, input.toolClass ?? 'write', input.idempotent);
+      if (ledger && unknown) {
+        await ledger.markDone(input.callId, context.info.attempt, unknown);
+        return unknown;
+      }
+      const outcome = await withHeartbeat(details, () =>
         // A call is repeated on a fresh connection only if the old one failed before sending it.
         pool.use(input.server, input.userId, `tools/call "${input.tool}"`, 'if-unsent', async (connection) => {
+          // From here the request may reach the server: a server that could not be reached is simply retried.
+          await ledger?.markStarted(input.callId, context.info.attempt);
           const result = await connection.client.callTool(
             { name: input.tool, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: `${runId}/${input.callId}` } },
             undefined,
@@ -176,6 +201,8 @@ export function createMcpActivities(deps: McpActivityDeps) {
           return toolOutcomeOf(result as CallToolResult, outputLimit, connection.scrub);
         }),
       );
+      await ledger?.markDone(input.callId, context.info.attempt, outcome);
+      return outcome;
     },
   };
 }

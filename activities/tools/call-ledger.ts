@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutcome } from '../../common/chat';
+import { ErrorType } from '../../common/errors';
+import type { ToolClass } from '../../common/tool-class';
 
-type LedgerEntry = { status: 'started'; attempt: number } | { status: 'done'; attempt: number; outcome: ToolOutcome };
+export type LedgerEntry =
+  { status: 'started'; attempt: number } | { status: 'done'; attempt: number; outcome: ToolOutcome };
 
 /**
  * Remembers, per run and call, that a tool started and what it returned. Temporal may run an activity more than once
@@ -42,4 +45,21 @@ export class CallLedger {
     await fs.writeFile(temp, JSON.stringify(entry));
     await fs.rename(temp, target);
   }
+}
+
+/**
+ * What a retry answers instead of running again, when an earlier attempt started and left no result: the call may
+ * already have acted. Reads and idempotent tools simply run again; other calls end with their outcome unknown.
+ */
+export function interruptedOutcome(
+  previous: LedgerEntry | undefined,
+  toolClass: ToolClass,
+  idempotent: boolean | undefined,
+): ToolOutcome | undefined {
+  if (previous?.status !== 'started' || idempotent || toolClass === 'read') return undefined;
+  const message =
+    `attempt ${previous.attempt} of this call started and was interrupted before it reported a result (its worker ` +
+    'was lost or it failed midway). Its effect may or may not have happened, and it was not run again. Check ' +
+    'whether it took effect before calling it again.';
+  return { ok: false, error: { type: ErrorType.ToolOutcomeUnknown, message } };
 }

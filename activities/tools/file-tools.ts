@@ -19,6 +19,8 @@ const PathArg = z.string().min(1).describe('Path relative to the workspace');
 
 export const listFiles = defineTool({
   name: 'list_files',
+  idempotent: true,
+  pathArgs: ['path'],
   description: 'List the files and directories in a workspace directory.',
   class: 'read',
   schema: z.strictObject({ path: PathArg.default('.') }),
@@ -44,6 +46,8 @@ export const listFiles = defineTool({
 
 export const readFile = defineTool({
   name: 'read_file',
+  idempotent: true,
+  pathArgs: ['path'],
   description: 'Read a UTF-8 text file from the workspace.',
   class: 'read',
   schema: z.strictObject({ path: PathArg }),
@@ -54,6 +58,8 @@ export const readFile = defineTool({
 
 export const writeFile = defineTool({
   name: 'write_file',
+  idempotent: true,
+  pathArgs: ['path'],
   description: 'Create or overwrite a UTF-8 text file in the workspace. Parent directories are created.',
   class: 'write',
   schema: z.strictObject({ path: PathArg, content: z.string().max(MAX_FILE_BYTES) }),
@@ -70,6 +76,8 @@ export const writeFile = defineTool({
 
 export const deleteFile = defineTool({
   name: 'delete_file',
+  idempotent: true,
+  pathArgs: ['path'],
   description: 'Delete a file from the workspace.',
   class: 'destructive',
   schema: z.strictObject({ path: PathArg }),

@@ -9,6 +9,7 @@ import {
 } from '../../common/builtin-tool-config';
 import { describeZodIssues } from '../../common/zod-issues';
 import { envSecretSource, SecretResolver } from '../secrets';
+import { classWithOverrides } from './http-method-override';
 import { formatResponse } from './http-request-format';
 import { sendHop } from './http-request-send';
 import { resolveChecked, ruleFor, systemResolver, type Resolver } from './net-guard';
@@ -102,7 +103,7 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
     classify(args, config) {
       const parsed = HttpRequestConfigSchema.safeParse(config);
       const rule = parsed.success ? ruleFor(parsed.data.hosts, new URL(args.url).hostname) : undefined;
-      return classOf(args.method, rule);
+      return classWithOverrides(args, classOf, rule);
     },
     async execute(args, context) {
       const config = parseConfig(context.config);
@@ -114,7 +115,10 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
       const modelHeaders: Record<string, string> = { ...args.headers };
       if (typeof args.body === 'object' && !Object.keys(modelHeaders).some((h) => h.toLowerCase() === 'content-type'))
         modelHeaders['content-type'] = 'application/json';
-      const approvedClass = classOf(method, ruleFor(config.hosts, url.hostname));
+      // What the server will do, method overrides included, is what was classified and approved.
+      const classAt = (rule: HttpHostRule | undefined) =>
+        classWithOverrides({ method, url: url.href, headers: modelHeaders, body }, classOf, rule);
+      const approvedClass = classAt(ruleFor(config.hosts, url.hostname));
       const notes: string[] = [];
       for (let hop = 0; ; hop += 1) {
         if (url.username || url.password) {
@@ -129,9 +133,9 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
           throw new ToolError(`host ${url.hostname} is not allowed (allowed: ${allowed})`, 'HttpHostNotAllowed');
         }
         // A redirect must not turn an approved call into a more dangerous one on another host.
-        if (RANK[classOf(method, rule)] > RANK[approvedClass]) {
+        if (RANK[classAt(rule)] > RANK[approvedClass]) {
           throw new ToolError(
-            `redirect to ${url.origin} refused: ${method} there is ${classOf(method, rule)}, the call was ${approvedClass}`,
+            `redirect to ${url.origin} refused: ${method} there is ${classAt(rule)}, the call was ${approvedClass}`,
             'HttpRedirectRefused',
           );
         }

@@ -22,6 +22,8 @@ export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
   const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
   const perCall = tool.classify ? { classifiedPerCall: true } : {};
   const code = tool.runsCode ? { runsCode: { ...tool.runsCode } } : {};
+  const idempotent = tool.idempotent ? { idempotent: true } : {};
+  const paths = tool.pathArgs?.length ? { pathArgs: [...tool.pathArgs] } : {};
   return {
     name: tool.name,
     description: tool.description,
@@ -30,6 +32,8 @@ export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
     ...warnings,
     ...perCall,
     ...code,
+    ...idempotent,
+    ...paths,
   };
 }
 

@@ -35,8 +35,19 @@ export interface ToolImplementation<Args = unknown> {
    * and approvals. Should fail safe: anything it cannot tell is `destructive`.
    */
   classify?(args: Args, config?: Record<string, unknown>): ToolClass | Promise<ToolClass>;
+  /**
+   * Arguments (dotted paths) that name a file in the workspace, resolved by the tool with resolveInWorkspace. Approval
+   * conditions on them are matched against the path the tool will really touch.
+   */
+  pathArgs?: readonly string[];
   /** For tools that execute code the model wrote: whether this worker isolates it (platform policy may require it). */
   runsCode?: { sandboxed: boolean };
+  /**
+   * True when running a call twice has the effect of running it once: the tool overwrites rather than appends, or it
+   * deduplicates on `idempotencyKey`. Only such tools are retried after an attempt that started and left no result;
+   * for the others a write or destructive call then ends as ToolOutcomeUnknown instead of acting a second time.
+   */
+  idempotent?: boolean;
 }
 
 /** An expected failure the model should read and react to (file missing, path refused...). Not retried. */

@@ -33,7 +33,7 @@ function refused(message: string): ToolError {
  * symlink is followed by its text, because a write through it would land where it points once that exists (code run
  * in the workspace can plant `ln -s /etc/cron.d x`).
  */
-async function realpathOfExistingPrefix(target: string, hops = 0): Promise<string> {
+export async function realpathOfExistingPrefix(target: string, hops = 0): Promise<string> {
   if (hops > MAX_LINK_HOPS) throw refused('too many levels of symbolic links');
   let current = target;
   const rest: string[] = [];
@@ -76,6 +76,21 @@ export async function resolveInWorkspace(workspace: string, requested: string): 
     throw refused(`path "${requested}" leads outside the workspace through a symlink`);
   }
   return target;
+}
+
+/**
+ * Where a file tool given `requested` really lands, relative to the workspace (`.` for the workspace itself), after
+ * `..` and symlinks; null when the file tools refuse the path. A tool that acts on the entry itself (delete_file) may
+ * touch the lexical path instead: policy tests both.
+ */
+export async function workspaceTarget(workspace: string, requested: string): Promise<string | null> {
+  try {
+    const real = await realpathOfExistingPrefix(await resolveInWorkspace(workspace, requested));
+    return path.relative(workspace, real).split(path.sep).join('/') || '.';
+  } catch (error) {
+    if (error instanceof ToolError) return null;
+    throw error;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import type { AgentSpecInput } from '../../common/agent-spec';
@@ -89,6 +89,40 @@ describe('approval gates', () => {
       const workspace = workspaceOf(dataDir, runId);
       expect(readFileSync(path.join(workspace, 'notes.txt'), 'utf8')).toBe('free');
       expect(readFileSync(path.join(workspace, 'config/app.yaml'), 'utf8')).toBe('debug: false');
+    });
+  });
+
+  test('path conditions match the path the tool will write, through dot segments and symlinks', async () => {
+    const spec = fileClerkSpec({
+      tools: [{ name: 'write_file', approval: { when: [{ arg: 'path', glob: 'config/**' }] } }],
+    });
+    const writes = ['./config/a.yaml', 'x/../config/b.yaml', 'config/./c.yaml', 'link/d.yaml', '../e.yaml', 'ok.txt'];
+    const script = [
+      { reply: { toolCalls: writes.map((p) => ({ name: 'write_file', arguments: { path: p, content: 'x' } })) } },
+      { reply: { content: 'done' } },
+    ];
+    await withReins({ script }, async ({ reins, dataDir }) => {
+      const runId = uniqueId('paths');
+      mkdirSync(path.join(workspaceOf(dataDir, runId), 'config'), { recursive: true });
+      // Planted by earlier code: a relative link into config/ that the raw string does not show.
+      symlinkSync('config', path.join(workspaceOf(dataDir, runId), 'link'));
+      await reins.startRun({ spec, prompt: 'p', userId: 'u' }, { runId });
+      const state = await waitForState(reins, runId, (s) => s.pendingApprovals.length === 5 && s);
+      expect(state.pendingApprovals.map((r) => r.paths)).toEqual([
+        [{ arg: 'path', requested: './config/a.yaml', resolved: 'config/a.yaml' }],
+        [{ arg: 'path', requested: 'x/../config/b.yaml', resolved: 'config/b.yaml' }],
+        [{ arg: 'path', requested: 'config/./c.yaml', resolved: 'config/c.yaml' }],
+        [{ arg: 'path', requested: 'link/d.yaml', resolved: 'config/d.yaml' }],
+        [{ arg: 'path', requested: '../e.yaml', resolved: null }],
+      ]);
+      for (const request of state.pendingApprovals) {
+        await reins.decide(runId, { requestId: request.requestId, decision: 'reject', by: 'rev' });
+      }
+      const result = await reins.result(runId);
+      expect(result.status).toBe('completed');
+      const workspace = workspaceOf(dataDir, runId);
+      expect(readdirSync(path.join(workspace, 'config'))).toEqual([]);
+      expect(readFileSync(path.join(workspace, 'ok.txt'), 'utf8')).toBe('x');
     });
   });
 

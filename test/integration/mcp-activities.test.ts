@@ -1,4 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { PAGED_TOOLS } from '../fixtures/mcp/paged-tools';
 import { rawToolsList } from '../fixtures/mcp/raw-wire';
@@ -206,6 +209,51 @@ describe('callMcpTool', () => {
     expect(readCallLog(dir).filter((c) => c.tool === 'slow')).toHaveLength(1);
     await expect(call(server, 'get_item', { id: 'b' })).resolves.toEqual({ ok: true, output: 'item b: a teapot' });
   });
+
+  test('a write interrupted after it was sent is not sent again: the retry reports its outcome unknown', async () => {
+    const dir = scratchDir();
+    const server = fixtureServerSpec(dir);
+    const ledgers = mkdtempSync(path.join(os.tmpdir(), 'reins-mcp-ledger-'));
+    const { activities } = mcpActivities({ ledgerDir: (runId) => path.join(ledgers, runId) });
+    const attemptEnv = (attempt: number) =>
+      new MockActivityEnvironment(
+        { attempt, startToCloseTimeoutMs: 60_000, currentAttemptScheduledTimestampMs: Date.now() },
+        { logger: new DefaultLogger('ERROR') },
+      );
+    const call = (attempt: number, callId: string, extra: Record<string, unknown> = {}) =>
+      attemptEnv(attempt).run(activities.callMcpTool, {
+        server,
+        tool: 'slow',
+        args: { ms: 10_000 },
+        callId,
+        userId: 'u',
+        toolClass: 'write' as const,
+        ...extra,
+      });
+    const slowCalls = () => readCallLog(dir).filter((c) => c.tool === 'slow').length;
+
+    for (const [callId, extra] of [
+      ['1-1', {}],
+      ['1-2', { idempotent: true }],
+    ] as const) {
+      const before = slowCalls();
+      const first = call(1, callId, extra);
+      // Generous: a server starting on a loaded machine can take long to take the call.
+      const deadline = Date.now() + 120_000;
+      while (slowCalls() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await killAndWait(serverPid(dir));
+      expect((await failureOf(first)).type).toBe('McpTransportError');
+      if (callId === '1-1') {
+        const retried = await call(2, callId, { ...extra, args: { ms: 1 } });
+        expect(retried).toMatchObject({ ok: false, error: { type: 'ToolOutcomeUnknown' } });
+        expect(slowCalls()).toBe(before + 1);
+      } else {
+        // Vouched idempotent: sent again.
+        await expect(call(2, callId, { ...extra, args: { ms: 1 } })).resolves.toMatchObject({ ok: true });
+        expect(slowCalls()).toBe(before + 2);
+      }
+    }
+  }, 600_000);
 
   test('a slow tool: heartbeats while waiting, a retryable timeout past the request limit, prompt cancellation', async () => {
     const dir = scratchDir();
