@@ -122,9 +122,13 @@ export class ContextWindow {
     options: { refused: boolean; squeeze: number },
   ): boolean {
     if (!this.fit) return false;
-    if (!options.refused && this.estimate(tools) <= this.maxPromptTokens(maxOutputTokens)) return false;
     const from = Math.max(latestTurnStart(this.transcript), this.cursor.stored);
-    const target = this.threshold(maxOutputTokens) * options.squeeze - this.toolTokens(tools);
+    const estimate = this.estimate(tools);
+    if (!options.refused && estimate <= this.maxPromptTokens(maxOutputTokens)) return false;
+    let target = this.threshold(maxOutputTokens);
+    // A refusal the estimate does not explain (a provider's own count): aim well under what was sent.
+    if (options.refused) target = Math.min(target, estimate * 0.75);
+    target = target * options.squeeze - this.toolTokens(tools);
     const cuts = cutsToFit(this.transcript, this.sizes(), from, target);
     for (const { index, message } of cuts) {
       this.transcript[index] = message;
