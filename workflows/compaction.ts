@@ -22,8 +22,9 @@ export const estimateMessage = (message: ChatMessage): number => Math.ceil(messa
  */
 export function estimateTokens(transcript: ChatMessage[], counted: ReadonlyArray<number | undefined>): number {
   let sum = 0;
+  if (!Array.isArray(transcript)) return sum;
   for (let index = 0; index < transcript.length; index += 1) {
-    sum += countOrUndefined(counted[index]) ?? estimateMessage(transcript[index]!);
+    sum += countOrUndefined(Array.isArray(counted) ? counted[index] : undefined) ?? estimateMessage(transcript[index]!);
   }
   return sum;
 }

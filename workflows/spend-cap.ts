@@ -18,7 +18,7 @@ export const DEFAULT_CAPPED_OUTPUT_TOKENS = 4096;
  */
 export function estimatePromptTokens(messages: ChatMessage[], tools: ToolDefinition[]): number {
   let chars = textOf(tools).length;
-  for (const message of messages) chars += messageChars(message) + 16;
+  for (const message of Array.isArray(messages) ? messages : []) chars += messageChars(message) + 16;
   return Math.ceil(chars / 2) + 64;
 }
 

@@ -55,6 +55,14 @@ describe('token counting and prompt estimates never throw, whatever they are han
     );
   });
 
+  test('estimates take transcripts and counts that are not arrays', () => {
+    for (const junk of [null, undefined, 5, 'text', { length: 3 }]) {
+      expect(estimateTokens(junk as never, junk as never)).toBe(0);
+      expect(Number.isFinite(estimatePromptTokens(junk as never, junk as never))).toBe(true);
+      expect(countMessageTokens(junk as never)).toBe(4);
+    }
+  });
+
   test('textOf copes with values JSON cannot write', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
