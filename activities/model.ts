@@ -177,11 +177,9 @@ export function createModelActivities(deps: ModelActivityDeps) {
     async summarizeConversation(input: RoutedSummaryRequest): Promise<SummaryResult> {
       const context = Context.current();
       const { openai, label } = pick(input.provider);
-      const { messages } = await deps.conversations.assemble({
-        id: input.conversationId,
-        from: input.upTo,
-        messages: [],
-      });
+      const { messages } = await deps.conversations.assemble(
+        input.conversation ?? { id: input.conversationId, from: input.upTo, messages: [] },
+      );
       const stretch = messages.slice(input.start, input.upTo);
       const started = Date.now();
       try {

@@ -1,5 +1,6 @@
 import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite' with { 'resolution-mode': 'import' };
 import type { ChatMessage, ToolDefinition } from '../common/chat';
+import { textOf } from '../common/text';
 
 /** Framing tokens per message (role, separators), as chat formats add them. */
 const MESSAGE_OVERHEAD = 4;
@@ -26,7 +27,9 @@ function tokenizer(): Tiktoken {
  */
 const LONG_RUN = 64;
 
-export function countTextTokens(text: string): number {
+/** Any value is counted as its text (see textOf): a history or another worker may hand over anything. */
+export function countTextTokens(value: unknown): number {
+  const text = textOf(value);
   if (text.length === 0) return 0;
   let estimated = 0;
   let encodable = '';
@@ -34,22 +37,32 @@ export function countTextTokens(text: string): number {
     if (part.length > LONG_RUN && !/\s/.test(part)) estimated += Math.ceil(part.length / 3);
     else encodable += part;
   }
-  return estimated + (encodable.length > 0 ? tokenizer().encode(encodable).length : 0);
+  // Special-token text (`<|endoftext|>`) in a tool output is plain text to a provider; the encoder would throw on it.
+  return estimated + (encodable.length > 0 ? tokenizer().encode(encodable, [], []).length : 0);
 }
 
+/** Never throws: a message of the wrong shape counts as what text it has. */
 export function countMessageTokens(message: ChatMessage): number {
-  let tokens = MESSAGE_OVERHEAD + countTextTokens(message.content ?? '');
-  if (message.role === 'assistant') {
-    for (const call of message.toolCalls ?? [])
-      tokens += countTextTokens(call.name) + countTextTokens(call.arguments) + 3;
+  const loose = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+  let tokens = MESSAGE_OVERHEAD + countTextTokens(loose.content);
+  const calls = loose.role === 'assistant' ? loose.toolCalls : undefined;
+  if (Array.isArray(calls)) {
+    for (const call of calls as unknown[]) {
+      const fields = (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>;
+      tokens += countTextTokens(fields.name) + countTextTokens(fields.arguments) + 3;
+    }
   }
   return tokens;
 }
 
 export function countToolTokens(tools: ToolDefinition[]): number {
-  return tools.length === 0
-    ? 0
-    : countTextTokens(
-        JSON.stringify(tools.map(({ name, description, parameters }) => ({ name, description, parameters }))),
-      );
+  if (!Array.isArray(tools) || tools.length === 0) return 0;
+  const visible = (tools as unknown[]).map((tool) => {
+    const { name, description, parameters } = (typeof tool === 'object' && tool !== null ? tool : {}) as Record<
+      string,
+      unknown
+    >;
+    return { name, description, parameters };
+  });
+  return countTextTokens(visible);
 }

@@ -124,6 +124,11 @@ export interface SummaryRequest {
   /** The stretch [start, upTo) of the stored conversation to summarise. */
   start: number;
   upTo: number;
+  /**
+   * The messages of [0, upTo) the store does not hold yet (from its length on), when the stretch reaches past what the
+   * model was sent: the activity stores them first, as a model call would.
+   */
+  conversation?: ConversationDelta;
   maxOutputTokens: number;
   step: number;
 }

@@ -78,8 +78,6 @@ export interface ApprovalRequest {
   onTimeout: 'reject' | 'escalate';
   /** `escalated` once the first group let the timeout pass and the escalation group decides. */
   stage: 'primary' | 'escalated';
-  /** Workspace paths among the arguments, as the tool will resolve them; `resolved` is null when the path does not normalise. */
-  paths?: Array<{ arg: string; requested: string; resolved: string | null }>;
   escalatedAt?: string;
   /** Who may decide now; absent means anyone. */
   approvers?: ApproverSet;

@@ -1,7 +1,7 @@
 /**
  * Records the histories of representative runs into test/histories/, where the test suite replays them against the
  * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
- *   npx tsx scripts/record-histories.ts [approvals|long|duration|policy ...]
+ *   npx tsx scripts/record-histories.ts [approvals|long|context|duration|policy ...]
  * Only the named recordings are replaced (all when none is named): older ones stay to prove newer code replays them.
  */
 import { mkdtempSync, mkdirSync, promises as fs, writeFileSync } from 'node:fs';
@@ -65,6 +65,23 @@ const script: ScriptFn = (request, turn, attempt) => {
           },
         }
       : { reply: { content: 'long run done' } };
+  }
+  // Hostile arguments, then outputs larger than a small window: refused calls, a cut output, compaction.
+  if (prompt.startsWith('context')) {
+    const count = (calls.get(prompt) ?? 0) + 1;
+    calls.set(prompt, count);
+    if (count === 1) {
+      const toolCalls = [
+        { name: 'read_file', rawArguments: '{"path": "big' },
+        // Truncated and long: refused, and kept cut in the transcript (over 64 KB it would be a claim, not replayable).
+        { name: 'write_file', rawArguments: `{"path": "x.txt", "content": "${'z'.repeat(3_000)}` },
+        { name: 'read_file', rawArguments: '[1, 2]' },
+      ];
+      return { reply: { toolCalls } };
+    }
+    return count <= 4
+      ? { reply: { toolCalls: [{ name: 'read_file', arguments: { path: 'big.txt' } }] } }
+      : { reply: { content: 'context run done' } };
   }
   if (prompt.startsWith('policy')) {
     return turn === 0
@@ -149,6 +166,20 @@ async function main(): Promise<void> {
       await reins.startRun({ spec: longSpec, prompt: 'long', userId: 'u', prices: {} }, { runId: long });
       await reins.result(long);
       runs.push(long);
+    }
+
+    if (recording('context')) {
+      const context = `context-${stamp}`;
+      const words = Array.from({ length: 4_000 }, (_, i) => `w${i}`).join(' ');
+      seed(context, { 'big.txt': words });
+      const contextSpec = clerk({
+        model: { name: 'scripted-1', contextWindow: 4096, outputReserve: 512 },
+        context: { keepRecentMessages: 4 },
+        maxSteps: 5,
+      });
+      await reins.startRun({ spec: contextSpec, prompt: 'context', userId: 'u', prices: {} }, { runId: context });
+      await reins.result(context);
+      runs.push(context);
     }
 
     if (recording('duration')) {

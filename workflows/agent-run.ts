@@ -5,14 +5,16 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AgentTool } from '../common/agent-spec';
-import type { ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
+import type { ModelTurn, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
 import { stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
+import { countOrUndefined } from '../common/text';
 import { parseRunInput, type RunInput } from '../common/run-input';
 import type { RunResult, RunState } from '../common/run-state';
 import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
@@ -21,13 +23,15 @@ import { rerunOf } from './interrupted-calls';
 import { ApprovalBook } from './approvals';
 import { checkBudget, durationReason, outputAllowance } from './budget';
 import { ContextWindow } from './context-control';
-import { failureOf } from './failures';
+import { makeRoom } from './context-room';
+import { failureOf, overflowCounts } from './failures';
 import { ModelRouter, recordModelCall } from './model-step';
 import type { RunCarry } from './run-carry';
 import { freshState } from './run-start';
 import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
 import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
+import { boundToolCalls, transcriptCalls } from './tool-call-bounds';
 import { discoverTools } from './tool-discovery';
 import {
   capToolCalls,
@@ -44,7 +48,10 @@ import { releaseRunWorkspace } from './workspace-release';
 import { traceRunState } from './telemetry-run';
 import { RunVisibility } from './visibility';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Runs recorded before the latest turn could be cut to fit keep the context control they started with. */
+export const CONTEXT_FIT_PATCH = 'reins-context-fit';
+/** How many times one step may be refused as too long before the run ends with ContextOverflow. */
+const MAX_OVERFLOW_ROUNDS = 3;
 
 /**
  * One agent run: call the model, run the tools it asks for (after validation, policy and approval), feed results
@@ -65,12 +72,14 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   state.ignoredDecisions = book.ignored;
   const segmentStartStep = state.step;
 
+  const fitting = patched(CONTEXT_FIT_PATCH);
   const context = new ContextWindow(
     input?.spec ?? ({} as never),
     carry?.transcript ?? [],
     carry?.messageTokens ?? [],
     workflowInfo().firstExecutionRunId,
     carry?.conversation,
+    fitting,
   );
   const transcript = context.transcript;
   const visibility = new RunVisibility();
@@ -118,6 +127,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   const price = priceFor(input.prices, spec.model.name);
   if (!price && !carry) state.warnings.push(`model ${spec.model.name} has no price: its cost is unknown`);
   const router = new ModelRouter(spec, input.prices, state);
+  const room = { context, router, state, spec, publish };
   // Read at every step: an operator applying a new policy may change the cap while the run goes on.
   const spendCap = () => {
     const cap = policy().dailySpendUsd?.value;
@@ -207,7 +217,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       const allowance = outputAllowance(state, price, spec.model.maxOutputTokens);
       if ('exhausted' in allowance) return stop('budget_exhausted', allowance.reason);
       let maxOutputTokens = allowance.tokens;
-      if (context.shouldCompact(toolList, maxOutputTokens)) await compact();
+      await makeRoom(room, toolList, maxOutputTokens);
 
       let settle: ((actualUsd: number) => Promise<void>) | undefined;
       const cap = spendCap();
@@ -228,6 +238,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       state.step += 1;
       publish();
       let turn: ModelTurn | undefined;
+      let resent = false;
+      let overflows = 0;
       for (let retried = false; !turn; retried = true) {
         const delta = context.cursor.delta(transcript, toolList);
         try {
@@ -241,11 +253,17 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
           if (isCancellation(error)) throw error;
           const { type, message } = failureOf(error);
           // The store lost the conversation (e.g. another machine): send it whole once.
-          if (type === ErrorType.ConversationMissing && !retried) {
+          if (type === ErrorType.ConversationMissing && (fitting ? !resent : !retried)) {
+            resent = true;
             context.cursor.resend();
             continue;
           }
-          if (type === ErrorType.ContextOverflow && !retried && (await compact())) continue;
+          // Too long after all (estimates are estimates): summarise or cut with the exact counts, a few rounds at most.
+          if (type === ErrorType.ContextOverflow && (fitting ? overflows < MAX_OVERFLOW_ROUNDS : !retried)) {
+            overflows += 1;
+            if (fitting) context.learn(delta.from, overflowCounts(error));
+            if (await makeRoom(room, toolList, maxOutputTokens, overflows)) continue;
+          }
           await settle?.(0);
           return fail(type, message);
         }
@@ -253,26 +271,29 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       const { model, price: callPrice } = router.answered;
       const cost = recordModelCall(state, turn, { model, price: callPrice, maxOutputTokens });
       await settle?.(cost ?? 0);
-      const assistant = {
-        role: 'assistant' as const,
-        content: turn.content,
-        ...(turn.toolCalls.length ? { toolCalls: turn.toolCalls } : {}),
-      };
-      context.push(assistant, turn.usage.outputTokens || null);
-      if (turn.toolCalls.length === 0) {
-        state.answer = turn.content ?? '';
+      const content = typeof turn.content === 'string' ? turn.content : null;
+      const outputTokens = countOrUndefined(turn.usage?.outputTokens) || null;
+      // Ids, names and arguments are the model's: strings of bounded length from here on, whatever it sent.
+      const requests = boundToolCalls(turn.toolCalls, state.step);
+      if (requests.length === 0) {
+        context.push({ role: 'assistant', content }, outputTokens);
+        state.answer = content ?? '';
         return stop('completed');
       }
 
-      const perCallClasses = await classifyCalls(turn.toolCalls, catalog);
-      const paths = await resolveCallPaths(turn.toolCalls, catalog, perCallClasses, state);
-      const calls = capToolCalls(
-        turn.toolCalls.map((request, index) =>
+      const perCallClasses = await classifyCalls(requests, catalog);
+      const paths = await resolveCallPaths(requests, catalog, perCallClasses, state);
+      const prepared = capToolCalls(
+        requests.map((request, index) =>
           prepareCall(request, `${state.step}-${index + 1}`, catalog, perCallClasses.get(index), paths.get(index)),
         ),
         state.limits.maxToolCalls,
         state.usage.toolCalls,
       );
+      // Refused calls keep a bounded form of their arguments, in the transcript and in a carried turn alike.
+      const kept = transcriptCalls(prepared);
+      const calls = prepared.map((call, index) => ({ ...call, request: kept.toolCalls[index]! }));
+      context.push({ role: 'assistant', content, toolCalls: kept.toolCalls }, kept.cut ? null : outputTokens);
       openGates(book, calls, { spec, policy: policy(), agentTools: catalog.agentTools, step: state.step });
       if (book.pending.length > 0 && rollOverDue()) return rollOver(calls);
       if ((await finishTurn(calls)) === 'roll-over') return rollOver(calls);
@@ -314,34 +335,5 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
     state.status = 'running';
     publish();
     return settleCall(capped, state, book);
-  }
-
-  /** Summarises older turns into one message; false when there is nothing that can be summarised. */
-  async function compact(): Promise<boolean> {
-    const plan = context.plan();
-    if (!plan) return false;
-    let summary: SummaryResult;
-    try {
-      summary = await router.summarize({
-        conversationId: context.cursor.id,
-        ...plan,
-        maxOutputTokens: spec.context.summaryMaxTokens,
-        step: state.step,
-      });
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      // The run goes on uncompacted; a prompt that then overflows ends it with ContextOverflow.
-      state.warnings.push(`step ${state.step}: compaction failed (${failureOf(error).message})`);
-      return false;
-    }
-    recordModelCall(state, summary, {
-      model: router.answered.model,
-      price: router.answered.price,
-      maxOutputTokens: spec.context.summaryMaxTokens,
-      purpose: 'compaction',
-    });
-    state.compactions.push(context.apply(plan, summary, state.step, iso(Date.now())));
-    publish();
-    return true;
   }
 }

@@ -1,18 +1,32 @@
 import type { ChatMessage } from '../common/chat';
 import type { ContextSettings } from '../common/context-settings';
+import { countOrUndefined, textOf } from '../common/text';
 
 /** Transcript positions that are never summarised: the system instructions and the user's task. */
-const PINNED = 2;
+export const PINNED = 2;
 export const SUMMARY_PREFIX = '[Summary of the conversation so far]';
 
-/** Known token counts plus a cautious estimate (3 characters per token) for messages not yet counted. */
+/** Characters a message puts in a prompt: its content and, for a model turn, its tool calls. Any value counts. */
+export function messageChars(message: ChatMessage): number {
+  const loose = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+  const calls = loose.role === 'assistant' ? textOf(loose.toolCalls ?? []).length : 0;
+  return textOf(loose.content).length + calls;
+}
+
+/** A cautious estimate (3 characters per token, plus framing) of a message not yet counted. */
+export const estimateMessage = (message: ChatMessage): number => Math.ceil(messageChars(message) / 3) + 4;
+
+/**
+ * Known token counts plus a cautious estimate for messages not yet counted. Never throws, whatever the transcript
+ * holds: a count that is not a finite non-negative number is treated as unknown.
+ */
 export function estimateTokens(transcript: ChatMessage[], counted: ReadonlyArray<number | undefined>): number {
-  return transcript.reduce((sum, message, index) => {
-    const known = counted[index];
-    if (known !== undefined) return sum + known;
-    const extra = message.role === 'assistant' ? JSON.stringify(message.toolCalls ?? []).length : 0;
-    return sum + Math.ceil(((message.content ?? '').length + extra) / 3) + 4;
-  }, 0);
+  let sum = 0;
+  if (!Array.isArray(transcript)) return sum;
+  for (let index = 0; index < transcript.length; index += 1) {
+    sum += countOrUndefined(Array.isArray(counted) ? counted[index] : undefined) ?? estimateMessage(transcript[index]!);
+  }
+  return sum;
 }
 
 /**

@@ -6,3 +6,16 @@ export function failureOf(error: unknown): { type: string; message: string } {
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
   return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause) };
 }
+
+/**
+ * The exact token counts of the messages a refused prompt carried, when the model activity reported them
+ * (ContextOverflow details); whatever else the failure holds is ignored.
+ */
+export function overflowCounts(error: unknown): unknown[] | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  const detail: unknown = cause.details?.[0];
+  if (typeof detail !== 'object' || detail === null || !Object.hasOwn(detail, 'newMessageTokens')) return undefined;
+  const counts = (detail as { newMessageTokens?: unknown }).newMessageTokens;
+  return Array.isArray(counts) ? (counts as unknown[]) : undefined;
+}

@@ -3,6 +3,8 @@ import type { ReinsActivities } from '../activities';
 import type { ChatMessage, ToolDefinition } from '../common/chat';
 import { costOf, type ModelPrice } from '../common/pricing';
 import { utcDay, type SpendGrant } from '../common/spend';
+import { textOf } from '../common/text';
+import { messageChars } from './compaction';
 import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
 
 const { reserveSpend, settleSpend } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
@@ -15,11 +17,8 @@ export const DEFAULT_CAPPED_OUTPUT_TOKENS = 4096;
  * cover what the call will really cost and the cap holds across concurrent runs.
  */
 export function estimatePromptTokens(messages: ChatMessage[], tools: ToolDefinition[]): number {
-  let chars = JSON.stringify(tools).length;
-  for (const message of messages) {
-    chars += (message.content ?? '').length + 16;
-    if (message.role === 'assistant') chars += JSON.stringify(message.toolCalls ?? []).length;
-  }
+  let chars = textOf(tools).length;
+  for (const message of Array.isArray(messages) ? messages : []) chars += messageChars(message) + 16;
   return Math.ceil(chars / 2) + 64;
 }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ToolDefinition } from '../common/chat';
+import { formatCount, textOf } from '../common/text';
 import { describeZodIssues } from '../common/zod-issues';
+import { MAX_TOOL_ARGUMENT_CHARS } from './tool-call-bounds';
 
 export type ArgsCheck = { ok: true; args: Record<string, unknown> } | { ok: false; message: string };
 
@@ -29,11 +31,22 @@ export class ToolArgsValidator {
     return schema;
   }
 
-  /** `raw` is the model's JSON text; models sometimes send an empty string for tools without arguments. */
-  checkRaw(tool: string, raw: string): ArgsCheck {
+  /**
+   * `raw` is the model's JSON text; models sometimes send an empty string for tools without arguments. Whatever else
+   * arrives (a number, null, an object from a lenient provider) is checked as its text; an oversized text is refused
+   * before it is parsed.
+   */
+  checkRaw(tool: string, raw: unknown): ArgsCheck {
+    const text = textOf(raw);
+    if (text.length > MAX_TOOL_ARGUMENT_CHARS) {
+      return {
+        ok: false,
+        message: `arguments are ${formatCount(text.length)} characters long; at most ${formatCount(MAX_TOOL_ARGUMENT_CHARS)} are accepted`,
+      };
+    }
     let value: unknown;
     try {
-      value = raw.trim() === '' ? {} : JSON.parse(raw);
+      value = text.trim() === '' ? {} : JSON.parse(text);
     } catch (error) {
       return { ok: false, message: `arguments are not valid JSON (${(error as Error).message})` };
     }
@@ -47,7 +60,13 @@ export class ToolArgsValidator {
     const schema = this.schemaFor(tool);
     if (!schema) return { ok: false, message: `no schema for tool "${tool}"` };
     if (typeof schema === 'string') return { ok: false, message: schema };
-    const result = schema.safeParse(value);
+    let result: ReturnType<z.ZodType['safeParse']>;
+    try {
+      result = schema.safeParse(value);
+    } catch (error) {
+      // Deeply nested arguments can exhaust the stack of the checker: refused, not a failed workflow task.
+      return { ok: false, message: `arguments cannot be checked (${textOf((error as Error)?.message)})` };
+    }
     if (!result.success) return { ok: false, message: describeZodIssues(result.error) };
     return { ok: true, args: value as Record<string, unknown> };
   }

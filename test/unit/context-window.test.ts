@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConversationStore } from '../../activities/conversation-store';
 import { AgentSpecSchema } from '../../common/agent-spec';
 import type { ModelTurn } from '../../common/chat';
 import { countTextTokens } from '../../activities/tokenizer';
@@ -69,5 +73,59 @@ describe('context window bookkeeping', () => {
   test('long runs without spaces are estimated cautiously instead of encoded', () => {
     expect(countTextTokens('d'.repeat(20_000))).toBe(Math.ceil(20_000 / 3));
     expect(countTextTokens('hello world')).toBe(2);
+  });
+});
+
+describe('a summary of messages the store does not hold yet', () => {
+  test('the summary request carries them, and the store then assembles the whole stretch', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-unsent-'));
+    const store = new ConversationStore(dir);
+    const tools = [{ name: 't', description: 'd', class: 'read' as const, parameters: { type: 'object' } }];
+    const window = new ContextWindow(spec, [], [], 'chain', undefined, true);
+    window.push({ role: 'system', content: 's' });
+    window.push({ role: 'user', content: 'u' });
+    const first = window.cursor.delta(window.transcript, tools);
+    await store.assemble(first);
+    window.accept(turn([5, 6]), first.from);
+    for (const id of ['1', '2']) {
+      window.push({ role: 'assistant', content: null, toolCalls: [{ id, name: 't', arguments: '{}' }] });
+      window.push({ role: 'tool', toolCallId: id, content: `result ${id}` });
+    }
+    expect(window.unsent(2, tools)).toBeUndefined();
+    const unsent = window.unsent(4, tools)!;
+    expect(unsent).toMatchObject({ id: 'chain/e0', from: 2 });
+    expect(unsent.messages).toEqual(window.transcript.slice(2, 4));
+    const { messages } = await store.assemble(unsent);
+    expect(messages).toEqual(window.transcript.slice(0, 4));
+    // After a compaction nothing is stored under the new conversation: the tools travel too.
+    window.cursor.restart();
+    expect(window.unsent(4, tools)).toMatchObject({ id: 'chain/e1', from: 0, tools });
+  });
+});
+
+describe('the last resort: cutting the latest turn', () => {
+  const build = (fit: boolean) => {
+    const window = new ContextWindow(spec, [], [], 'chain', undefined, fit);
+    window.push({ role: 'system', content: 's' }, 5);
+    window.push({ role: 'user', content: 'u' }, 5);
+    window.cursor.advance(2);
+    window.push({ role: 'assistant', content: null, toolCalls: [{ id: '1', name: 't', arguments: '{}' }] });
+    window.push({ role: 'tool', toolCallId: '1', content: 'word '.repeat(3_000) });
+    return window;
+  };
+
+  test('a prompt over the window is cut to the threshold, never what the store holds; a legacy run is left alone', () => {
+    const window = build(true);
+    expect(window.cutLatestTurn([], undefined, { refused: false, squeeze: 1 })).toBe(true);
+    expect(window.transcript[3]!.content).toContain('to fit the context window');
+    expect(window.transcript.slice(0, 2)).toEqual([
+      { role: 'system', content: 's' },
+      { role: 'user', content: 'u' },
+    ]);
+    expect(window.shouldCompact([], undefined)).toBe(false);
+    // Under the window now: nothing more to cut unless a call refuses it.
+    expect(window.cutLatestTurn([], undefined, { refused: false, squeeze: 1 })).toBe(false);
+    expect(window.cutLatestTurn([], undefined, { refused: true, squeeze: 1 })).toBe(true);
+    expect(build(false).cutLatestTurn([], undefined, { refused: true, squeeze: 1 })).toBe(false);
   });
 });
