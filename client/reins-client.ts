@@ -38,6 +38,7 @@ import {
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
 import { isDeadlineExceeded, workflowPollers } from './task-queue-pollers';
+import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
@@ -227,14 +228,11 @@ export class ReinsClient {
   async listRuns(raw: ListRunsOptions = {}): Promise<RunSummary[]> {
     const options = parseListOptions(raw);
     const { query, matches } = runsQuery(options);
-    const runs: RunSummary[] = [];
-    for await (const info of this.temporal.workflow.list({ query })) {
-      const summary = runSummaryOf(info);
-      if (!matches(summary)) continue;
-      runs.push(summary);
-      if (runs.length >= options.limit) break;
+    const temporal = this.temporal;
+    async function* summaries(): AsyncIterable<RunSummary> {
+      for await (const info of temporal.workflow.list({ query })) yield runSummaryOf(info);
     }
-    return runs;
+    return newestFirst(summaries(), options.limit, matches);
   }
 
   /** Every open run with undecided approvals, each with its pending requests as the run itself reports them. */
