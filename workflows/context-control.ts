@@ -1,6 +1,7 @@
 import type { AgentSpec } from '../common/agent-spec';
 import type { ChatMessage, ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import type { CompactionRecord } from '../common/run-state';
+import { promptAllowance } from './budget';
 import { estimateTokens, planCompaction, summaryMessage } from './compaction';
 import { ConversationCursor } from './conversation';
 
@@ -26,9 +27,9 @@ export class ContextWindow {
     this.tokens.push(tokens);
   }
 
-  /** The prompt may use the window minus what the response needs. */
+  /** The prompt may use the window minus what the response needs, and never less than nothing. */
   maxPromptTokens(maxOutputTokens: number | undefined): number {
-    return this.spec.model.contextWindow - (maxOutputTokens ?? this.spec.model.outputReserve);
+    return promptAllowance(this.spec.model.contextWindow, maxOutputTokens ?? this.spec.model.outputReserve);
   }
 
   shouldCompact(tools: ToolDefinition[], maxOutputTokens: number | undefined): boolean {

@@ -16,6 +16,7 @@ import {
   PROVIDER_HEALTH_ACTIVITY_OPTIONS,
   routedModelActivityOptions,
 } from './activity-options';
+import { promptAllowance } from './budget';
 import { classifyFailure } from './routing-failure';
 import { largerWindowThan, planRoute, resolveCandidates, type RouteCandidate } from './routing';
 
@@ -147,7 +148,7 @@ export class ModelRouter {
             conversation,
             temperature: this.spec.model.temperature,
             maxOutputTokens: limits.maxOutputTokens,
-            maxPromptTokens: candidate.contextWindow - reserve,
+            maxPromptTokens: promptAllowance(candidate.contextWindow, reserve),
             ...(limits.earlierTokens !== undefined ? { earlierTokens: limits.earlierTokens } : {}),
             userId: this.state.userId,
             step,

@@ -7,9 +7,6 @@ import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
 
 const { reserveSpend, settleSpend } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
 
-/** With a spend cap, every call gets an output ceiling so its reservation bounds it. */
-export const DEFAULT_CAPPED_OUTPUT_TOKENS = 4096;
-
 /**
  * A deliberately high estimate of a prompt's tokens (2 characters per token, plus framing), so that reservations
  * cover what the call will really cost and the cap holds across concurrent runs.
