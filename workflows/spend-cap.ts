@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { ChatMessage, ToolDefinition } from '../common/chat';
 import { costOf, type ModelPrice } from '../common/pricing';
-import { utcDay, type SpendGrant } from '../common/spend';
+import { spendReservation, spendSettlement, utcDay, type SpendGrant } from '../common/spend';
 import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
 
 const { reserveSpend, settleSpend } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
@@ -39,16 +39,12 @@ export async function reserveForCall(
   const amountUsd = costOf(context.price, { inputTokens: promptTokens, outputTokens, cachedInputTokens: 0 });
   const grant = await reserveSpend({
     userId: context.userId,
-    reservationId,
-    runId: context.runId,
-    day,
-    amountUsd,
-    capUsd: context.capUsd,
+    ...spendReservation({ reservationId, runId: context.runId, day, amountUsd, capUsd: context.capUsd }),
   });
   return {
     grant,
     settle: async (actualUsd) => {
-      await settleSpend({ userId: context.userId, reservationId, day, actualUsd });
+      await settleSpend({ userId: context.userId, ...spendSettlement({ reservationId, day, actualUsd }) });
     },
   };
 }
