@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { APIError, type OpenAI } from 'openai';
-import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type {
   ChatMessage,
   ModelCallInput,
@@ -9,6 +9,7 @@ import type {
   SummaryResult,
   ToolDefinition,
 } from '../common/chat';
+import { readCompletion, readSummaryCompletion } from './model-response';
 import type { ConversationStore } from './conversation-store';
 import { renderForSummary, SUMMARY_INSTRUCTIONS } from './summary-prompt';
 import { countMessageTokens, countTextTokens, countToolTokens } from './tokenizer';
@@ -83,39 +84,6 @@ export function toProviderTools(tools: ToolDefinition[]): ChatCompletionTool[] {
   }));
 }
 
-function toModelTurn(
-  completion: ChatCompletion,
-  provider: string,
-  latencyMs: number,
-  counted: { newMessageTokens: number[]; promptTokens: number },
-): ModelTurn {
-  const choice = completion.choices?.[0];
-  if (!choice?.message) {
-    throw ApplicationFailure.retryable(
-      `${provider} returned a completion without choices`,
-      ErrorType.ModelResponseInvalid,
-    );
-  }
-  const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
-    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-  );
-  return {
-    content: choice.message.content ?? null,
-    toolCalls,
-    finishReason: choice.finish_reason ?? 'stop',
-    usage: {
-      inputTokens: completion.usage?.prompt_tokens ?? 0,
-      outputTokens: completion.usage?.completion_tokens ?? 0,
-      cachedInputTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-    },
-    model: completion.model,
-    provider,
-    responseId: completion.id,
-    latencyMs,
-    ...counted,
-  };
-}
-
 export function createModelActivities(deps: ModelActivityDeps) {
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 5_000;
   const own: ProviderClient = { openai: deps.openai, label: deps.provider };
@@ -158,7 +126,16 @@ export function createModelActivities(deps: ModelActivityDeps) {
           },
           { signal: context.cancellationSignal },
         );
-        return toModelTurn(completion, label, Date.now() - started, { newMessageTokens, promptTokens });
+        const latencyMs = Date.now() - started;
+        const { warnings, ...turn } = readCompletion(completion, { provider: label, model: input.model, promptTokens });
+        return {
+          ...turn,
+          provider: label,
+          latencyMs,
+          newMessageTokens,
+          promptTokens,
+          ...(warnings.length > 0 ? { warnings } : {}),
+        };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
         throw (
@@ -194,22 +171,24 @@ export function createModelActivities(deps: ModelActivityDeps) {
           },
           { signal: context.cancellationSignal },
         );
-        const summary = completion.choices?.[0]?.message?.content?.trim();
-        if (!summary) {
+        const replacedTokens = stretch.reduce((sum, m) => sum + countMessageTokens(m), 0);
+        const read = readSummaryCompletion(completion, {
+          provider: label,
+          model: input.model,
+          promptTokens: replacedTokens + countTextTokens(SUMMARY_INSTRUCTIONS),
+        });
+        if (!read.summary) {
           throw ApplicationFailure.retryable(`${label} returned an empty summary`, ErrorType.ModelResponseInvalid);
         }
         return {
-          summary,
-          summaryTokens: countTextTokens(summary),
-          replacedTokens: stretch.reduce((sum, m) => sum + countMessageTokens(m), 0),
-          usage: {
-            inputTokens: completion.usage?.prompt_tokens ?? 0,
-            outputTokens: completion.usage?.completion_tokens ?? 0,
-            cachedInputTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-          },
-          model: completion.model,
+          summary: read.summary,
+          summaryTokens: countTextTokens(read.summary),
+          replacedTokens,
+          usage: read.usage,
+          model: read.model,
           provider: label,
           latencyMs: Date.now() - started,
+          ...(read.warnings.length > 0 ? { warnings: read.warnings } : {}),
         };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;

@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/activity';
+
 /** A secret value with the name it is known by; the name is what a redaction shows. */
 export interface NamedSecret {
   name: string;
@@ -87,18 +89,71 @@ export class Scrubber {
     return value;
   }
 
-  /** Scrubs an error's message (and stack, which repeats it) in place, so a failure does not carry a secret out. */
-  error<E>(error: E): E {
-    if (this.empty || !(error instanceof Error)) return error;
+  /**
+   * Scrubs everything a failure carries, in place, so no part of it takes a secret out: message, stack, type, details,
+   * every other field of its own (an SDK error's headers, body, code or request id), and the same for each cause. A
+   * failure decoded from elsewhere keeps its raw form for re-sending; that form is dropped, so Temporal encodes the
+   * scrubbed fields instead. Errors keep their class, so cancellation and the like are still recognised. A thrown
+   * value that is not an Error is scrubbed like a result.
+   */
+  error<E>(error: E): E | ApplicationFailure {
+    if (this.empty) return error;
+    try {
+      return this.any(error, new Map()) as E;
+    } catch {
+      // A field that cannot be rewritten (frozen, read-only): nothing of the original may leave, only its text.
+      const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'activity failed';
+      return ApplicationFailure.create({ type: 'Error', message: this.text(message) });
+    }
+  }
+
+  /**
+   * Any value an error may hold: strings, lists, objects of any class (as their own fields), errors and headers. A value
+   * met again gets what it became the first time; one met again while still being scrubbed is a cycle and left out.
+   */
+  private any(value: unknown, done: Map<object, unknown>): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (done.has(value)) return done.get(value);
+    if (value instanceof Error) {
+      done.set(value, value);
+      return this.failure(value, done);
+    }
+    done.set(value, '[circular]');
+    const scrubbed = this.container(value, done);
+    done.set(value, scrubbed);
+    return scrubbed;
+  }
+
+  private container(value: object, done: Map<object, unknown>): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.any(item, done));
+    if (value instanceof Headers) return new Headers([...value].map(([name, text]) => [name, this.text(text)]));
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+    if (value instanceof Map)
+      return new Map([...value].map(([key, item]) => [this.any(key, done), this.any(item, done)]));
+    const json = (value as { toJSON?: unknown }).toJSON;
+    if (typeof json === 'function') return this.any(json.call(value), done);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.text(key), this.any(item, done)]));
+  }
+
+  private failure(error: Error, done: Map<object, unknown>): Error {
+    const fields = error as unknown as Record<string, unknown>;
+    // A decoded failure's raw form is what Temporal would send as is; without it, the scrubbed fields are sent.
+    if (fields.failure !== undefined) fields.failure = undefined;
     error.message = this.text(error.message);
-    if (error.stack) error.stack = this.text(error.stack);
+    if (typeof error.stack === 'string') error.stack = this.text(error.stack);
+    if (error.cause !== undefined) error.cause = this.any(error.cause, done);
+    for (const key of Object.keys(fields)) {
+      if (key === 'message' || key === 'stack' || key === 'cause' || key === 'failure') continue;
+      fields[key] = this.any(fields[key], done);
+    }
     return error;
   }
 }
 
 /**
- * Wraps every activity so its result and its error message are scrubbed on the way out: one place, so a new activity
- * cannot forget. The scrubber is built per call, picking up rotated secret files and values resolved meanwhile.
+ * Wraps every activity so its result and every part of its failure are scrubbed on the way out: one place, so a new
+ * activity cannot forget. The scrubber is built per call, picking up rotated secret files and values resolved meanwhile.
  */
 export function scrubActivityResults<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
   activities: T,

@@ -3,6 +3,8 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import {
   reserveSpendUpdate,
   settleSpendUpdate,
+  spendReservation,
+  spendSettlement,
   USER_SPEND_WORKFLOW,
   userSpendWorkflowId,
   type DaySpend,
@@ -25,14 +27,14 @@ export function createSpendActivities() {
     async reserveSpend(input: { userId: string } & SpendReservation): Promise<SpendGrant> {
       const { userId, ...reservation } = input;
       return Context.current().client.workflow.executeUpdateWithStart(reserveSpendUpdate, {
-        args: [reservation],
+        args: [spendReservation(reservation)],
         startWorkflowOperation: withStart(userId),
       });
     },
     async settleSpend(input: { userId: string } & SpendSettlement): Promise<DaySpend> {
       const { userId, ...settlement } = input;
       return Context.current().client.workflow.executeUpdateWithStart(settleSpendUpdate, {
-        args: [settlement],
+        args: [spendSettlement(settlement)],
         startWorkflowOperation: withStart(userId),
       });
     },

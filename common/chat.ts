@@ -92,6 +92,8 @@ export interface ModelTurn {
   newMessageTokens: number[];
   /** Tokens of the whole prompt as counted before sending (the provider's own count is in `usage`). */
   promptTokens: number;
+  /** What the worker dropped or replaced in the provider's answer (an unreadable usage count, excess tool calls). */
+  warnings?: string[];
 }
 
 export interface ToolCallInput {
@@ -141,4 +143,6 @@ export interface SummaryResult {
   model: string;
   provider: string;
   latencyMs: number;
+  /** As on ModelTurn. */
+  warnings?: string[];
 }

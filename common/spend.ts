@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { nonNegative } from './token-usage';
 
 /** One entity workflow per user holds their spend, so concurrent runs reserve against a single, serialised ledger. */
 export const USER_SPEND_WORKFLOW = 'userSpend';
@@ -39,3 +40,16 @@ export const settleSpendUpdate = defineUpdate<DaySpend, [SpendSettlement]>('sett
 export const spendQuery = defineQuery<DaySpend[]>('spend');
 
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The ledger only ever goes up: a reservation or settlement of a negative, infinite or non-numeric amount counts as
+ * nothing, so no caller (or cost computed from a provider's nonsense) can buy back a user's cap. Applied by the run
+ * that asks, the activity that sends and the ledger that books.
+ */
+export function spendReservation(request: SpendReservation): SpendReservation {
+  return { ...request, amountUsd: nonNegative(request.amountUsd), capUsd: nonNegative(request.capUsd) };
+}
+
+export function spendSettlement(settlement: SpendSettlement): SpendSettlement {
+  return { ...settlement, actualUsd: nonNegative(settlement.actualUsd) };
+}

@@ -14,6 +14,9 @@ import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } fro
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
 
+/** The key sent to OpenAI-compatible servers that need none (the SDK insists on one); not a secret. */
+export const NO_MODEL_KEY = 'not-needed';
+
 const optionalPositiveInt = z.coerce.number().int().positive().optional();
 
 const WorkerEnvSchema = z.object({
@@ -120,7 +123,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     // Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
     model: {
       baseURL: e.OPENAI_BASE_URL,
-      apiKey: e.OPENAI_API_KEY ?? 'not-needed',
+      apiKey: e.OPENAI_API_KEY ?? NO_MODEL_KEY,
       provider: e.REINS_MODEL_PROVIDER ?? providerLabel(e.OPENAI_BASE_URL),
     },
     ...(providers ? { providers } : {}),

@@ -4,10 +4,11 @@ import OpenAI from 'openai';
 import { ConversationStore } from '../activities/conversation-store';
 import { ProviderRegistry } from '../activities/providers';
 import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
+import type { NamedSecret } from '../activities/scrub';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
 import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
-import { WorkerConfigError, type WorkerConfig } from './config';
+import { NO_MODEL_KEY, WorkerConfigError, type WorkerConfig } from './config';
 import { telemetryFromEnv, type WorkerTelemetry } from './telemetry';
 
 export interface ReinsWorkerOptions {
@@ -30,6 +31,28 @@ export function createModelClient(config: WorkerConfig['model']): OpenAI {
   return new OpenAI({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: 10 * 60_000 });
 }
 
+/**
+ * The model keys this worker was configured with, under the names they came by: known to the scrubber whatever that
+ * name looks like (a key given in code, a provider's `apiKeyEnv` that does not sound secret), and resolvable by it.
+ */
+function configuredKeys(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): SecretSource {
+  const entries = (): NamedSecret[] => {
+    const keys: NamedSecret[] = [];
+    // The placeholder sent to servers that need no key is not a secret.
+    if (config.model.apiKey !== NO_MODEL_KEY) keys.push({ name: 'OPENAI_API_KEY', value: config.model.apiKey });
+    for (const provider of config.providers ?? []) {
+      const value = provider.apiKeyEnv ? env[provider.apiKeyEnv] : undefined;
+      if (provider.apiKeyEnv && value) keys.push({ name: provider.apiKeyEnv, value });
+    }
+    return keys;
+  };
+  return {
+    get: (name) => entries().find((key) => key.name === name)?.value,
+    entries,
+    describe: () => 'the worker model configuration',
+  };
+}
+
 /** A Temporal worker that runs agent-run workflows and their model and tool activities. */
 export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Worker> {
   const { config } = options;
@@ -45,6 +68,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     checkSecretDirectory(config.secretsDir);
     sources.push(directorySecretSource(config.secretsDir));
   }
+  sources.push(configuredKeys(config));
   const secrets = new SecretResolver(sources);
   const policy = config.policyFile ? new PolicySource(config.policyFile) : undefined;
   // A policy file that is missing or invalid stops the worker now; later changes are re-read as runs start.

@@ -21,14 +21,14 @@ import { openGates, registerDecisionHandlers, waitForDecisions } from './approva
 import { resolveCallPaths } from './call-paths';
 import { rerunOf } from './interrupted-calls';
 import { ApprovalBook } from './approvals';
-import { checkBudget, durationReason, outputAllowance } from './budget';
+import { checkBudget, durationReason, outputAllowance, outputCeiling } from './budget';
 import { ContextWindow } from './context-control';
 import { makeRoom } from './context-room';
 import { failureOf, overflowCounts } from './failures';
 import { ModelRouter, recordModelCall } from './model-step';
 import type { RunCarry } from './run-carry';
 import { freshState } from './run-start';
-import { DEFAULT_CAPPED_OUTPUT_TOKENS, estimatePromptTokens, reserveForCall } from './spend-cap';
+import { estimatePromptTokens, reserveForCall } from './spend-cap';
 import { toolAccess } from './tool-access';
 import { ToolArgsValidator } from './tool-args';
 import { boundToolCalls, transcriptCalls } from './tool-call-bounds';
@@ -214,7 +214,7 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       if (rollOverDue()) return rollOver();
       const budget = checkBudget(state, Date.now());
       if (budget.exhausted) return stop('budget_exhausted', budget.reason);
-      const allowance = outputAllowance(state, price, spec.model.maxOutputTokens);
+      const allowance = outputAllowance(state, price, spec.model);
       if ('exhausted' in allowance) return stop('budget_exhausted', allowance.reason);
       let maxOutputTokens = allowance.tokens;
       await makeRoom(room, toolList, maxOutputTokens);
@@ -222,7 +222,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
       let settle: ((actualUsd: number) => Promise<void>) | undefined;
       const cap = spendCap();
       if (cap) {
-        maxOutputTokens = maxOutputTokens ?? DEFAULT_CAPPED_OUTPUT_TOKENS;
+        // A reservation bounds the call only if the call has an output ceiling.
+        maxOutputTokens = maxOutputTokens ?? outputCeiling(spec.model);
         const prompt = estimatePromptTokens(transcript, toolList);
         const reservation = await reserveForCall(cap, state.step + 1, prompt, maxOutputTokens);
         if (!reservation.grant.granted) {

@@ -45,23 +45,45 @@ export function durationReason(maxDurationMs: number): string {
 
 export type OutputAllowance = { tokens: number | undefined } | { exhausted: true; budget: BudgetName; reason: string };
 
+/** The model settings that bound one response: its own maximum, else the share of the window kept for it. */
+export interface OutputSettings {
+  maxOutputTokens?: number;
+  outputReserve: number;
+}
+
+/** The most one response may use as the model is configured: a budget can lower this, never raise it. */
+export function outputCeiling(model: OutputSettings): number {
+  return model.maxOutputTokens ?? model.outputReserve;
+}
+
 /**
  * The most output the next call may produce: the model setting, clamped by what remains of the output, total and cost
- * budgets. Only the prompt is then left to overshoot a budget.
+ * budgets. Only the prompt is then left to overshoot a budget. What remains of a large budget can exceed what the
+ * model's window leaves for a response; the allowance then stays at the model's own ceiling, so the prompt keeps its
+ * share of the window.
  */
-export function outputAllowance(state: BudgetView, price: ModelPrice | undefined, modelMax?: number): OutputAllowance {
+export function outputAllowance(
+  state: BudgetView,
+  price: ModelPrice | undefined,
+  model: OutputSettings,
+): OutputAllowance {
   const { limits, usage } = state;
-  const caps: Array<[BudgetName | 'model', number]> = [];
-  if (modelMax !== undefined) caps.push(['model', modelMax]);
+  const caps: Array<[BudgetName, number]> = [];
   if (limits.maxOutputTokens !== undefined) caps.push(['maxOutputTokens', limits.maxOutputTokens - usage.outputTokens]);
   if (limits.maxTotalTokens !== undefined) caps.push(['maxTotalTokens', limits.maxTotalTokens - usage.totalTokens]);
   if (limits.maxCostUsd !== undefined && price && price.output > 0) {
     caps.push(['maxCostUsd', Math.floor(((limits.maxCostUsd - usage.costUsd) * 1_000_000) / price.output)]);
   }
-  if (caps.length === 0) return { tokens: undefined };
+  // Without a budget that bounds output, the request carries the model's own maximum, if it has one.
+  if (caps.length === 0) return { tokens: model.maxOutputTokens };
   const [budget, tokens] = caps.reduce((least, cap) => (cap[1] < least[1] ? cap : least));
-  if (tokens < 1 && budget !== 'model') {
+  if (!(tokens >= 1)) {
     return { exhausted: true, budget, reason: `${budget} budget leaves no room for another response` };
   }
-  return { tokens: Math.max(tokens, 1) };
+  return { tokens: Math.min(tokens, outputCeiling(model)) };
+}
+
+/** What the window leaves the prompt once the response has its share; never negative. */
+export function promptAllowance(contextWindow: number, outputTokens: number): number {
+  return Math.max(contextWindow - outputTokens, 0);
 }

@@ -2,6 +2,7 @@ import type { AgentSpec } from '../common/agent-spec';
 import type { ChatMessage, ConversationDelta, ModelTurn, SummaryResult, ToolDefinition } from '../common/chat';
 import type { CompactionRecord } from '../common/run-state';
 import { countOrUndefined, textOf } from '../common/text';
+import { promptAllowance } from './budget';
 import { estimateMessage, estimateTokens, planCompaction, summaryMessage } from './compaction';
 import { cutsToFit, latestTurnStart, planSummary } from './context-fit';
 import { ConversationCursor } from './conversation';
@@ -34,9 +35,9 @@ export class ContextWindow {
     this.tokens.push(tokens);
   }
 
-  /** The prompt may use the window minus what the response needs. */
+  /** The prompt may use the window minus what the response needs, and never less than nothing. */
   maxPromptTokens(maxOutputTokens: number | undefined): number {
-    return this.spec.model.contextWindow - (maxOutputTokens ?? this.spec.model.outputReserve);
+    return promptAllowance(this.spec.model.contextWindow, maxOutputTokens ?? this.spec.model.outputReserve);
   }
 
   /** Past this the older turns are summarised. */

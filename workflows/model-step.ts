@@ -3,6 +3,7 @@ import type { ReinsActivities } from '../activities';
 import type { AgentSpec } from '../common/agent-spec';
 import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '../common/chat';
 import { costOf, priceFor, type ModelPrice, type PriceTable } from '../common/pricing';
+import { addToTotal, nonNegative, readableUsage } from '../common/token-usage';
 import {
   DEFAULT_PROVIDER,
   RoutingErrorType,
@@ -16,6 +17,7 @@ import {
   PROVIDER_HEALTH_ACTIVITY_OPTIONS,
   routedModelActivityOptions,
 } from './activity-options';
+import { promptAllowance } from './budget';
 import { classifyFailure } from './routing-failure';
 import { largerWindowThan, planRoute, resolveCandidates, type RouteCandidate } from './routing';
 
@@ -57,10 +59,26 @@ export function summarize(
   );
 }
 
-/** Adds a call to the run's bill: per-call record and totals. An unpriced call marks the total as incomplete. */
+/** Text from an activity result, of bounded length, whatever it arrived as. */
+function textOf(value: unknown, absent: string, max = 256): string {
+  return typeof value === 'string' ? value.slice(0, max) : absent;
+}
+
+/**
+ * Adds a call to the run's bill: per-call record and totals. An unpriced call marks the total as incomplete. The
+ * result may come from any worker version, so its numbers are read, not trusted: counts are whole and non-negative,
+ * the cost is finite, and the totals only ever go up.
+ */
 export function recordModelCall(
   state: RunState,
-  call: { usage: TokenUsage; provider: string; model: string; latencyMs: number; finishReason?: string },
+  call: {
+    usage: TokenUsage;
+    provider: string;
+    model: string;
+    latencyMs: number;
+    finishReason?: string;
+    warnings?: string[];
+  },
   requested: {
     model: string;
     price: ModelPrice | undefined;
@@ -68,30 +86,36 @@ export function recordModelCall(
     purpose?: 'compaction';
   },
 ): number | null {
-  const costUsd = requested.price ? costOf(requested.price, call.usage) : null;
+  const used = readableUsage(call.usage ?? {});
+  const costUsd = requested.price ? nonNegative(costOf(requested.price, used)) : null;
   state.modelCalls.push({
     step: state.step,
-    provider: call.provider,
+    provider: textOf(call.provider, 'unknown'),
     model: requested.model,
-    responseModel: call.model,
-    inputTokens: call.usage.inputTokens,
-    outputTokens: call.usage.outputTokens,
-    cachedInputTokens: call.usage.cachedInputTokens,
+    responseModel: textOf(call.model, requested.model),
+    inputTokens: used.inputTokens,
+    outputTokens: used.outputTokens,
+    cachedInputTokens: used.cachedInputTokens,
     costUsd,
-    latencyMs: call.latencyMs,
+    latencyMs: nonNegative(call.latencyMs),
     ...(requested.maxOutputTokens !== undefined ? { maxOutputTokens: requested.maxOutputTokens } : {}),
-    finishReason: call.finishReason ?? 'stop',
+    finishReason: textOf(call.finishReason, 'stop'),
     ...(requested.purpose ? { purpose: requested.purpose } : {}),
     at: new Date(Date.now()).toISOString(),
   });
   const usage = state.usage;
-  usage.inputTokens += call.usage.inputTokens;
-  usage.outputTokens += call.usage.outputTokens;
-  usage.cachedInputTokens += call.usage.cachedInputTokens;
-  usage.totalTokens = usage.inputTokens + usage.outputTokens;
-  usage.modelCalls += 1;
+  usage.inputTokens = addToTotal(usage.inputTokens, used.inputTokens);
+  usage.outputTokens = addToTotal(usage.outputTokens, used.outputTokens);
+  usage.cachedInputTokens = addToTotal(usage.cachedInputTokens, used.cachedInputTokens);
+  usage.totalTokens = addToTotal(usage.inputTokens, usage.outputTokens);
+  usage.modelCalls = addToTotal(usage.modelCalls, 1);
   if (costUsd === null) usage.costUnknown = true;
-  else usage.costUsd += costUsd;
+  else usage.costUsd = addToTotal(usage.costUsd, costUsd);
+  // Said once: the same trouble on every step would otherwise grow the state by a line a step.
+  for (const warning of Array.isArray(call.warnings) ? call.warnings : []) {
+    const text = textOf(warning, '', 1000);
+    if (text && !state.warnings.includes(text)) state.warnings.push(text);
+  }
   return costUsd;
 }
 
@@ -147,7 +171,7 @@ export class ModelRouter {
             conversation,
             temperature: this.spec.model.temperature,
             maxOutputTokens: limits.maxOutputTokens,
-            maxPromptTokens: candidate.contextWindow - reserve,
+            maxPromptTokens: promptAllowance(candidate.contextWindow, reserve),
             ...(limits.earlierTokens !== undefined ? { earlierTokens: limits.earlierTokens } : {}),
             userId: this.state.userId,
             step,

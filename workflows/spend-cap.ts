@@ -2,15 +2,12 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { ChatMessage, ToolDefinition } from '../common/chat';
 import { costOf, type ModelPrice } from '../common/pricing';
-import { utcDay, type SpendGrant } from '../common/spend';
+import { spendReservation, spendSettlement, utcDay, type SpendGrant } from '../common/spend';
 import { textOf } from '../common/text';
 import { messageChars } from './compaction';
 import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
 
 const { reserveSpend, settleSpend } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
-
-/** With a spend cap, every call gets an output ceiling so its reservation bounds it. */
-export const DEFAULT_CAPPED_OUTPUT_TOKENS = 4096;
 
 /**
  * A deliberately high estimate of a prompt's tokens (2 characters per token, plus framing), so that reservations
@@ -41,16 +38,12 @@ export async function reserveForCall(
   const amountUsd = costOf(context.price, { inputTokens: promptTokens, outputTokens, cachedInputTokens: 0 });
   const grant = await reserveSpend({
     userId: context.userId,
-    reservationId,
-    runId: context.runId,
-    day,
-    amountUsd,
-    capUsd: context.capUsd,
+    ...spendReservation({ reservationId, runId: context.runId, day, amountUsd, capUsd: context.capUsd }),
   });
   return {
     grant,
     settle: async (actualUsd) => {
-      await settleSpend({ userId: context.userId, reservationId, day, actualUsd });
+      await settleSpend({ userId: context.userId, ...spendSettlement({ reservationId, day, actualUsd }) });
     },
   };
 }

@@ -1,5 +1,13 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { reserveSpendUpdate, settleSpendUpdate, spendQuery, type DaySpend, type SpendGrant } from '../common/spend';
+import {
+  reserveSpendUpdate,
+  settleSpendUpdate,
+  spendQuery,
+  spendReservation,
+  spendSettlement,
+  type DaySpend,
+  type SpendGrant,
+} from '../common/spend';
 
 /** Reservations a crashed run never settled stop holding budget after this long. */
 const RESERVATION_TTL_MS = 60 * 60_000;
@@ -31,7 +39,8 @@ export async function userSpend(carried?: Ledger): Promise<never> {
   const dayOf = (day: string) => (ledger.days[day] ??= { spentUsd: 0, runs: [] });
   const view = (day: string): DaySpend => ({ day, ...dayOf(day), reservedUsd: reservedOn(day) });
 
-  setHandler(reserveSpendUpdate, (request): SpendGrant => {
+  setHandler(reserveSpendUpdate, (sent): SpendGrant => {
+    const request = spendReservation(sent);
     const day = dayOf(request.day);
     const reservedUsd = reservedOn(request.day);
     const granted = day.spentUsd + reservedUsd + request.amountUsd <= request.capUsd;
@@ -47,9 +56,10 @@ export async function userSpend(carried?: Ledger): Promise<never> {
       capUsd: request.capUsd,
     };
   });
-  setHandler(settleSpendUpdate, (settlement) => {
+  setHandler(settleSpendUpdate, (sent) => {
+    const settlement = spendSettlement(sent);
     // Settling is idempotent: a retried settle finds its reservation gone and adds nothing twice.
-    if (ledger.reservations[settlement.reservationId]) {
+    if (Object.hasOwn(ledger.reservations, settlement.reservationId)) {
       delete ledger.reservations[settlement.reservationId];
       dayOf(settlement.day).spentUsd += settlement.actualUsd;
     }

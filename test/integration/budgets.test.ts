@@ -84,6 +84,29 @@ describe('budgets stop the run exactly as specified', () => {
     });
   });
 
+  test('budgets larger than the model window leaves for a response run normally at the model ceiling', async () => {
+    const mini = { 'scripted-1': { input: 0.15, output: 0.6 } };
+    const script = [0, 1, 2].map(() => ({
+      reply: { content: 'done', usage: { promptTokens: 200, completionTokens: 5 } },
+    }));
+    await withReins({ script }, async ({ reins, model }) => {
+      const budgets = [{ maxTotalTokens: 1_000_000 }, { maxOutputTokens: 200_000 }, { maxCostUsd: 1 }];
+      for (const budget of budgets) {
+        const spec = fileClerkSpec({ budget });
+        const result = await reins.result(
+          (await reins.startRun({ spec, prompt: 'p', userId: 'u', prices: mini })).runId,
+        );
+        expect({ budget, status: result.status, error: result.lastError }).toEqual({
+          budget,
+          status: 'completed',
+          error: undefined,
+        });
+      }
+      // The default window (128k) keeps 4096 for the response: that is the most a budget lets one response use.
+      expect(model.requests.map((r) => (r.body as { max_tokens?: number }).max_tokens)).toEqual([4096, 4096, 4096]);
+    });
+  });
+
   test('an unpriced model: cost unknown, with a warning, never zero', async () => {
     await withReins({ script: [{ reply: { content: 'ok' } }] }, async ({ reins }) => {
       const result = await reins.result(

@@ -4,7 +4,7 @@ import { limitsOf } from '../../common/policy-explain';
 import { parseRunInput, type RunInputArgs } from '../../common/run-input';
 import { runContextOf } from '../../common/run-policy-checks';
 import { emptyUsage, type RunState } from '../../common/run-state';
-import { checkBudget, outputAllowance } from '../../workflows/budget';
+import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -54,19 +54,51 @@ describe('budget checks before each model call', () => {
   });
 
   test('the output allowance is what remains of the tightest budget', () => {
-    expect(outputAllowance(view(), undefined)).toEqual({ tokens: undefined });
-    expect(outputAllowance(view(), undefined, 512)).toEqual({ tokens: 512 });
-    expect(outputAllowance(view({ outputTokens: 900 }, { maxOutputTokens: 1000 }), undefined, 512)).toEqual({
-      tokens: 100,
+    const model = { outputReserve: 4096 };
+    expect(outputAllowance(view(), undefined, model)).toEqual({ tokens: undefined });
+    expect(outputAllowance(view(), undefined, { ...model, maxOutputTokens: 512 })).toEqual({ tokens: 512 });
+    expect(
+      outputAllowance(view({ outputTokens: 900 }, { maxOutputTokens: 1000 }), undefined, {
+        ...model,
+        maxOutputTokens: 512,
+      }),
+    ).toEqual({ tokens: 100 });
+    expect(outputAllowance(view({ totalTokens: 950 }, { maxTotalTokens: 1000 }), undefined, model)).toEqual({
+      tokens: 50,
     });
-    expect(outputAllowance(view({ totalTokens: 950 }, { maxTotalTokens: 1000 }), undefined)).toEqual({ tokens: 50 });
     // $0.001 left at $10 per million output tokens → 100 tokens.
     const price = { input: 1, output: 10 };
-    expect(outputAllowance(view({ costUsd: 0.009 }, { maxCostUsd: 0.01 }), price)).toEqual({ tokens: 100 });
-    expect(outputAllowance(view({ costUsd: 0.0099999 }, { maxCostUsd: 0.01 }), price)).toMatchObject({
+    expect(outputAllowance(view({ costUsd: 0.009 }, { maxCostUsd: 0.01 }), price, model)).toEqual({ tokens: 100 });
+    expect(outputAllowance(view({ costUsd: 0.0099999 }, { maxCostUsd: 0.01 }), price, model)).toMatchObject({
       exhausted: true,
       budget: 'maxCostUsd',
     });
+  });
+
+  test('a large budget never raises the allowance above the model, so the prompt keeps its share of the window', () => {
+    const model = { outputReserve: 4096, contextWindow: 128_000 };
+    const mini = DEFAULT_PRICES['gpt-4o-mini'];
+    const cases = [
+      view({}, { maxTotalTokens: 1_000_000 }),
+      view({}, { maxOutputTokens: 500_000 }),
+      view({}, { maxCostUsd: 0.5 }),
+      view({}, { maxCostUsd: 1000, maxTotalTokens: 10_000_000 }),
+    ];
+    for (const state of cases) {
+      const allowance = outputAllowance(state, mini, model);
+      expect(allowance).toEqual({ tokens: 4096 });
+      const tokens = 'tokens' in allowance ? (allowance.tokens ?? 0) : 0;
+      expect(promptAllowance(model.contextWindow, tokens)).toBe(128_000 - 4096);
+    }
+    expect(
+      outputAllowance(view({}, { maxTotalTokens: 1_000_000 }), mini, { ...model, maxOutputTokens: 16_000 }),
+    ).toEqual({ tokens: 16_000 });
+    // A budget below the model's ceiling still lowers it.
+    expect(outputAllowance(view({ totalTokens: 999_000 }, { maxTotalTokens: 1_000_000 }), mini, model)).toEqual({
+      tokens: 1000,
+    });
+    // The prompt's share is never negative, whatever the output asks for.
+    expect(promptAllowance(2048, 4096)).toBe(0);
   });
 });
 
