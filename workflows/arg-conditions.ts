@@ -1,12 +1,14 @@
 import type { ArgCondition } from '../common/approval-policy';
 import { globMatcher } from '../common/glob';
+import { ownValue } from '../common/own';
 
 /** Reads `order.amount` style paths from the call's arguments. */
 export function argAt(args: unknown, path: string): unknown {
   let value: unknown = args;
   for (const part of path.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[part];
+    // Only the arguments' own fields: `toString` or `constructor` must not match a condition from the prototype.
+    value = ownValue(value as Record<string, unknown>, part);
   }
   return value;
 }
