@@ -107,7 +107,12 @@ export class ReinsClient {
     const client = new Client({
       connection,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
-      dataConverter: reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() }),
+      // Large payloads leave a claim in history and the bytes in this store. Without a store the caller named, it is
+      // this machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
+      dataConverter: reinsDataConverter({
+        dir: options.payloadDir ?? payloadDirFromEnv(),
+        ...(options.payloadDir || process.env.REINS_PAYLOAD_DIR ? {} : { warn: (message) => console.warn(message) }),
+      }),
     });
     return new ReinsClient(client, {
       taskQueue: options.taskQueue,

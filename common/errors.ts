@@ -33,6 +33,11 @@ export const ErrorType = {
   /** A request to apply the platform policy to a run is malformed. */
   PolicyApplyInvalid: 'PolicyApplyInvalid',
   RunFailed: 'RunFailed',
+  /**
+   * A payload the worker could not decode (unknown encoding, bytes that are not JSON, a key or a stored claim it lacks)
+   * where data was needed: a run's input or a call's result. Messages with such payloads are refused or ignored.
+   */
+  PayloadUndecodable: 'PayloadUndecodable',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

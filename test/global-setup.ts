@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
 import { REPO_ROOT } from '../scripts/temporal-cli';
+import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 
 /** Where the teardown finds the server this setup started (jest runs both in the same process). */
 export const TEST_SERVER_GLOBAL = '__reinsTestTemporalServer';
@@ -60,7 +61,11 @@ async function buildWorkflowBundle(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: resolved, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: resolved,
+    logger: new DefaultLogger('WARN'),
+    ...REINS_BUNDLE_OPTIONS,
+  });
   await fs.mkdir(path.dirname(TEST_BUNDLE_PATH), { recursive: true });
   await fs.writeFile(TEST_BUNDLE_PATH, bundle.code);
   process.env.REINS_TEST_WORKFLOW_BUNDLE = TEST_BUNDLE_PATH;
