@@ -32,7 +32,8 @@ function refuse(what: string, reason: string): never {
 }
 
 class GuardInbound implements WorkflowInboundCallsInterceptor {
-  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  // Async on purpose: a rejection fails the workflow with the reason; a synchronous throw would fail only the task.
+  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     input.args.forEach((arg, index) => {
       const reason = undecodableReason(arg);
       if (reason !== undefined) refuse(`workflow input ${index + 1}`, reason);

@@ -252,4 +252,24 @@ describe('hostile messages never fail a workflow task', () => {
       expect((await approveAndFinish(reins, runId)).status).toBe('completed');
     });
   });
+
+  test('a run whose input cannot be decoded fails closed with PayloadUndecodable', async () => {
+    await withReins({ script }, async ({ temporal: client, taskQueue }) => {
+      const workflowId = `bad-input-${randomUUID().slice(0, 8)}`;
+      await client.workflowService.startWorkflowExecution({
+        namespace: 'default',
+        workflowId,
+        workflowType: { name: 'agentRun' },
+        taskQueue: { name: taskQueue },
+        input: { payloads: [{ metadata: { encoding: bytes('json/plain') }, data: bytes('{not json') }] },
+        identity: 'hostile-test',
+        requestId: randomUUID(),
+      });
+      const handle = client.workflow.getHandle(workflowId);
+      await expect(handle.result()).rejects.toMatchObject({
+        cause: { type: 'PayloadUndecodable', message: expect.stringMatching(/^workflow input 1: payload could not/) },
+      });
+      expect(await taskFailures(handle)).toEqual([]);
+    });
+  });
 });
