@@ -2,6 +2,7 @@
 const tseslint = require('typescript-eslint');
 const importX = require('eslint-plugin-import-x');
 const prettier = require('eslint-config-prettier');
+const noDictionaryLookup = require('./eslint-rules/no-dictionary-lookup');
 
 /** Workflows run in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries, no side-effect code. */
 const workflowRestrictedImports = {
@@ -51,6 +52,12 @@ module.exports = tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
+  },
+  {
+    // Outside strings (user ids, roles, tool, model and provider names, request ids) reach these folders.
+    files: ['workflows/**/*.ts', 'common/**/*.ts', 'activities/**/*.ts'],
+    plugins: { reins: { rules: { 'no-dictionary-lookup': noDictionaryLookup } } },
+    rules: { 'reins/no-dictionary-lookup': 'error' },
   },
   {
     files: ['common/**/*.ts'],

@@ -8,6 +8,7 @@ import {
   type ProviderFacts,
 } from '../common/providers';
 import type { SecretResolver } from './secrets';
+import { ownValue } from '../common/own';
 
 export interface ProviderClient {
   /** The label shown in summaries, state and traces. */
@@ -74,7 +75,7 @@ export class ProviderRegistry {
   private apiKey(config: ProviderConfig): string {
     if (config.apiKeySecret) return this.options.secrets.resolve({ secret: config.apiKeySecret });
     if (config.apiKeyEnv) {
-      const value = (this.options.env ?? process.env)[config.apiKeyEnv];
+      const value = ownValue(this.options.env ?? process.env, config.apiKeyEnv);
       if (!value) {
         throw ApplicationFailure.nonRetryable(
           `provider ${config.name}: environment variable ${config.apiKeyEnv} (its API key) is not set`,

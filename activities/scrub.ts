@@ -143,9 +143,10 @@ export class Scrubber {
     error.message = this.text(error.message);
     if (typeof error.stack === 'string') error.stack = this.text(error.stack);
     if (error.cause !== undefined) error.cause = this.any(error.cause, done);
-    for (const key of Object.keys(fields)) {
+    // Own enumerable fields only (status, code, headers, details...), each rewritten in place.
+    for (const [key, item] of Object.entries(fields)) {
       if (key === 'message' || key === 'stack' || key === 'cause' || key === 'failure') continue;
-      fields[key] = this.any(fields[key], done);
+      Reflect.set(fields, key, this.any(item, done));
     }
     return error;
   }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SecretRef, TextOrSecret } from '../common/secret-ref';
 import { Scrubber, type NamedSecret } from './scrub';
+import { ownValue } from '../common/own';
 
 /** Where a worker finds secret values by name. */
 export interface SecretSource {
@@ -21,7 +22,7 @@ const SECRET_LIKE_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PRIV
 export function envSecretSource(env: NodeJS.ProcessEnv = process.env): SecretSource {
   return {
     get: (name) => {
-      const value = env[name];
+      const value = ownValue(env, name);
       return value === undefined || value === '' ? undefined : value;
     },
     entries: () =>

@@ -119,7 +119,14 @@ export class ReinsClient {
     const client = new Client({
       connection,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
-      dataConverter: guardDecoding(reinsDataConverter({ dir: options.payloadDir ?? payloadDirFromEnv() })),
+      // Large payloads leave a claim in history and the bytes in this store. Without a store the caller named, it is
+      // this machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
+      dataConverter: guardDecoding(
+        reinsDataConverter({
+          dir: options.payloadDir ?? payloadDirFromEnv(),
+          ...(options.payloadDir || process.env.REINS_PAYLOAD_DIR ? {} : { warn: (message) => console.warn(message) }),
+        }),
+      ),
     });
     return new ReinsClient(client, {
       taskQueue: options.taskQueue,

@@ -11,6 +11,7 @@ import { ModelPolicySchema } from './providers';
 import { ToolClassSchema } from './tool-class';
 import { ToolPolicySchema } from './tool-policy';
 import { reportDuplicateNames } from './zod-issues';
+import { ownValue } from './own';
 
 /** Tool names as providers accept them in function definitions. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -98,7 +99,7 @@ export const AgentSpecSchema = z
           message: 'onTimeout: escalate needs approvals.escalation (the group to escalate to)',
         });
       }
-      const configSchema = BUILTIN_TOOL_CONFIGS[tool.name];
+      const configSchema = ownValue(BUILTIN_TOOL_CONFIGS, tool.name);
       const config = configSchema && tool.config !== undefined ? configSchema.safeParse(tool.config) : undefined;
       for (const issue of config?.error?.issues ?? []) {
         ctx.addIssue({ code: 'custom', path: ['tools', index, 'config', ...issue.path], message: issue.message });

@@ -3,9 +3,9 @@ import { describeZodIssues } from './zod-issues';
 import type { ParseResult } from './run-input';
 
 export const ApprovalDecisionSchema = z.strictObject({
-  requestId: z.string().min(1, 'requestId must not be empty'),
+  requestId: z.string().min(1, 'requestId must not be empty').max(200),
   decision: z.enum(['approve', 'reject']),
-  by: z.string().min(1, 'by must name who decides'),
+  by: z.string().min(1, 'by must name who decides').max(200),
   reason: z.string().max(2000).optional(),
   /** Replaces the model's arguments; validated against the tool's schema before it runs. */
   editedArgs: z.record(z.string(), z.unknown()).optional(),

@@ -38,6 +38,11 @@ export const ErrorType = {
    * or it failed midway) and left no result: it may or may not have acted, so it is not run again on its own.
    */
   ToolOutcomeUnknown: 'ToolOutcomeUnknown',
+  /**
+   * A payload the worker could not decode (unknown encoding, bytes that are not JSON, a key or a stored claim it lacks)
+   * where data was needed: a run's input or a call's result. Messages with such payloads are refused or ignored.
+   */
+  PayloadUndecodable: 'PayloadUndecodable',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -22,6 +22,7 @@ import {
   type RunContext,
 } from './policy-types';
 import { modelsOfSpec, mcpServerAddress, policyNameOfSpecTool } from './spec-reach';
+import { ownValue } from './own';
 
 /** What each part of a resolution works from, and where it reports what the spec or caller asks to loosen. */
 export interface Resolving {
@@ -34,7 +35,7 @@ export interface Resolving {
 /** A team the policy does not define, or a user outside a team's members, is refused. */
 export function checkMembership(loaded: LoadedPolicy, { run, refuse }: Resolving): void {
   const teams = Object.keys(loaded.policy.teams);
-  const teamScope = loaded.policy.teams[run.team];
+  const teamScope = ownValue(loaded.policy.teams, run.team);
   if (!teamScope && run.team !== DEFAULT_TEAM) {
     refuse({
       rule: 'teams',

@@ -3,6 +3,7 @@ import { formatDuration } from './duration';
 import type { PlatformPolicy, PolicyScope, TeamScope, TraceContentRule } from './platform-policy';
 import { TRACE_CONTENT_RULES } from './platform-policy';
 import type { ToolClass } from './tool-class';
+import { ownValue } from './own';
 
 /** Every limit a scope may cap, in the order explanations list them. */
 export const BUDGET_RULES: readonly BudgetName[] = [
@@ -32,7 +33,7 @@ export interface NamedScope {
 /** The scopes that apply to a run of `team`, top first. */
 export function scopesFor(policy: PlatformPolicy | undefined, team: string): NamedScope[] {
   if (!policy) return [];
-  const teamScope = policy.teams[team];
+  const teamScope = ownValue(policy.teams, team);
   return [{ source: 'org', rules: policy.org }, ...(teamScope ? [{ source: `team ${team}`, rules: teamScope }] : [])];
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownValue } from './own';
 
 /** USD per million tokens. `cachedInput` defaults to `input` when a provider has no cache discount. */
 export const ModelPriceSchema = z.strictObject({
@@ -36,12 +37,12 @@ export const DEFAULT_PRICES: PriceTable = {
  * (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), else undefined.
  */
 export function priceFor(table: PriceTable, model: string): ModelPrice | undefined {
-  const exact = table[model];
+  const exact = ownValue(table, model);
   if (exact) return exact;
   const prefix = Object.keys(table)
     .filter((name) => model.startsWith(`${name}-`) || model.startsWith(`${name}@`))
     .sort((a, b) => b.length - a.length)[0];
-  return prefix ? table[prefix] : undefined;
+  return prefix ? ownValue(table, prefix) : undefined;
 }
 
 export interface TokenCounts {

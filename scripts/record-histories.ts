@@ -17,6 +17,7 @@ import type { AgentSpecInput } from '../common/agent-spec';
 import { createReinsWorker } from '../worker/create-worker';
 import { isServerReachable, startDevServer } from './dev-server';
 import { startScriptedModel, type ScriptFn } from './scripted-model';
+import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -122,7 +123,10 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: reinsDataConverter({ dir: path.join(dataDir, 'payloads') }) });
   const reins = new ReinsClient(client, { taskQueue });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    ...REINS_BUNDLE_OPTIONS,
+  });
   const worker = await createReinsWorker({ config, connection: native, workflowBundle });
   const seed = (runId: string, files: Record<string, string>) => {
     const dir = path.join(dataDir, 'workspaces', runDirectoryName(runId));

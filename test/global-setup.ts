@@ -5,6 +5,7 @@ import { isServerReachable, startDevServer, type DevServer } from '../scripts/de
 import { resolveTestPostgres, type PostgresServer } from '../scripts/private-postgres';
 import { BUBBLEWRAP, CHROMIUM, ensureSystemDependencies } from '../scripts/system-deps';
 import { REPO_ROOT } from '../scripts/temporal-cli';
+import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 
 /** Where the teardown finds the server this setup started (jest runs both in the same process). */
 export const TEST_SERVER_GLOBAL = '__reinsTestTemporalServer';
@@ -82,7 +83,11 @@ async function buildWorkflowBundle(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: resolved, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: resolved,
+    logger: new DefaultLogger('WARN'),
+    ...REINS_BUNDLE_OPTIONS,
+  });
   await fs.mkdir(path.dirname(TEST_BUNDLE_PATH), { recursive: true });
   await fs.writeFile(TEST_BUNDLE_PATH, bundle.code);
   process.env.REINS_TEST_WORKFLOW_BUNDLE = TEST_BUNDLE_PATH;

@@ -8,7 +8,9 @@ import type { NamedSecret } from '../activities/scrub';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
 import { reinsDataConverter } from '../client/payload-storage';
 import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
+import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { NO_MODEL_KEY, WorkerConfigError, type WorkerConfig } from './config';
+import { guardActivityInputs } from './guarded-activities';
 import { telemetryFromEnv, type WorkerTelemetry } from './telemetry';
 
 export interface ReinsWorkerOptions {
@@ -87,29 +89,36 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     secrets,
     taskQueue: config.taskQueue,
   });
-  const activities = createActivities({
-    secrets,
-    mcpPool,
-    ...(policy ? { policy } : {}),
-    model: {
-      openai: defaultClient.openai,
-      provider: config.model.provider,
-      providers,
-      conversations: new ConversationStore(path.join(config.dataDir, 'conversations')),
-    },
-    ...storage,
-    extraTools: options.extraTools,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-  });
+  const activities = guardActivityInputs(
+    createActivities({
+      secrets,
+      mcpPool,
+      ...(policy ? { policy } : {}),
+      model: {
+        openai: defaultClient.openai,
+        provider: config.model.provider,
+        providers,
+        conversations: new ConversationStore(path.join(config.dataDir, 'conversations')),
+      },
+      ...storage,
+      extraTools: options.extraTools,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+    }),
+  );
   const telemetry = options.telemetry === undefined ? telemetryFromEnv() : options.telemetry;
-  const worker = await Worker.create({
-    connection,
-    namespace: config.namespace,
-    dataConverter: reinsDataConverter({
+  const bundled = options.workflowBundle !== undefined;
+  const telemetryOptions = telemetry?.workerOptions(bundled);
+  const dataConverter = () =>
+    reinsDataConverter({
       dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
       // Unset: the keys in this process's environment, as the clients use.
       encryption: config.encryptionKeys,
-    }),
+      role: 'worker',
+    });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.namespace,
+    dataConverter: dataConverter(),
     taskQueue: config.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
@@ -119,7 +128,19 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     ...(config.maxConcurrentWorkflowTasks
       ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks }
       : {}),
-    ...telemetry?.workerOptions(options.workflowBundle !== undefined),
+    ...telemetryOptions,
+    // A bundle built ahead carries its interceptor modules (REINS_BUNDLE_OPTIONS); one built here gets them now.
+    ...(bundled
+      ? {}
+      : {
+          interceptors: {
+            ...telemetryOptions?.interceptors,
+            workflowModules: [
+              PAYLOAD_GUARD_WORKFLOW_MODULE,
+              ...(telemetryOptions?.interceptors?.workflowModules ?? []),
+            ],
+          },
+        }),
     ...options.workerOptions,
   });
   // A rate-limited provider's calls have a queue of their own whose rate the server enforces across all workers.
@@ -128,10 +149,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       Worker.create({
         connection,
         namespace: config.namespace,
-        dataConverter: reinsDataConverter({
-          dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
-          encryption: config.encryptionKeys,
-        }),
+        dataConverter: dataConverter(),
         taskQueue: queue.taskQueue,
         activities,
         maxTaskQueueActivitiesPerSecond: queue.perSecond,

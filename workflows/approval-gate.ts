@@ -4,6 +4,7 @@ import { parseApprovalDecision, type ApprovalDecision } from '../common/approval
 import type { EffectivePolicy } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
 import { decideSignal, decideUpdate } from '../common/messages';
+import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import type { ApprovalBook } from './approvals';
 import { gateFor } from './policy';
 import type { PreparedCall } from './tool-calls';
@@ -15,40 +16,61 @@ import type { PreparedCall } from './tool-calls';
 export function registerDecisionHandlers(book: ApprovalBook, onChange: () => void): void {
   setHandler(
     decideUpdate,
-    (decision) => {
-      const record = book.apply(decision, 'update', Date.now());
+    (raw) => {
+      // The validator passed this very payload; parsing again hands on only the fields the schema knows.
+      const decision = parseApprovalDecision(raw);
+      if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
+      const record = book.apply(decision.value, 'update', Date.now());
       onChange();
       return record;
     },
     {
       validator: (raw: ApprovalDecision) => {
-        const decision = parseApprovalDecision(raw);
-        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
-        const check = book.check(decision.value);
+        const check = judge(book, raw);
         if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
       },
     },
   );
   setHandler(decideSignal, (raw: ApprovalDecision) => {
-    const decision = parseApprovalDecision(raw);
-    const check = decision.ok ? book.check(decision.value) : { ok: false as const, why: decision.message };
-    if (decision.ok && check.ok) {
-      book.apply(decision.value, 'signal', Date.now());
+    const check = judge(book, raw);
+    if (check.ok) {
+      book.apply(check.decision, 'signal', Date.now());
     } else {
       const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
         Record<keyof ApprovalDecision, unknown>
       >;
       book.ignore({
-        requestId: String(sent.requestId ?? ''),
-        by: String(sent.by ?? ''),
+        requestId: textOf(sent.requestId),
+        by: textOf(sent.by),
         via: 'signal',
         receivedAt: new Date(Date.now()).toISOString(),
-        why: check.ok ? 'invalid decision' : check.why,
+        why: check.why,
       });
     }
     onChange();
   });
 }
+
+/** One judgement for both doors: a payload that could not be decoded, then the schema, then the book's rules. */
+function judge(
+  book: ApprovalBook,
+  raw: unknown,
+): { ok: true; decision: ApprovalDecision } | { ok: false; why: string } {
+  const undecodable = undecodableReason(raw);
+  if (undecodable !== undefined) return { ok: false, why: describeUndecodable(undecodable) };
+  try {
+    const decision = parseApprovalDecision(raw);
+    if (!decision.ok) return { ok: false, why: decision.message };
+    const check = book.check(decision.value);
+    return check.ok ? { ok: true, decision: decision.value } : check;
+  } catch (error) {
+    // Nothing above should throw; if something does, the sender hears of it and the run's task does not fail.
+    return { ok: false, why: `the decision could not be judged: ${(error as Error).message}` };
+  }
+}
+
+/** What an ignored signal said it was, as text: only strings are kept, the book cuts them to size. */
+const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /**
  * Waits until every pending request is decided. A paused run is just a timer and a condition in Temporal: it holds

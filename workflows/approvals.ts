@@ -9,6 +9,12 @@ export type DecisionCheck = { ok: true } | { ok: false; why: string };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Ignored decisions kept in state: the newest ones. Signals are free to send, and state is read by every query. */
+export const MAX_IGNORED_DECISIONS = 100;
+/** What an ignored decision keeps of the sender's strings. */
+const MAX_IGNORED_TEXT = { id: 200, why: 500 };
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /**
  * Approval requests and the decisions taken on them. The update validator and the signal handler both go through
  * `check`, so a decision is judged the same way whichever door it came in by.
@@ -91,8 +97,16 @@ export class ApprovalBook {
     return record;
   }
 
+  /** Keeps a refused signal with its reason, cut to size; the oldest go once there are too many. */
   ignore(entry: IgnoredDecision): void {
-    this.ignored.push(entry);
+    this.ignored.push({
+      ...entry,
+      requestId: clip(entry.requestId, MAX_IGNORED_TEXT.id),
+      by: clip(entry.by, MAX_IGNORED_TEXT.id),
+      why: clip(entry.why, MAX_IGNORED_TEXT.why),
+    });
+    if (this.ignored.length > MAX_IGNORED_DECISIONS)
+      this.ignored.splice(0, this.ignored.length - MAX_IGNORED_DECISIONS);
   }
 
   decisionFor(requestId: string): DecisionRecord | undefined {

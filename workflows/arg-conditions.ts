@@ -1,5 +1,6 @@
 import type { ArgCondition } from '../common/approval-policy';
 import { globMatcher } from '../common/glob';
+import { ownValue } from '../common/own';
 
 /**
  * What a condition on a workspace path argument is tested against: every form of the path the tool may touch (the
@@ -14,10 +15,9 @@ export type PathForms = ReadonlyMap<string, readonly string[] | null>;
 export function argAt(args: unknown, path: string): unknown {
   let value: unknown = args;
   for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, part)) {
-      return undefined;
-    }
-    value = (value as Record<string, unknown>)[part];
+    if (typeof value !== 'object' || value === null) return undefined;
+    // Only the arguments' own fields: `toString` or `constructor` must not match a condition from the prototype.
+    value = ownValue(value as Record<string, unknown>, part);
   }
   return value;
 }

@@ -7,6 +7,7 @@ import { CLASS_RANK } from '../common/tool-class';
 import { effectiveClass } from './tool-access';
 import { pathForms, pathTargets } from './workspace-paths';
 import { conditionHolds, describeCondition, type PathForms } from './arg-conditions';
+import { ownValue } from '../common/own';
 
 export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 
@@ -86,7 +87,7 @@ export function approverRefusal(
 ): string | undefined {
   if (!approvers) return undefined;
   if (approvers.users.includes(by)) return undefined;
-  const held = roles[by] ?? [];
+  const held = ownValue(roles, by) ?? [];
   if (approvers.roles.some((role) => held.includes(role))) return undefined;
   const allowed = [
     approvers.users.length ? `users ${approvers.users.join(', ')}` : '',

@@ -8,6 +8,7 @@ import type {
   RoutingSnapshot,
   RoutingStrategy,
 } from '../common/providers';
+import { ownValue } from '../common/own';
 
 /** A candidate with everything routing needs to know about it, resolved from the spec, prices and the worker. */
 export interface RouteCandidate {
@@ -41,8 +42,8 @@ export function resolveCandidates(
   fallbackWindow: number,
 ): RouteCandidate[] {
   return candidates.map((candidate) => {
-    const facts = snapshot.providers[candidate.provider];
-    const known = facts?.models[candidate.model];
+    const facts = ownValue(snapshot.providers, candidate.provider);
+    const known = ownValue(facts?.models, candidate.model);
     const price = priceFor(prices, candidate.model) ?? known?.prices;
     return {
       provider: candidate.provider,
@@ -117,7 +118,7 @@ export function planRoute(
   const usable: RouteCandidate[] = [];
   for (const candidate of candidates) {
     const missing = options.requires.filter((capability) => !candidate.capabilities[capability]);
-    const circuit = circuitOpen(options.health[candidate.provider] ?? [], options.circuit, options.nowMs);
+    const circuit = circuitOpen(ownValue(options.health, candidate.provider) ?? [], options.circuit, options.nowMs);
     if (missing.length) skipped.push({ candidate, why: `lacks ${missing.join(', ')}` });
     else if (circuit.open) {
       const until = new Date(circuit.untilMs).toISOString();
@@ -127,7 +128,7 @@ export function planRoute(
   let order = usable;
   if (strategy === 'cheapest') order = sortStable(usable, (c) => blendedPrice(c.price));
   if (strategy === 'fastest') {
-    const outcomesOf = (c: RouteCandidate) => options.health[c.provider] ?? [];
+    const outcomesOf = (c: RouteCandidate) => ownValue(options.health, c.provider) ?? [];
     order = sortStable(usable, (c) => errorRate(outcomesOf(c)));
     order = sortStable(order, (c) => observedLatencyMs(outcomesOf(c)) ?? -1);
   }

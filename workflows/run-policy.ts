@@ -14,6 +14,7 @@ import { diffPolicies, limitsOf } from '../common/policy-explain';
 import type { RunInput } from '../common/run-input';
 import { runContextOf, toolViolations } from '../common/run-policy-checks';
 import type { PolicyChange, RunState } from '../common/run-state';
+import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import { describeZodIssues } from '../common/zod-issues';
 import { POLICY_ACTIVITY_OPTIONS } from './activity-options';
 import { failureOf } from './failures';
@@ -97,7 +98,13 @@ export function registerPolicyApply(
 ): void {
   setHandler(
     applyPolicyUpdate,
-    async (request: ApplyPolicyRequest): Promise<PolicyChange> => {
+    async (raw: ApplyPolicyRequest): Promise<PolicyChange> => {
+      // The validator passed this payload; parsing again keeps only (and trims) the fields the schema knows.
+      const parsed = ApplyPolicyRequestSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw ApplicationFailure.nonRetryable(describeZodIssues(parsed.error), ErrorType.PolicyApplyInvalid);
+      }
+      const request = parsed.data;
       const loaded = await loadPlatformPolicy();
       const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
       const violations = [...resolved.violations, ...toolViolations(resolved.policy, input.spec, definitions)];
@@ -121,6 +128,10 @@ export function registerPolicyApply(
     },
     {
       validator: (request: ApplyPolicyRequest) => {
+        const undecodable = undecodableReason(request);
+        if (undecodable !== undefined) {
+          throw ApplicationFailure.nonRetryable(describeUndecodable(undecodable), ErrorType.PolicyApplyInvalid);
+        }
         const parsed = ApplyPolicyRequestSchema.safeParse(request);
         if (!parsed.success) {
           throw ApplicationFailure.nonRetryable(describeZodIssues(parsed.error), ErrorType.PolicyApplyInvalid);

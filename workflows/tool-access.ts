@@ -4,6 +4,7 @@ import type { RoleDefinition } from '../common/tool-policy';
 import { nameVerdict, type EffectivePolicy } from '../common/effective-policy';
 import { firstMatch } from '../common/glob';
 import { mcpServerAddress } from '../common/spec-reach';
+import { ownValue } from '../common/own';
 
 export type ToolAccess = { allowed: true } | { allowed: false; rule: string };
 
@@ -26,7 +27,7 @@ export function effectiveClass(
 
 /** The roles that apply to the run's user; `default` covers users the roles file does not name. */
 function rolesOf(identity: RunIdentity): string[] {
-  const named = identity.roles[identity.userId] ?? [];
+  const named = ownValue(identity.roles, identity.userId) ?? [];
   if (named.length > 0) return [...named];
   return identity.roleDefinitions.default ? ['default'] : [];
 }
@@ -73,7 +74,7 @@ export function toolAccess(
   );
   const roles = rolesOf(identity);
   const permitted = roles.some((role) => {
-    const reach = identity.roleDefinitions[role];
+    const reach = ownValue(identity.roleDefinitions, role);
     if (!reach) return false;
     const toolOk = !reach.tools || firstMatch(reach.tools, name) !== undefined;
     const classOk = !reach.classes || reach.classes.includes(toolClass);

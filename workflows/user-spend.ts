@@ -30,13 +30,20 @@ interface Ledger {
  * check that only one of them fits: reserve before a model call, settle with the real cost after it.
  */
 export async function userSpend(carried?: Ledger): Promise<never> {
-  const ledger: Ledger = carried ?? { days: {}, reservations: {} };
+  // Maps, not the carried plain objects: days and reservation ids arrive in updates, and a plain object would answer
+  // `constructor` or `__proto__` from its prototype.
+  const days = new Map(Object.entries(carried?.days ?? {}));
+  const reservations = new Map(Object.entries(carried?.reservations ?? {}));
 
   const reservedOn = (day: string) =>
-    Object.values(ledger.reservations)
+    [...reservations.values()]
       .filter((r) => r.day === day && Date.now() - r.at < RESERVATION_TTL_MS)
       .reduce((sum, r) => sum + r.amountUsd, 0);
-  const dayOf = (day: string) => (ledger.days[day] ??= { spentUsd: 0, runs: [] });
+  const dayOf = (day: string) => {
+    let entry = days.get(day);
+    if (!entry) days.set(day, (entry = { spentUsd: 0, runs: [] }));
+    return entry;
+  };
   const view = (day: string): DaySpend => ({ day, ...dayOf(day), reservedUsd: reservedOn(day) });
 
   setHandler(reserveSpendUpdate, (sent): SpendGrant => {
@@ -45,7 +52,7 @@ export async function userSpend(carried?: Ledger): Promise<never> {
     const reservedUsd = reservedOn(request.day);
     const granted = day.spentUsd + reservedUsd + request.amountUsd <= request.capUsd;
     if (granted) {
-      ledger.reservations[request.reservationId] = { ...request, at: Date.now() };
+      reservations.set(request.reservationId, { ...request, at: Date.now() });
       if (!day.runs.includes(request.runId)) day.runs.push(request.runId);
     }
     return {
@@ -59,21 +66,18 @@ export async function userSpend(carried?: Ledger): Promise<never> {
   setHandler(settleSpendUpdate, (sent) => {
     const settlement = spendSettlement(sent);
     // Settling is idempotent: a retried settle finds its reservation gone and adds nothing twice.
-    if (Object.hasOwn(ledger.reservations, settlement.reservationId)) {
-      delete ledger.reservations[settlement.reservationId];
-      dayOf(settlement.day).spentUsd += settlement.actualUsd;
-    }
+    if (reservations.delete(settlement.reservationId)) dayOf(settlement.day).spentUsd += settlement.actualUsd;
     return view(settlement.day);
   });
-  setHandler(spendQuery, () => Object.keys(ledger.days).sort().map(view));
+  setHandler(spendQuery, () => [...days.keys()].sort().map(view));
 
   await condition(() => workflowInfo().continueAsNewSuggested);
   await condition(allHandlersFinished);
-  const keep = Object.keys(ledger.days).sort().slice(-DAYS_KEPT);
+  const keep = [...days.keys()].sort().slice(-DAYS_KEPT);
   return continueAsNew<typeof userSpend>({
-    days: Object.fromEntries(keep.map((day) => [day, ledger.days[day]!])),
+    days: Object.fromEntries(keep.map((day) => [day, dayOf(day)])),
     reservations: Object.fromEntries(
-      Object.entries(ledger.reservations).filter(([, r]) => Date.now() - r.at < RESERVATION_TTL_MS),
+      [...reservations.entries()].filter(([, r]) => Date.now() - r.at < RESERVATION_TTL_MS),
     ),
   });
 }

@@ -22,18 +22,20 @@ export function resolveServer(
   userId: string | undefined,
 ): ResolvedServer {
   const raw: Record<string, TextOrSecret> = spec.transport === 'stdio' ? spec.env : spec.headers;
-  const values: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   const used: ResolvedServer['secrets'] = [];
   let perUser = false;
   for (const [key, value] of Object.entries(raw)) {
-    values[key] = secrets.text(value, userId);
+    const text = secrets.text(value, userId);
+    entries.push([key, text]);
     if (typeof value !== 'string') {
       perUser ||= value.perUser === true;
       const name = value.perUser ? perUserSecretName(value.secret, userId ?? '') : value.secret;
-      used.push({ name, value: values[key] });
+      used.push({ name, value: text });
     }
   }
-  return { spec, values, secrets: used, perUser };
+  // fromEntries defines own properties: a key named __proto__ stays a key.
+  return { spec, values: Object.fromEntries(entries), secrets: used, perUser };
 }
 
 /** JSON with sorted keys, so the same spec always gives the same pool key whatever order its fields arrived in. */

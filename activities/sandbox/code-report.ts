@@ -4,18 +4,18 @@ import type { CodeResult } from './sandbox';
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
 
 /** What a signal usually means here, so the model can tell a limit from a crash. */
-const SIGNAL_HINTS: Record<string, string> = {
-  SIGXCPU: 'CPU time limit reached',
-  SIGXFSZ: 'file size limit reached',
-  SIGKILL: 'killed',
-  SIGSEGV: 'crashed',
-};
+const SIGNAL_HINTS: ReadonlyMap<string, string> = new Map([
+  ['SIGXCPU', 'CPU time limit reached'],
+  ['SIGXFSZ', 'file size limit reached'],
+  ['SIGKILL', 'killed'],
+  ['SIGSEGV', 'crashed'],
+]);
 
 function describeExit(result: CodeResult): string {
   const signal =
     result.signal ??
     (result.exitCode !== null && result.exitCode > 128 ? SIGNAL_NAMES.get(result.exitCode - 128) : undefined);
-  const hint = signal ? SIGNAL_HINTS[signal] : undefined;
+  const hint = signal ? SIGNAL_HINTS.get(signal) : undefined;
   if (result.exitCode !== null) {
     return `exit code: ${result.exitCode}${signal ? ` (128+${signal}${hint ? `: ${hint}` : ''})` : ''}`;
   }

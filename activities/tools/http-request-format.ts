@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { limitOutput } from '../output-limit';
 import type { HopResponse } from './http-request-send';
+import { ownValue } from '../../common/own';
 
 /** What the model reads of a body: well under the activity's cap, so status and headers always fit. */
 export const BODY_CHARS_FOR_MODEL = 12_000;
@@ -35,7 +36,7 @@ function formatBody(body: Buffer, contentType: string, truncated: boolean): stri
 
 function shownHeaders(headers: IncomingHttpHeaders): string[] {
   return SHOWN_HEADERS.flatMap((name) => {
-    const value = headers[name];
+    const value = ownValue(headers, name);
     return value === undefined ? [] : [`${name}: ${Array.isArray(value) ? value.join(', ') : value}`];
   });
 }

@@ -153,7 +153,9 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
           );
         }
         const headers = { ...modelHeaders };
-        for (const name of Object.keys(headers)) if (name.toLowerCase() in lower(injected)) delete headers[name];
+        const injectedNames = new Set(Object.keys(injected).map((key) => key.toLowerCase()));
+        for (const name of Object.keys(headers))
+          if (injectedNames.has(name.toLowerCase())) Reflect.deleteProperty(headers, name);
         Object.assign(headers, injected);
         let response;
         try {
@@ -188,8 +190,4 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
       }
     },
   });
-}
-
-function lower(record: Record<string, string>): Record<string, true> {
-  return Object.fromEntries(Object.keys(record).map((key) => [key.toLowerCase(), true]));
 }

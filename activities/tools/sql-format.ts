@@ -1,4 +1,5 @@
 import type { QueryResult } from 'pg';
+import { ownValue } from '../../common/own';
 
 const MAX_CELL_CHARS = 500;
 
@@ -21,7 +22,7 @@ export function formatSqlResults(results: QueryResult[], maxRows: number, notes:
     const shown = result.rows
       .slice(0, maxRows)
       .map((row: Record<string, unknown>) =>
-        JSON.stringify(Object.fromEntries(columns.map((name) => [name, cell(row[name])]))),
+        JSON.stringify(Object.fromEntries(columns.map((name) => [name, cell(ownValue(row, name))]))),
       );
     const omitted = result.rows.length - shown.length;
     const lines = [`${head}: ${result.rows.length} rows; columns: ${columns.join(', ')}`, ...shown];
