@@ -12,7 +12,7 @@ import {
 import type { AgentTool } from '../common/agent-spec';
 import type { ModelTurn, ToolDefinition } from '../common/chat';
 import { ErrorType } from '../common/errors';
-import { stateQuery, transcriptQuery } from '../common/messages';
+import { HANDLER_DESCRIPTIONS, stateQuery, transcriptQuery } from '../common/messages';
 import { priceFor } from '../common/pricing';
 import { countOrUndefined } from '../common/text';
 import { parseRunInput, type RunInput } from '../common/run-input';
@@ -89,8 +89,8 @@ export async function agentRun(rawInput: RunInput, carry?: RunCarry): Promise<Ru
   };
   const result = (): RunResult => ({ ...state, transcript });
 
-  setHandler(stateQuery, () => state);
-  setHandler(transcriptQuery, () => transcript);
+  setHandler(stateQuery, () => state, { description: HANDLER_DESCRIPTIONS.state });
+  setHandler(transcriptQuery, () => transcript, { description: HANDLER_DESCRIPTIONS.transcript });
   registerDecisionHandlers(book, publish);
 
   const stop = (status: RunState['status'], reason?: string): RunResult => {

@@ -3,7 +3,7 @@ import type { AgentSpec, AgentTool } from '../common/agent-spec';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
 import type { EffectivePolicy } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
-import { decideSignal, decideUpdate } from '../common/messages';
+import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../common/messages';
 import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import type { ApprovalBook } from './approvals';
 import { gateFor } from './policy';
@@ -25,30 +25,35 @@ export function registerDecisionHandlers(book: ApprovalBook, onChange: () => voi
       return record;
     },
     {
+      description: HANDLER_DESCRIPTIONS.decide,
       validator: (raw: ApprovalDecision) => {
         const check = judge(book, raw);
         if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
       },
     },
   );
-  setHandler(decideSignal, (raw: ApprovalDecision) => {
-    const check = judge(book, raw);
-    if (check.ok) {
-      book.apply(check.decision, 'signal', Date.now());
-    } else {
-      const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
-        Record<keyof ApprovalDecision, unknown>
-      >;
-      book.ignore({
-        requestId: textOf(sent.requestId),
-        by: textOf(sent.by),
-        via: 'signal',
-        receivedAt: new Date(Date.now()).toISOString(),
-        why: check.why,
-      });
-    }
-    onChange();
-  });
+  setHandler(
+    decideSignal,
+    (raw: ApprovalDecision) => {
+      const check = judge(book, raw);
+      if (check.ok) {
+        book.apply(check.decision, 'signal', Date.now());
+      } else {
+        const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
+          Record<keyof ApprovalDecision, unknown>
+        >;
+        book.ignore({
+          requestId: textOf(sent.requestId),
+          by: textOf(sent.by),
+          via: 'signal',
+          receivedAt: new Date(Date.now()).toISOString(),
+          why: check.why,
+        });
+      }
+      onChange();
+    },
+    { description: HANDLER_DESCRIPTIONS.decide },
+  );
 }
 
 /** One judgement for both doors: a payload that could not be decoded, then the schema, then the book's rules. */

@@ -9,7 +9,12 @@ import {
   type PolicyViolation,
 } from '../common/effective-policy';
 import { ErrorType } from '../common/errors';
-import { applyPolicyUpdate, ApplyPolicyRequestSchema, type ApplyPolicyRequest } from '../common/messages';
+import {
+  applyPolicyUpdate,
+  ApplyPolicyRequestSchema,
+  HANDLER_DESCRIPTIONS,
+  type ApplyPolicyRequest,
+} from '../common/messages';
 import { diffPolicies, limitsOf } from '../common/policy-explain';
 import type { RunInput } from '../common/run-input';
 import { runContextOf, toolViolations } from '../common/run-policy-checks';
@@ -127,6 +132,7 @@ export function registerPolicyApply(
       return change;
     },
     {
+      description: HANDLER_DESCRIPTIONS.applyPolicy,
       validator: (request: ApplyPolicyRequest) => {
         const undecodable = undecodableReason(request);
         if (undecodable !== undefined) {
