@@ -52,6 +52,18 @@ export function toModelFailure(error: unknown, context: { provider: string; mode
       details: [{ status: error.status, code: error.code ?? null, requestId: error.requestID ?? null }],
     });
   }
+  // The SDK parses a 200 response's body itself: a body cut short or not JSON surfaces as the parser's SyntaxError
+  // (possibly from another realm than this module's, so it is told by name rather than instanceof).
+  if (isSyntaxError(error)) {
+    return ApplicationFailure.retryable(
+      `${where} answered with a body that is not valid JSON: ${String(error.message)}`,
+      ErrorType.ModelResponseInvalid,
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.retryable(`${where} failed: ${message}`, ErrorType.ModelConnectionError);
+}
+
+function isSyntaxError(error: unknown): error is { name: 'SyntaxError'; message: unknown } {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'SyntaxError';
 }

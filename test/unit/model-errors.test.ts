@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIError } from 'openai';
 import { retryAfterMs, toModelFailure } from '../../activities/model-errors';
@@ -48,5 +51,31 @@ describe('provider errors become typed failures', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
     expect(retryAfterMs(new Headers({}), now)).toBeUndefined();
     expect(retryAfterMs(new Headers({ 'retry-after': '999999' }), now)).toBe(600_000);
+  });
+});
+
+describe('a 200 response whose body is not a whole JSON document', () => {
+  test('is ModelResponseInvalid (retryable), as the SDK reports it through the real client', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"chatcmpl-1","choices":[{"message":{"role":"assi');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'k', maxRetries: 0 });
+      const error = await client.chat.completions
+        .create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const failure = toModelFailure(error, { provider: 'p', model: 'm' });
+      expect(failure.type).toBe('ModelResponseInvalid');
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.message).toMatch(/^p model m answered with a body that is not valid JSON/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
