@@ -37,6 +37,17 @@ export type AuditRecord = AuditBase &
         latencyMs: number;
         attempt?: number;
       }
+    | {
+        /** A routed model attempt that did not answer: the provider failed, or was skipped (open circuit...). */
+        kind: 'model_attempt';
+        purpose: 'step' | 'compaction';
+        attempt: number;
+        provider: string;
+        model: string;
+        outcome: 'failed' | 'skipped';
+        errorType?: string;
+        message?: string;
+      }
     | ({
         kind: 'tool_call';
         callId: string;
@@ -128,6 +139,7 @@ const TOOL_ACTIVITIES = new Set(['runTool', 'callMcpTool']);
 const RANK: Record<AuditRecord['kind'], number> = {
   policy: -2,
   policy_change: -1,
+  model_attempt: 0,
   model_call: 0,
   approval_request: 1,
   approval_decision: 2,
@@ -206,6 +218,22 @@ export function buildAudit(
       costUsd: call.costUsd,
       latencyMs: call.latencyMs,
       ...(trail?.attempt !== undefined ? { attempt: trail.attempt } : {}),
+    });
+  }
+
+  // Failover is part of what happened: every attempt that did not answer, next to the calls that did.
+  for (const attempt of state.modelAttempts ?? []) {
+    if (attempt.outcome === 'ok') continue;
+    records.push({
+      ...base(attempt.at, attempt.step),
+      kind: 'model_attempt',
+      purpose: attempt.purpose,
+      attempt: attempt.attempt,
+      provider: attempt.provider,
+      model: attempt.model,
+      outcome: attempt.outcome,
+      ...(attempt.errorType ? { errorType: attempt.errorType } : {}),
+      ...(attempt.message ? { message: attempt.message } : {}),
     });
   }
 

@@ -122,6 +122,7 @@ export function formatState(state: RunState, uiUrl: string, now: number = Date.n
     lines.push(`Error     ${visible(type)} at step ${step}: ${visible(message)}`);
   }
   lines.push(`UI        ${uiUrl}`);
+  lines.push(...modelAttemptLines(state));
   if (state.pendingApprovals.length > 0) {
     lines.push('', `Pending approvals (${state.pendingApprovals.length}):`);
     for (const request of state.pendingApprovals) lines.push(...requestLines(state.runId, request, now));
@@ -140,6 +141,42 @@ export function formatState(state: RunState, uiUrl: string, now: number = Date.n
   }
   if (state.answer !== undefined) lines.push('', 'Answer:', visible(state.answer, { keepLines: true }));
   return lines.join('\n');
+}
+
+/** How many recent failed or skipped attempts `reins status` lists; `reins audit` has them all. */
+const ATTEMPTS_SHOWN = 8;
+
+/**
+ * Routed runs: which providers answered, failed or were skipped (an open circuit, a missing capability), and the
+ * latest attempts that did not answer, so failover is visible without asking for JSON.
+ */
+function modelAttemptLines(state: RunState): string[] {
+  const attempts = state.modelAttempts ?? [];
+  if (attempts.length === 0) return [];
+  const tally = new Map<string, { ok: number; failed: number; skipped: number }>();
+  for (const attempt of attempts) {
+    const key = `${attempt.model} via ${attempt.provider}`;
+    const counts = tally.get(key) ?? { ok: 0, failed: 0, skipped: 0 };
+    counts[attempt.outcome] += 1;
+    tally.set(key, counts);
+  }
+  const lines = ['', 'Models:'];
+  for (const [key, counts] of tally) {
+    lines.push(`  ${visible(key)}: ${counts.ok} answered, ${counts.failed} failed, ${counts.skipped} skipped`);
+  }
+  const missed = attempts.filter((attempt) => attempt.outcome !== 'ok');
+  if (missed.length > 0) {
+    lines.push(`Attempts that did not answer (latest ${Math.min(missed.length, ATTEMPTS_SHOWN)} of ${missed.length}):`);
+    for (const attempt of missed.slice(-ATTEMPTS_SHOWN)) {
+      const why = [attempt.errorType, attempt.message].filter(Boolean).join(': ');
+      lines.push(
+        `  step ${attempt.step} ${attempt.purpose} attempt ${attempt.attempt}  ${visible(`${attempt.model} via ${attempt.provider}`)}  ` +
+          `${attempt.outcome}${why ? `: ${visible(why)}` : ''}`,
+      );
+    }
+    if (missed.length > ATTEMPTS_SHOWN) lines.push(`  (all of them: \`reins audit ${visible(state.runId)}\`)`);
+  }
+  return lines;
 }
 
 /** One request of a run, pending or decided, with all of its arguments however long (`reins status --request`). */

@@ -1,6 +1,7 @@
 import { ARGS_SHOWN_CHARS, formatRequest, formatState } from '../../client/cli/format';
 import { visible } from '../../common/display-text';
-import { emptyUsage, type ApprovalRequest, type RunState } from '../../common/run-state';
+import type { ApprovalRequest } from '../../common/run-state';
+import { stateWith } from '../helpers/run-states';
 import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/visibility';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -19,31 +20,6 @@ function request(requestId: string, args: unknown, extra: Partial<ApprovalReques
     onTimeout: 'reject',
     stage: 'primary',
     ...extra,
-  };
-}
-
-function stateWith(pending: ApprovalRequest[], overrides: Partial<RunState> = {}): RunState {
-  return {
-    runId: 'run-1',
-    agent: 'db-clerk',
-    userId: 'ann',
-    status: 'awaiting_approval',
-    step: 2,
-    maxSteps: 10,
-    limits: { maxSteps: 10 },
-    startedAt: '2026-01-01T11:58:00Z',
-    usage: emptyUsage(),
-    modelCalls: [],
-    warnings: [],
-    pendingApprovals: pending,
-    approvalRequests: pending,
-    decisions: [],
-    ignoredDecisions: [],
-    toolCalls: [],
-    compactions: [],
-    segment: 1,
-    workspace: 'run',
-    ...overrides,
   };
 }
 
