@@ -71,3 +71,12 @@ export const POLICY_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [ErrorType.PolicyInvalid] },
 };
+
+/**
+ * Resolving a call's workspace paths: a few stat calls on the worker's disk. A local activity, recorded as a marker,
+ * so gating a call adds no task-queue round trip (hundreds of runs reaching their gates at once would feel it).
+ */
+export const PATHS_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 3 },
+};

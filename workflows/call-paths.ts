@@ -1,13 +1,13 @@
-import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentTool, ToolClass } from '../common/agent-spec';
 import type { ToolCallRequest, ToolDefinition } from '../common/chat';
 import type { RunState } from '../common/run-state';
-import { SETUP_ACTIVITY_OPTIONS } from './activity-options';
+import { PATHS_ACTIVITY_OPTIONS } from './activity-options';
 import { prepareCall, type ToolCatalog } from './tool-calls';
 import { pathArgsOf } from './workspace-paths';
 
-const { resolveToolPaths } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
+const { resolveToolPaths } = proxyLocalActivities<ReinsActivities>(PATHS_ACTIVITY_OPTIONS);
 
 /** Runs recorded before paths were resolved on the worker replay with the lexical check alone. */
 export const RESOLVE_PATHS_PATCH = 'reins-resolve-tool-paths';
@@ -20,8 +20,8 @@ export function conditionsOnPaths(definition: ToolDefinition, tool: AgentTool | 
 }
 
 /**
- * Where the workspace paths of a turn's calls lead, by call index, asked of the worker (an activity, so the answer is
- * in history): the file tools follow symlinks, which code run earlier may have planted, so the raw string is not
+ * Where the workspace paths of a turn's calls lead, by call index, asked of the worker (a local activity, so the answer
+ * is in history): the file tools follow symlinks, which code run earlier may have planted, so the raw string is not
  * enough. Asked for calls whose approval conditions test a path, and for calls that wait for a person, who then sees
  * the target. A call whose paths cannot be resolved gets nulls, which makes its path conditions hold.
  */

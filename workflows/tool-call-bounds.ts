@@ -1,8 +1,8 @@
 import type { ToolCallRequest } from '../common/chat';
 import { formatCount, safeCut, textOf } from '../common/text';
 
-/** Arguments longer than this are refused unread: no tool needs them, and they would crowd out the context. */
-export const MAX_TOOL_ARGUMENT_CHARS = 64_000;
+/** Arguments longer than this are refused unread: room for a file of a few hundred KB written by a tool, no more. */
+export const MAX_TOOL_ARGUMENT_CHARS = 256_000;
 /** What the transcript keeps of a refused call's arguments: enough for the model to see what it sent. */
 export const KEPT_REFUSED_ARGUMENT_CHARS = 1_000;
 /** Tool names and call ids are echoed to the model and kept in state: longer ones are cut (providers allow 64). */

@@ -68,7 +68,7 @@ describe('context fit: nothing the model or a tool sends ends a run by its size'
         expect.stringMatching(
           /^Error \[ToolArgsInvalid\]: invalid arguments for sized_output: arguments are not valid JSON/,
         ),
-        expect.stringContaining('arguments are 1,048,595 characters long; at most 64,000 are accepted'),
+        expect.stringContaining('arguments are 1,048,595 characters long; at most 256,000 are accepted'),
       ]);
       const sent = second.find((m) => m.role === 'assistant')!.tool_calls!.map((c) => c.function.arguments);
       expect(sent[0]).toBe('{"size": 12');

@@ -67,7 +67,7 @@ describe('a model turn becomes calls of bounded strings, whatever it holds', () 
     const huge = JSON.stringify({ a: 'x'.repeat(MAX_TOOL_ARGUMENT_CHARS) });
     expect(validator.checkRaw('t', huge)).toEqual({
       ok: false,
-      message: `arguments are ${huge.length.toLocaleString('en-US')} characters long; at most 64,000 are accepted`,
+      message: `arguments are ${huge.length.toLocaleString('en-US')} characters long; at most 256,000 are accepted`,
     });
     for (const raw of [null, 42, [1], 'null', '"s"', '[1]', true]) {
       expect(validator.checkRaw('t', raw)).toMatchObject({ ok: false });
