@@ -128,7 +128,7 @@ async function startWithSdk(
 }
 
 /** The SDK's search attribute types as the Temporal CLI spells them. */
-const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+export const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
   TEXT: 'Text',
   KEYWORD: 'Keyword',
   INT: 'Int',

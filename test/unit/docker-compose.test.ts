@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { execFileSync } from 'node:child_process';
 import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
+import { CLI_TYPE_NAMES } from '../../scripts/dev-server';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
 
 // The compose stack cannot be started here, so its structure is checked instead: a renamed variable, a dropped
@@ -119,16 +120,6 @@ const OTEL_STANDARD_ENV = new Set([
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_LOG_LEVEL',
 ]);
-
-const CLI_TYPE_NAMES: Record<string, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
 
 describe('docker-compose.yml', () => {
   test('has the expected services, each with a pinned image or a build', () => {
