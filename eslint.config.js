@@ -3,6 +3,7 @@ const tseslint = require('typescript-eslint');
 const importX = require('eslint-plugin-import-x');
 const prettier = require('eslint-config-prettier');
 const noDictionaryLookup = require('./eslint-rules/no-dictionary-lookup');
+const noBareErrorType = require('./eslint-rules/no-bare-error-type');
 
 /** Workflows run in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries, no side-effect code. */
 const workflowRestrictedImports = {
@@ -58,6 +59,13 @@ module.exports = tseslint.config(
     files: ['workflows/**/*.ts', 'common/**/*.ts', 'activities/**/*.ts'],
     plugins: { reins: { rules: { 'no-dictionary-lookup': noDictionaryLookup } } },
     rules: { 'reins/no-dictionary-lookup': 'error' },
+  },
+  {
+    // Error type names go through the one registry; tests may spell them, since they check the published names.
+    files: ['**/*.ts'],
+    ignores: ['test/**'],
+    plugins: { 'reins-errors': { rules: { 'no-bare-error-type': noBareErrorType } } },
+    rules: { 'reins-errors/no-bare-error-type': 'error' },
   },
   {
     files: ['common/**/*.ts'],

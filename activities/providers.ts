@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI from 'openai';
+import { ErrorType } from '../common/errors';
 import {
   DEFAULT_PROVIDER_ALIASES,
   providerTaskQueue,
-  RoutingErrorType,
   type ProviderConfig,
   type ProviderFacts,
 } from '../common/providers';
@@ -64,7 +64,7 @@ export class ProviderRegistry {
       const known = [...this.configs.keys(), ...(this.options.defaultClient ? DEFAULT_PROVIDER_ALIASES : [])];
       throw ApplicationFailure.nonRetryable(
         `provider "${name}" is not configured on this worker (known: ${known.join(', ') || 'none'})`,
-        RoutingErrorType.ProviderUnknown,
+        ErrorType.ProviderUnknown,
       );
     }
     const client = { label: config.name, openai: openAiClient({ ...config, apiKey: this.apiKey(config) }) };
@@ -79,7 +79,7 @@ export class ProviderRegistry {
       if (!value) {
         throw ApplicationFailure.nonRetryable(
           `provider ${config.name}: environment variable ${config.apiKeyEnv} (its API key) is not set`,
-          'SecretMissing',
+          ErrorType.SecretMissing,
         );
       }
       return value;

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../common/errors';
 import type { SecretRef, TextOrSecret } from '../common/secret-ref';
 import { Scrubber, type NamedSecret } from './scrub';
 import { ownValue } from '../common/own';
@@ -36,9 +37,6 @@ export function perUserSecretName(name: string, userId: string): string {
   return `${name}__${userId.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
-export const SECRET_MISSING = 'SecretMissing';
-export const SECRET_SOURCE_INVALID = 'SecretSourceInvalid';
-
 /** Resolves references in activities only; a missing secret fails the call naming the secret, never a value. */
 export class SecretResolver {
   /** Values resolved so far, scrubbed from results whether or not a source lists them. */
@@ -50,7 +48,7 @@ export class SecretResolver {
     if (ref.perUser && !userId) {
       throw ApplicationFailure.nonRetryable(
         `secret ${ref.secret} is per user, but the run has no user to resolve it for`,
-        SECRET_MISSING,
+        ErrorType.SecretMissing,
       );
     }
     const name = ref.perUser ? perUserSecretName(ref.secret, userId ?? '') : ref.secret;
@@ -61,7 +59,7 @@ export class SecretResolver {
       } catch (error) {
         // A misconfigured source (an unreadable or world-readable file) will not fix itself on retry.
         const message = error instanceof Error ? error.message : String(error);
-        throw ApplicationFailure.nonRetryable(`secret ${name}: ${message}`, SECRET_SOURCE_INVALID);
+        throw ApplicationFailure.nonRetryable(`secret ${name}: ${message}`, ErrorType.SecretSourceInvalid);
       }
       if (value !== undefined) {
         this.resolved.set(name, value);
@@ -70,7 +68,7 @@ export class SecretResolver {
     }
     const where = this.sources.map((s) => s.describe()).join(', ') || 'no secret source';
     const who = ref.perUser ? ` for user ${userId}` : '';
-    throw ApplicationFailure.nonRetryable(`secret ${name}${who} is not set in ${where}`, SECRET_MISSING);
+    throw ApplicationFailure.nonRetryable(`secret ${name}${who} is not set in ${where}`, ErrorType.SecretMissing);
   }
 
   /** Plain strings pass through; references become their values. */

@@ -147,11 +147,3 @@ export const ModelPolicySchema = ModelChoiceSchema.extend({
 });
 export type ModelPolicy = z.output<typeof ModelPolicySchema>;
 
-export const RoutingErrorType = {
-  /** Every candidate failed or was skipped; the message lists each attempt. */
-  ModelsUnavailable: 'ModelsUnavailable',
-  /** A candidate names a provider no worker configuration defines. */
-  ProviderUnknown: 'ProviderUnknown',
-  /** The model activity did not finish in time on any attempt. */
-  ModelTimeout: 'ModelTimeout',
-} as const;

@@ -1,5 +1,10 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { ErrorType, NON_RETRYABLE_MODEL_ERRORS } from '../common/errors';
+import {
+  ErrorType,
+  NON_RETRYABLE_MCP_ERRORS,
+  NON_RETRYABLE_MODEL_ERRORS,
+  NON_RETRYABLE_ROUTED_MODEL_ERRORS,
+} from '../common/errors';
 
 /**
  * Timeouts and retries per activity kind, in one place. Heartbeat timeouts are short so a lost worker is noticed in
@@ -37,7 +42,7 @@ export const MCP_ACTIVITY_OPTIONS: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['McpProtocolError', 'SecretMissing', 'McpAuthFailed', 'McpInputInvalid'],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_MCP_ERRORS],
   },
 };
 
@@ -55,7 +60,7 @@ export function routedModelActivityOptions(policy: {
     retry: {
       ...MODEL_ACTIVITY_OPTIONS.retry,
       maximumAttempts: policy.maxAttemptsPerCandidate,
-      nonRetryableErrorTypes: [...NON_RETRYABLE_MODEL_ERRORS, 'SecretMissing', 'ProviderUnknown'],
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ROUTED_MODEL_ERRORS],
     },
   };
 }

@@ -1,16 +1,11 @@
 import { ApplicationFailure, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ReinsActivities } from '../activities';
 import type { AgentSpec } from '../common/agent-spec';
+import { ErrorType } from '../common/errors';
 import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '../common/chat';
 import { costOf, priceFor, type ModelPrice, type PriceTable } from '../common/pricing';
 import { addToTotal, nonNegative, readableUsage } from '../common/token-usage';
-import {
-  DEFAULT_PROVIDER,
-  RoutingErrorType,
-  type ModelChoice,
-  type ModelPolicy,
-  type ProviderOutcome,
-} from '../common/providers';
+import { DEFAULT_PROVIDER, type ModelChoice, type ModelPolicy, type ProviderOutcome } from '../common/providers';
 import type { ModelAttemptRecord, RunState } from '../common/run-state';
 import {
   MODEL_ACTIVITY_OPTIONS,
@@ -266,7 +261,7 @@ export class ModelRouter {
           this.record({ step, purpose, attempt, ...pick(candidate), outcome: 'failed', errorType, message });
           lines.push(`attempt ${attempt} ${label(candidate)}: ${errorType}: ${message}`);
           // Only the provider's own trouble counts against its health; a prompt too long or a bad request does not.
-          if (failure.action === 'next' && errorType !== RoutingErrorType.ProviderUnknown) {
+          if (failure.action === 'next' && errorType !== ErrorType.ProviderUnknown) {
             outcomes.push({ provider: candidate.provider, at: Date.now(), ok: false, errorType });
           }
           if (failure.action === 'stop' || failure.action === 'resend') throw error;
@@ -284,7 +279,7 @@ export class ModelRouter {
       }
     }
     throw ApplicationFailure.create({
-      type: RoutingErrorType.ModelsUnavailable,
+      type: ErrorType.ModelsUnavailable,
       message: `no model could answer (${purpose}, step ${step}): ${lines.join('; ') || 'no candidates'}`,
       nonRetryable: true,
     });

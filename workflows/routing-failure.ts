@@ -1,6 +1,5 @@
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { ErrorType } from '../common/errors';
-import { RoutingErrorType } from '../common/providers';
 import { failureOf } from './failures';
 
 /** What a failed attempt means for the route: try the next candidate, one with a larger window, or stop. */
@@ -12,8 +11,6 @@ export interface ClassifiedFailure {
   action: FailureAction;
 }
 
-const SECRET_MISSING = 'SecretMissing';
-
 /**
  * Decides from an attempt's failure alone. Retryable failures reach here only after the candidate's own retries ran
  * out, so they move on; a bad request would be as bad elsewhere, so it stops; an auth failure stops unless allowed.
@@ -22,7 +19,7 @@ export function classifyFailure(error: unknown, policy: { failoverOnAuthError: b
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   if (cause instanceof TimeoutFailure) {
     return {
-      type: RoutingErrorType.ModelTimeout,
+      type: ErrorType.ModelTimeout,
       message: `timed out: ${cause.message || 'no answer in time'}`,
       action: 'next',
     };
@@ -34,7 +31,7 @@ export function classifyFailure(error: unknown, policy: { failoverOnAuthError: b
     case ErrorType.ConversationMissing:
       return { type, message, action: 'resend' };
     case ErrorType.ModelAuthFailed:
-    case SECRET_MISSING:
+    case ErrorType.SecretMissing:
       return { type, message, action: policy.failoverOnAuthError ? 'next' : 'stop' };
     case ErrorType.ModelBadRequest:
       return { type, message, action: 'stop' };

@@ -8,7 +8,6 @@ import { ToolClassSchema, type ToolClass } from '../../common/tool-class';
 import { describeZodIssues } from '../../common/zod-issues';
 import { MCP_OUTPUT_LIMIT } from '../output-limit';
 import type { SecretResolver } from '../secrets';
-import { McpFailure } from './errors';
 import { McpPool, type McpConnection } from './pool';
 import { CallLedger, interruptedOutcome } from '../tools/call-ledger';
 import { toolOutcomeOf } from './results';
@@ -71,7 +70,7 @@ function parseInput<T>(schema: z.ZodType<T>, input: unknown, activity: string): 
   if (parsed.success) return parsed.data;
   throw ApplicationFailure.nonRetryable(
     `invalid ${activity} input: ${describeZodIssues(parsed.error)}`,
-    McpFailure.InputInvalid,
+    ErrorType.McpInputInvalid,
   );
 }
 
@@ -97,15 +96,16 @@ async function listAllTools(
     );
     for (const raw of result.tools) {
       const parsed = parseListedTool(raw, tools.length);
-      if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, McpFailure.Protocol);
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, ErrorType.McpProtocolError);
       tools.push({ raw, tool: parsed.tool });
     }
     cursor = result.nextCursor;
     if (cursor === undefined) return tools;
-    if (cursors.has(cursor)) throw ApplicationFailure.nonRetryable(`cursor "${cursor}" repeats`, McpFailure.Protocol);
+    if (cursors.has(cursor))
+      throw ApplicationFailure.nonRetryable(`cursor "${cursor}" repeats`, ErrorType.McpProtocolError);
     cursors.add(cursor);
   }
-  throw ApplicationFailure.nonRetryable(`more than ${MAX_PAGES} pages of tools`, McpFailure.Protocol);
+  throw ApplicationFailure.nonRetryable(`more than ${MAX_PAGES} pages of tools`, ErrorType.McpProtocolError);
 }
 
 /** Activities that reach the agent's MCP servers through the worker's connection pool. */
@@ -125,7 +125,7 @@ export function createMcpActivities(deps: McpActivityDeps) {
       if (context.cancellationSignal.aborted) throw error;
       throw error instanceof ApplicationFailure
         ? error
-        : ApplicationFailure.retryable(String(error), McpFailure.Transport);
+        : ApplicationFailure.retryable(String(error), ErrorType.McpTransportError);
     } finally {
       clearInterval(beat);
     }

@@ -2,20 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-
-/** Stable failure types of MCP activities; retry policies and tests match on them. */
-export const McpFailure = {
-  /** The connection failed or dropped; retried (the next attempt reconnects). */
-  Transport: 'McpTransportError',
-  /** The server did not answer within the request timeout; retried. */
-  Timeout: 'McpTimeout',
-  /** The server answered with a JSON-RPC error or a malformed message; not retried. */
-  Protocol: 'McpProtocolError',
-  /** The server refused the credentials (HTTP 401/403); not retried. */
-  AuthFailed: 'McpAuthFailed',
-  /** The activity input itself is malformed: a bug in the caller, not retried. */
-  InputInvalid: 'McpInputInvalid',
-} as const;
+import { ErrorType } from '../../common/errors';
 
 /**
  * What went wrong, by how safe a repeat is:
@@ -85,12 +72,15 @@ export function toFailure(error: unknown, context: FailureContext): ApplicationF
   const stderr = context.stderr ? ` (server stderr: ${context.scrub(context.stderr)})` : '';
   switch (kind) {
     case 'protocol':
-      return ApplicationFailure.nonRetryable(`${what}: ${detail}`, McpFailure.Protocol);
+      return ApplicationFailure.nonRetryable(`${what}: ${detail}`, ErrorType.McpProtocolError);
     case 'auth':
-      return ApplicationFailure.nonRetryable(`${what}: credentials refused: ${detail}`, McpFailure.AuthFailed);
+      return ApplicationFailure.nonRetryable(`${what}: credentials refused: ${detail}`, ErrorType.McpAuthFailed);
     case 'timeout':
-      return ApplicationFailure.retryable(`${what}: no answer in time: ${detail}`, McpFailure.Timeout);
+      return ApplicationFailure.retryable(`${what}: no answer in time: ${detail}`, ErrorType.McpTimeout);
     default:
-      return ApplicationFailure.retryable(`${what}: connection failed: ${detail}${stderr}`, McpFailure.Transport);
+      return ApplicationFailure.retryable(
+        `${what}: connection failed: ${detail}${stderr}`,
+        ErrorType.McpTransportError,
+      );
   }
 }

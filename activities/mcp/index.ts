@@ -6,5 +6,4 @@ export {
   type McpActivities,
   type McpActivityDeps,
 } from './activities';
-export { McpFailure } from './errors';
 export { closeAllMcpPools, McpPool, type McpPoolOptions } from './pool';

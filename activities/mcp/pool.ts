@@ -3,7 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServerSpec } from '../../common/mcp-server';
 import type { SecretResolver } from '../secrets';
 import { poolKey, resolveServer, scrubSecrets, type ResolvedServer } from './credentials';
-import { classifyFailure, McpFailure, toFailure } from './errors';
+import { ErrorType } from '../../common/errors';
+import { classifyFailure, toFailure } from './errors';
 import { openTransport, type StderrTail } from './transport';
 
 /** One live client session with a server, shared by every activity on this worker that uses the same server. */
@@ -68,7 +69,7 @@ export class McpPool {
     if (this.closing) {
       throw ApplicationFailure.retryable(
         `the worker is shutting down; ${what} goes to another worker`,
-        McpFailure.Transport,
+        ErrorType.McpTransportError,
       );
     }
     const resolved = resolveServer(spec, this.options.secrets, userId);

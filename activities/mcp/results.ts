@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolOutcome } from '../../common/chat';
 import { limitOutput } from '../output-limit';
+import { ErrorType } from '../../common/errors';
 
 /** Decoded size of base64 data, without decoding it. */
 function base64Bytes(data: string): number {
@@ -50,5 +51,5 @@ export function toolOutcomeOf(result: CallToolResult, maxChars: number, scrub: (
   }
   if (text === '') text = result.isError ? 'the tool reported an error without a message' : '(no output)';
   const output = limitOutput(scrub(text), maxChars);
-  return result.isError ? { ok: false, error: { type: 'ToolError', message: output } } : { ok: true, output };
+  return result.isError ? { ok: false, error: { type: ErrorType.ToolError, message: output } } : { ok: true, output };
 }

@@ -7,6 +7,7 @@ import { findBubblewrap, hostSearchPath, SANDBOX_PATH } from './host-binaries';
 import { runProcess, type ProcessPlan, type ProcessResult } from './process-runner';
 import type { SandboxLimits, SandboxMode, SandboxSettings } from './settings';
 import { assertReachable } from './workspace-access';
+import { ErrorType } from '../../common/errors';
 
 export interface CodeRequest {
   language: Language;
@@ -48,7 +49,7 @@ async function interpreterPath(language: Language, searchPath: string): Promise<
   if (!found) {
     throw new ToolError(
       `${language} is not available on this worker: no ${binary} in ${searchPath}`,
-      'InterpreterMissing',
+      ErrorType.InterpreterMissing,
     );
   }
   return found;
@@ -80,7 +81,7 @@ async function runInBubblewrap(
       `run_code needs bubblewrap, but the bwrap binary is not installed on this worker (searched ${searchPath}). ` +
         'Install it (e.g. apt-get install bubblewrap), or set REINS_SANDBOX=unsafe-host on the worker to run code ' +
         'without a sandbox (unsafe)',
-      'SandboxUnavailable',
+      ErrorType.SandboxUnavailable,
     );
   }
   // The sandbox's /usr is the host's, so what exists here exists in there at the same path.
@@ -88,7 +89,7 @@ async function runInBubblewrap(
   if (!prlimit) {
     throw new ToolError(
       `run_code cannot enforce its limits: prlimit (util-linux) is not installed in ${SANDBOX_PATH}`,
-      'SandboxUnavailable',
+      ErrorType.SandboxUnavailable,
     );
   }
   const interpreter = await interpreterPath(request.language, SANDBOX_PATH);
@@ -96,7 +97,7 @@ async function runInBubblewrap(
   if (user.uid === 0) {
     throw new ToolError(
       'run_code refuses to run sandboxed code as root (process limits do not apply to root)',
-      'SandboxUnavailable',
+      ErrorType.SandboxUnavailable,
     );
   }
   if (settings.runAs) await assertReachable(request.workspace, settings.runAs);
@@ -130,14 +131,14 @@ async function runInBubblewrap(
   };
   const result = await runProcess(plan, budgetOf(settings, request));
   if (result.spawnError) {
-    throw new ToolError(`the sandbox could not be started: ${result.spawnError.message}`, 'SandboxFailed');
+    throw new ToolError(`the sandbox could not be started: ${result.spawnError.message}`, ErrorType.SandboxFailed);
   }
   if (!result.ready && !result.cancelled && !result.timedOut) {
     const reason = result.stderr.toString('utf8').trim() || `bwrap exited with ${result.exitCode ?? result.signal}`;
     throw new ToolError(
       `the sandbox could not be set up, so the code did not run: ${reason}. bubblewrap needs unprivileged user ` +
         'namespaces (kernel.unprivileged_userns_clone=1, or a container that allows them)',
-      'SandboxFailed',
+      ErrorType.SandboxFailed,
     );
   }
   return toResult(result, []);
@@ -160,7 +161,7 @@ async function runOnHost(settings: SandboxSettings, request: CodeRequest): Promi
   };
   const result = await runProcess(plan, budgetOf(settings, request));
   if (result.spawnError)
-    throw new ToolError(`could not start ${plan.command}: ${result.spawnError.message}`, 'SandboxFailed');
+    throw new ToolError(`could not start ${plan.command}: ${result.spawnError.message}`, ErrorType.SandboxFailed);
   return toResult(result, unenforced);
 }
 

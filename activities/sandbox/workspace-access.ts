@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ToolError } from '../tools/tool';
 import type { SandboxUser } from './settings';
+import { ErrorType } from '../../common/errors';
 
 function canTraverse(stat: { mode: number; uid: number; gid: number }, user: SandboxUser): boolean {
   if (stat.uid === user.uid) return (stat.mode & 0o100) !== 0;
@@ -21,7 +22,7 @@ export async function assertReachable(workspace: string, user: SandboxUser): Pro
         `the sandbox account (uid ${user.uid}) cannot reach the workspace: ${dir} is mode ` +
           `${(stat.mode & 0o777).toString(8)} and owned by uid ${stat.uid}. Let others traverse it (chmod o+x), ` +
           'move REINS_DATA_DIR below directories they can traverse, or run the worker as a non-root user',
-        'SandboxUnavailable',
+        ErrorType.SandboxUnavailable,
       );
     }
     if (path.dirname(dir) === dir) return;

@@ -10,6 +10,7 @@ import {
   statRegularOrDirectory,
   writeFileAtomic,
 } from './workspace';
+import { ErrorType } from '../../common/errors';
 
 /** Bigger files are refused rather than streamed into the model's context. */
 export const MAX_FILE_BYTES = 256 * 1024;
@@ -27,7 +28,7 @@ export const listFiles = defineTool({
   async execute({ path: requested }, { workspace }) {
     const target = await resolveInWorkspace(workspace, requested);
     const stat = await statRegularOrDirectory(target, requested);
-    if (!stat.isDirectory()) throw new ToolError(`"${requested}" is a file, not a directory`, 'NotADirectory');
+    if (!stat.isDirectory()) throw new ToolError(`"${requested}" is a file, not a directory`, ErrorType.NotADirectory);
     const entries = (await fs.readdir(target, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
     if (entries.length === 0) return '(empty directory)';
     const lines = await Promise.all(
@@ -67,7 +68,7 @@ export const writeFile = defineTool({
     const target = await resolveInWorkspace(workspace, requested);
     const existing = await fs.lstat(target).catch(() => undefined);
     if (existing && !existing.isFile())
-      throw new ToolError(`"${requested}" exists and is not a regular file`, 'PathRefused');
+      throw new ToolError(`"${requested}" exists and is not a regular file`, ErrorType.PathRefused);
     // Overwriting with the same content is idempotent, so a retried call after a lost worker is harmless.
     await writeFileAtomic(target, content, await ownerForNewFiles(workspace));
     return `wrote ${Buffer.byteLength(content)} bytes to ${requested}`;
@@ -87,10 +88,10 @@ export const deleteFile = defineTool({
     if (!existing) {
       // An earlier attempt of this very call may have deleted it before its worker was lost.
       if (earlierAttemptStarted) return `deleted ${requested}`;
-      throw new ToolError(`no such file: "${requested}"`, 'NotFound');
+      throw new ToolError(`no such file: "${requested}"`, ErrorType.NotFound);
     }
     if (existing.isDirectory())
-      throw new ToolError(`"${requested}" is a directory; only files can be deleted`, 'IsADirectory');
+      throw new ToolError(`"${requested}" is a directory; only files can be deleted`, ErrorType.IsADirectory);
     await fs.unlink(target);
     return `deleted ${requested}`;
   },

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ResolvedAddress } from './net-guard';
 import { ToolError } from './tool';
+import { ErrorType } from '../../common/errors';
 
 export interface HopRequest {
   url: URL;
@@ -72,7 +73,8 @@ export function sendHop(request: HopRequest): Promise<HopResponse> {
     );
     req.on('error', (error) => {
       if (request.signal.aborted) reject(request.signal.reason ?? error);
-      else reject(new ToolError(`${request.method} ${request.url.origin}: ${error.message}`, 'HttpRequestFailed'));
+      else
+        reject(new ToolError(`${request.method} ${request.url.origin}: ${error.message}`, ErrorType.HttpRequestFailed));
     });
     if (request.body !== undefined) req.write(request.body);
     req.end();

@@ -14,6 +14,7 @@ import { formatResponse } from './http-request-format';
 import { sendHop } from './http-request-send';
 import { resolveChecked, ruleFor, systemResolver, type Resolver } from './net-guard';
 import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { ErrorType } from '../../common/errors';
 
 export const MAX_REDIRECTS = 5;
 
@@ -66,12 +67,12 @@ function parseConfig(config: unknown): HttpRequestConfig {
   if (config === undefined) {
     throw new ToolError(
       'http_request is not configured for this agent: its spec needs tools[].config.hosts',
-      'HttpNotConfigured',
+      ErrorType.HttpNotConfigured,
     );
   }
   const parsed = HttpRequestConfigSchema.safeParse(config);
   if (!parsed.success)
-    throw new ToolError(`http_request config: ${describeZodIssues(parsed.error)}`, 'HttpNotConfigured');
+    throw new ToolError(`http_request config: ${describeZodIssues(parsed.error)}`, ErrorType.HttpNotConfigured);
   return parsed.data;
 }
 
@@ -124,19 +125,22 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
         if (url.username || url.password) {
           throw new ToolError(
             'credentials in the URL are refused; the worker adds them per host',
-            'HttpCredentialsRefused',
+            ErrorType.HttpCredentialsRefused,
           );
         }
         const rule = ruleFor(config.hosts, url.hostname);
         if (!rule) {
           const allowed = config.hosts.map((h) => h.host).join(', ');
-          throw new ToolError(`host ${url.hostname} is not allowed (allowed: ${allowed})`, 'HttpHostNotAllowed');
+          throw new ToolError(
+            `host ${url.hostname} is not allowed (allowed: ${allowed})`,
+            ErrorType.HttpHostNotAllowed,
+          );
         }
         // A redirect must not turn an approved call into a more dangerous one on another host.
         if (RANK[classAt(rule)] > RANK[approvedClass]) {
           throw new ToolError(
             `redirect to ${url.origin} refused: ${method} there is ${classAt(rule)}, the call was ${approvedClass}`,
-            'HttpRedirectRefused',
+            ErrorType.HttpRedirectRefused,
           );
         }
         const address = await resolveChecked(url.hostname, rule, resolve);
@@ -149,7 +153,7 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
         if (Object.keys(injected).length > 0 && url.protocol !== 'https:' && !rule.allowPrivate) {
           throw new ToolError(
             `refusing to send ${url.hostname}'s credentials over plain http; use https`,
-            'HttpInsecureCredentials',
+            ErrorType.HttpInsecureCredentials,
           );
         }
         const headers = { ...modelHeaders };
@@ -164,7 +168,7 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
           if (timeout.aborted && !context.signal.aborted) {
             throw new ToolError(
               `${method} ${url.origin}: no response within ${config.timeoutSeconds} s`,
-              'HttpTimeout',
+              ErrorType.HttpTimeout,
             );
           }
           throw error;
@@ -172,11 +176,14 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
         const location = response.headers.location;
         if (response.status >= 300 && response.status < 400 && location && response.status !== 304) {
           if (hop >= MAX_REDIRECTS) {
-            throw new ToolError(`more than ${MAX_REDIRECTS} redirects, last to ${location}`, 'HttpTooManyRedirects');
+            throw new ToolError(
+              `more than ${MAX_REDIRECTS} redirects, last to ${location}`,
+              ErrorType.HttpTooManyRedirects,
+            );
           }
           const next = new URL(location, url);
           if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-            throw new ToolError(`redirect to ${next.protocol} refused`, 'HttpRedirectRefused');
+            throw new ToolError(`redirect to ${next.protocol} refused`, ErrorType.HttpRedirectRefused);
           }
           notes.push(`redirected: ${response.status} ${url.href} -> ${next.href}`);
           const nextMethod = redirectedMethod(response.status, method);

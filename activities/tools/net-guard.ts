@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { HttpHostRule } from '../../common/builtin-tool-config';
 import { ToolError } from './tool';
+import { ErrorType } from '../../common/errors';
 
 export interface ResolvedAddress {
   address: string;
@@ -99,18 +100,18 @@ export async function resolveChecked(
       addresses = await resolve(bare);
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
-      throw new ToolError(`cannot resolve ${hostname}: ${code}`, 'HttpHostUnresolved');
+      throw new ToolError(`cannot resolve ${hostname}: ${code}`, ErrorType.HttpHostUnresolved);
     }
   }
   const first = addresses[0];
-  if (!first) throw new ToolError(`cannot resolve ${hostname}: no addresses`, 'HttpHostUnresolved');
+  if (!first) throw new ToolError(`cannot resolve ${hostname}: no addresses`, ErrorType.HttpHostUnresolved);
   // Every address must pass: a name with one public and one private address could be steered to the private one.
   const blocked = addresses.find(({ address }) => isPrivateAddress(address));
   if (blocked && !rule.allowPrivate) {
     throw new ToolError(
       `${hostname} resolves to ${blocked.address}, a private, loopback or link-local address; ` +
         'the operator has not allowed private addresses for this host',
-      'HttpAddressRefused',
+      ErrorType.HttpAddressRefused,
     );
   }
   return first;

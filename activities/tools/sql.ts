@@ -6,6 +6,7 @@ import { envSecretSource, SecretResolver } from '../secrets';
 import { classifySql } from './sql-classify';
 import { formatSqlResults } from './sql-format';
 import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { ErrorType } from '../../common/errors';
 
 const ArgsSchema = z.strictObject({
   sql: z
@@ -20,11 +21,12 @@ function parseConfig(config: unknown): SqlConfig {
   if (config === undefined) {
     throw new ToolError(
       'sql is not configured for this agent: its spec needs tools[].config.connection',
-      'SqlNotConfigured',
+      ErrorType.SqlNotConfigured,
     );
   }
   const parsed = SqlConfigSchema.safeParse(config);
-  if (!parsed.success) throw new ToolError(`sql config: ${describeZodIssues(parsed.error)}`, 'SqlNotConfigured');
+  if (!parsed.success)
+    throw new ToolError(`sql config: ${describeZodIssues(parsed.error)}`, ErrorType.SqlNotConfigured);
   return parsed.data;
 }
 
@@ -80,7 +82,12 @@ export function createSqlTool(options: { secrets?: SecretResolver } = {}): ToolI
         if (context.signal.aborted) throw error;
         if (isServerError(error)) {
           const message = secrets.scrubber().text(error.message);
-          const type = error.code === '57014' ? 'SqlTimeout' : error.code === '25006' ? 'SqlReadOnly' : 'SqlError';
+          const type =
+            error.code === '57014'
+              ? ErrorType.SqlTimeout
+              : error.code === '25006'
+                ? ErrorType.SqlReadOnly
+                : ErrorType.SqlError;
           const hint = error.code === '57014' ? ` (statement timeout ${config.statementTimeoutSeconds} s)` : '';
           throw new ToolError(`${message}${hint} [SQLSTATE ${error.code}]`, type);
         }

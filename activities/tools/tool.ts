@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ToolClass } from '../../common/agent-spec';
+import { ErrorType, type ErrorTypeName } from '../../common/errors';
 
 /** What a tool's code may use while it runs. */
 export interface ToolContext {
@@ -54,10 +55,10 @@ export interface ToolImplementation<Args = unknown> {
 export class ToolError extends Error {
   constructor(
     message: string,
-    readonly type: string = 'ToolError',
+    readonly type: ErrorTypeName = ErrorType.ToolError,
   ) {
     super(message);
-    this.name = 'ToolError';
+    this.name = new.target.name;
   }
 }
 

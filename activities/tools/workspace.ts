@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ToolError } from './tool';
+import { ErrorType } from '../../common/errors';
 
 /** A directory name for a run id that may contain any characters; the hash keeps distinct ids distinct. */
 export function runDirectoryName(runId: string): string {
@@ -25,7 +26,7 @@ function isInside(root: string, candidate: string): boolean {
 const MAX_LINK_HOPS = 40;
 
 function refused(message: string): ToolError {
-  return new ToolError(message, 'PathRefused');
+  return new ToolError(message, ErrorType.PathRefused);
 }
 
 /**
@@ -111,7 +112,7 @@ export async function resolveEntryInWorkspace(workspace: string, requested: stri
 /** Refuses device files, sockets and FIFOs: reading one can block forever or touch hardware. */
 export async function statRegularOrDirectory(target: string, requested: string) {
   const stat = await fs.stat(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, 'NotFound');
+    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, ErrorType.NotFound);
     throw error;
   });
   if (!stat.isFile() && !stat.isDirectory()) {
@@ -128,7 +129,7 @@ export async function statRegularOrDirectory(target: string, requested: string) 
 export async function readTextFile(workspace: string, requested: string, maxBytes: number): Promise<string> {
   const target = await resolveInWorkspace(workspace, requested);
   const real = await fs.realpath(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, 'NotFound');
+    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, ErrorType.NotFound);
     throw error;
   });
   if (!isInside(workspace, real)) throw refused(`path "${requested}" leads outside the workspace through a symlink`);
@@ -137,15 +138,19 @@ export async function readTextFile(workspace: string, requested: string, maxByte
     if (error.code === 'ELOOP') throw refused(`"${requested}" changed into a symlink while it was opened`);
     // Opening a unix socket fails with ENXIO.
     if (error.code === 'ENXIO') throw refused(`"${requested}" is not a regular file (a socket)`);
-    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, 'NotFound');
+    if (error.code === 'ENOENT') throw new ToolError(`no such file or directory: "${requested}"`, ErrorType.NotFound);
     throw error;
   });
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new ToolError(`"${requested}" is a directory; use list_files`, 'IsADirectory');
+    if (stat.isDirectory())
+      throw new ToolError(`"${requested}" is a directory; use list_files`, ErrorType.IsADirectory);
     if (!stat.isFile()) throw refused(`"${requested}" is not a regular file (a device, FIFO or socket)`);
     const tooLarge = (size: number) =>
-      new ToolError(`"${requested}" is ${size} bytes; files over ${maxBytes} bytes are not read`, 'FileTooLarge');
+      new ToolError(
+        `"${requested}" is ${size} bytes; files over ${maxBytes} bytes are not read`,
+        ErrorType.FileTooLarge,
+      );
     if (stat.size > maxBytes) throw tooLarge(stat.size);
     // One byte more than allowed tells a file that grew since the stat from one that fits exactly.
     const buffer = Buffer.alloc(maxBytes + 1);
@@ -158,7 +163,10 @@ export async function readTextFile(workspace: string, requested: string, maxByte
     }
     const content = buffer.subarray(0, length);
     if (content.includes(0)) {
-      throw new ToolError(`"${requested}" looks binary (it contains NUL bytes); read_file reads text`, 'NotText');
+      throw new ToolError(
+        `"${requested}" looks binary (it contains NUL bytes); read_file reads text`,
+        ErrorType.NotText,
+      );
     }
     return content.toString('utf8');
   } finally {

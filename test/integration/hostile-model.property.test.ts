@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { temporal } from '@temporalio/proto';
 import { defineTool } from '../../activities/tools/tool';
 import { ErrorType } from '../../common/errors';
-import { RoutingErrorType } from '../../common/providers';
 import type { RunResult } from '../../common/run-state';
 import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
@@ -15,7 +14,7 @@ import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
  */
 
 const EventType = temporal.api.enums.v1.EventType;
-const KNOWN_ERROR_TYPES = new Set<string>([...Object.values(ErrorType), ...Object.values(RoutingErrorType)]);
+const KNOWN_ERROR_TYPES = new Set<string>(Object.values(ErrorType));
 const PRICES = { 'scripted-1': { input: 1, output: 10 } };
 const MAX_STEPS = 5;
 

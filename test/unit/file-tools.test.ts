@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deleteFile, listFiles, readFile, writeFile } from '../../activities/tools/file-tools';
 import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
-import { runTool, toolContext } from './sandbox-helpers';
+import { runTool, toolContext } from '../helpers/sandbox';
 import { ensureDirectory } from '../../activities/tools/workspace';
 
 let workspace: string;

@@ -8,7 +8,7 @@ import { WorkspaceSelectionSchema, WorkspaceStore } from '../../activities/sandb
 import { createRunCodeTool } from '../../activities/tools/run-code';
 import { builtInTools, ToolRegistry } from '../../activities/tools/registry';
 import { loadWorkerConfig } from '../../worker/config';
-import { runTool, toolContext } from './sandbox-helpers';
+import { runTool, toolContext } from '../helpers/sandbox';
 
 const HOUR = 3_600_000;
 const asRoot = process.getuid?.() === 0;

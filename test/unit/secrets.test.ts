@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkSecretDirectory, directorySecretSource, SecretFilePermissionError } from '../../activities/secret-files';
-import { envSecretSource, SECRET_MISSING, SECRET_SOURCE_INVALID, SecretResolver } from '../../activities/secrets';
+import { envSecretSource, SecretResolver } from '../../activities/secrets';
+import { ErrorType } from '../../common/errors';
 
 function secretDir(files: Record<string, { value: string; mode: number }>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-secrets-'));
@@ -38,7 +39,7 @@ describe('secret resolution', () => {
   it('fails a missing secret as non-retryable SecretMissing naming it, never a value', () => {
     const resolver = new SecretResolver([envSecretSource({ OTHER_TOKEN: 'other-value-789' })]);
     const failure = failureOf(() => resolver.resolve({ secret: 'GITHUB_TOKEN' }));
-    expect(failure.type).toBe(SECRET_MISSING);
+    expect(failure.type).toBe(ErrorType.SecretMissing);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('GITHUB_TOKEN');
     expect(failure.message).not.toContain('other-value-789');
@@ -48,7 +49,7 @@ describe('secret resolution', () => {
     const resolver = new SecretResolver([envSecretSource({ GITHUB_TOKEN__alice: 'alice-token-123' })]);
     expect(resolver.resolve({ secret: 'GITHUB_TOKEN', perUser: true }, 'alice')).toBe('alice-token-123');
     const bob = failureOf(() => resolver.resolve({ secret: 'GITHUB_TOKEN', perUser: true }, 'bob'));
-    expect(bob.type).toBe(SECRET_MISSING);
+    expect(bob.type).toBe(ErrorType.SecretMissing);
     expect(bob.message).toContain('GITHUB_TOKEN__bob');
     expect(bob.message).toContain('for user bob');
     const nobody = failureOf(() => resolver.resolve({ secret: 'GITHUB_TOKEN', perUser: true }));
@@ -63,7 +64,7 @@ describe('secret resolution', () => {
     const failure = failureOf(() =>
       new SecretResolver([directorySecretSource(dir)]).resolve({ secret: 'LEAKY_TOKEN' }),
     );
-    expect(failure.type).toBe(SECRET_SOURCE_INVALID);
+    expect(failure.type).toBe(ErrorType.SecretSourceInvalid);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).not.toContain('leaky-value-123');
   });

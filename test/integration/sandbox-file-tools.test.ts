@@ -4,7 +4,7 @@ import { createSandbox } from '../../activities/sandbox/sandbox';
 import { sandboxSettings } from '../../activities/sandbox/settings';
 import { deleteFile, listFiles, MAX_FILE_BYTES, readFile, writeFile } from '../../activities/tools/file-tools';
 import { createRunCodeTool } from '../../activities/tools/run-code';
-import { runTool, sandboxWorkspace, toolContext } from './sandbox-helpers';
+import { runTool, sandboxWorkspace, toolContext } from '../helpers/sandbox';
 
 const runCode = createRunCodeTool(createSandbox(sandboxSettings()));
 

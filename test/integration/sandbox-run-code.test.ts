@@ -13,7 +13,7 @@ import {
   uniqueMarker,
   waitForNoProcesses,
   waitForProcesses,
-} from './sandbox-helpers';
+} from '../helpers/sandbox';
 
 const runCode = createRunCodeTool(createSandbox(sandboxSettings({ limits: { maxOutputBytes: 4096 } })));
 
