@@ -38,17 +38,31 @@ export const AgentToolSchema = z.strictObject({
 });
 export type AgentTool = z.infer<typeof AgentToolSchema>;
 
-export const ModelSettingsSchema = z.strictObject({
-  /** The model id sent to the provider, e.g. `gpt-4o-mini`. */
-  name: z.string().min(1),
-  temperature: z.number().min(0).max(2).optional(),
-  /** Upper bound for one response's output tokens. */
-  maxOutputTokens: z.number().int().positive().optional(),
-  /** The model's context window in tokens. */
-  contextWindow: z.number().int().min(1024).default(128_000),
-  /** Tokens kept free for the response when no maxOutputTokens is set. */
-  outputReserve: z.number().int().positive().default(4096),
-});
+export const ModelSettingsSchema = z
+  .strictObject({
+    /** The model id sent to the provider, e.g. `gpt-4o-mini`. */
+    name: z.string().min(1),
+    temperature: z.number().min(0).max(2).optional(),
+    /** Upper bound for one response's output tokens. */
+    maxOutputTokens: z.number().int().positive().optional(),
+    /** The model's context window in tokens. */
+    contextWindow: z.number().int().min(1024).default(128_000),
+    /** Tokens kept free for the response when no maxOutputTokens is set. */
+    outputReserve: z.number().int().positive().default(4096),
+  })
+  .superRefine((model, ctx) => {
+    // What is kept for the response comes out of the window: a reserve as large as the window leaves no prompt at all,
+    // and every call of such a run would end in ContextOverflow. Refused here, at start, naming the field.
+    const field = model.maxOutputTokens !== undefined ? 'maxOutputTokens' : 'outputReserve';
+    const reserved = model.maxOutputTokens ?? model.outputReserve;
+    if (reserved >= model.contextWindow) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${field} (${reserved}) must be smaller than contextWindow (${model.contextWindow}): the response's share leaves no room for the prompt`,
+      });
+    }
+  });
 
 export const AgentSpecSchema = z
   .strictObject({

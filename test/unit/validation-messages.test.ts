@@ -24,6 +24,17 @@ describe('validation messages say what is allowed', () => {
     expect(issuesOf(spec({ class: 'rw' }))).toBe('spec.tools.0.class: expected one of "read", "write", "destructive"');
   });
 
+  test('a response reserve that leaves the prompt no room is refused at start, naming the field', () => {
+    const withModel = (model: Record<string, unknown>) => ({ ...spec({}), model: { name: 'm', ...model } });
+    expect(issuesOf(withModel({ contextWindow: 4096, outputReserve: 4096 }))).toBe(
+      "spec.model.outputReserve: outputReserve (4096) must be smaller than contextWindow (4096): the response's share leaves no room for the prompt",
+    );
+    expect(issuesOf(withModel({ contextWindow: 2048, maxOutputTokens: 9000 }))).toMatch(
+      /^spec\.model\.maxOutputTokens: maxOutputTokens \(9000\) must be smaller than contextWindow \(2048\)/,
+    );
+    expect(AgentSpecSchema.safeParse(withModel({ contextWindow: 4096, outputReserve: 4095 })).success).toBe(true);
+  });
+
   test('a union whose object form was chosen reports the problem inside the object', () => {
     expect(issuesOf(spec({ approval: { when: 'always' } }))).toMatch(/^spec\.tools\.0\.approval\.when: /);
   });
