@@ -1,6 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { ErrorType } from '../common/errors';
-import type { LoadedPolicy } from '../common/platform-policy';
+import type { LoadedPolicy } from '../common/policy/platform-policy';
 import type { PolicySource } from './policy-file';
 
 /** `loadPlatformPolicy`: what a run starts under, recorded in its history. Undefined when the worker has no policy. */

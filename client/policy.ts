@@ -2,13 +2,13 @@ import { PolicyFileError, readPolicyFile } from '../activities/policy-file';
 import { toolDefinition, BUILT_IN_TOOLS } from '../activities/tools/registry';
 import type { AgentSpec } from '../common/agent-spec';
 import type { ToolDefinition } from '../common/chat';
-import { describeViolation, resolvePolicy, type EffectivePolicy } from '../common/effective-policy';
-import type { LoadedPolicy } from '../common/platform-policy';
-import { explainPolicy, type PolicyRuleRow } from '../common/policy-explain';
+import { describeViolation, resolvePolicy, type EffectivePolicy } from '../common/policy/resolve';
+import type { LoadedPolicy } from '../common/policy/platform-policy';
+import { explainPolicy, type PolicyRuleRow } from '../common/policy/explain';
 import { priceFor, type PriceTable } from '../common/pricing';
 import type { RunInput } from '../common/run-input';
-import { runContextOf, toolViolations } from '../common/run-policy-checks';
-import { DEFAULT_TEAM } from '../common/platform-policy';
+import { runContextOf, toolViolations } from '../common/policy/tool-checks';
+import { DEFAULT_TEAM } from '../common/policy/platform-policy';
 import { PolicyFileInvalidError } from './errors';
 
 /** Reads the platform policy file as the workers do; errors name the file and each bad field. */

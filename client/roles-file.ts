@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RoleDefinitionSchema } from '../common/tool-policy';
+import { RoleDefinitionSchema } from '../common/policy/tool-settings';
 import { readConfigFile } from './config-file';
 import { ReinsClientError } from './errors';
 

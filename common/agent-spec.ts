@@ -1,15 +1,20 @@
 import { z } from 'zod';
-import { ApprovalSettingsSchema, ApproverSetSchema, TimeoutActionSchema, ToolApprovalSchema } from './approval-policy';
+import {
+  ApprovalSettingsSchema,
+  ApproverSetSchema,
+  TimeoutActionSchema,
+  ToolApprovalSchema,
+} from './policy/approval-settings';
 import { BudgetSchema } from './budget';
 import { BUILTIN_TOOL_CONFIGS } from './builtin-tool-config';
 import { ContextSettingsSchema } from './context-settings';
 import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
 import { McpServerSpecSchema } from './mcp-server';
-import { TeamNameSchema } from './platform-policy';
+import { TeamNameSchema } from './policy/platform-policy';
 import { ModelPolicySchema } from './providers';
 import { ToolClassSchema } from './tool-class';
-import { ToolPolicySchema } from './tool-policy';
+import { ToolPolicySchema } from './policy/tool-settings';
 import { reportDuplicateNames } from './zod-issues';
 import { ownValue } from './own';
 

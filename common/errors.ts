@@ -116,7 +116,6 @@ export const ErrorType = {
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
-
 // Which types no retry can fix, per activity kind. Retry policies list these and nothing else.
 
 /** Model failures that no retry can fix. */

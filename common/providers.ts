@@ -146,4 +146,3 @@ export const ModelPolicySchema = ModelChoiceSchema.extend({
   purposes: z.strictObject({ summary: ModelChoiceSchema.optional() }).prefault({}),
 });
 export type ModelPolicy = z.output<typeof ModelPolicySchema>;
-

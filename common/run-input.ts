@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AgentSpecSchema } from './agent-spec';
 import { BudgetOverridesSchema } from './budget';
-import { DEFAULT_TEAM, TeamNameSchema } from './platform-policy';
+import { DEFAULT_TEAM, TeamNameSchema } from './policy/platform-policy';
 import { PriceTableSchema, priceFor } from './pricing';
-import { RoleDefinitionSchema } from './tool-policy';
+import { RoleDefinitionSchema } from './policy/tool-settings';
 import { describeZodIssues } from './zod-issues';
 
 export const SpendCapSchema = z.strictObject({

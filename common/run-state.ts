@@ -1,7 +1,7 @@
 import type { ToolClass } from './agent-spec';
-import type { ApproverSet } from './approval-policy';
+import type { ApproverSet } from './policy/approval-settings';
 import type { Budget } from './budget';
-import type { EffectivePolicy } from './effective-policy';
+import type { EffectivePolicy } from './policy/resolve';
 import type { ChatMessage } from './chat';
 
 export const RUN_STATUSES = [

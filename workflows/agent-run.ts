@@ -29,7 +29,7 @@ import { ModelRouter, recordModelCall } from './model-step';
 import type { RunCarry } from './run-carry';
 import { freshState } from './run-start';
 import { estimatePromptTokens, reserveForCall } from './spend-cap';
-import { toolAccess } from './tool-access';
+import { toolAccess } from '../common/policy/tool-access';
 import { ToolArgsValidator } from './tool-args';
 import { boundToolCalls, transcriptCalls } from './tool-call-bounds';
 import { discoverTools } from './tool-discovery';
@@ -41,7 +41,7 @@ import {
   type PreparedCall,
   type ToolCatalog,
 } from './tool-calls';
-import { toolViolations } from '../common/run-policy-checks';
+import { toolViolations } from '../common/policy/tool-checks';
 import { durationElapsed } from './duration-watch';
 import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
 import { releaseRunWorkspace } from './workspace-release';

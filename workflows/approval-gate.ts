@@ -1,12 +1,12 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { AgentSpec, AgentTool } from '../common/agent-spec';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
-import type { EffectivePolicy } from '../common/effective-policy';
+import type { EffectivePolicy } from '../common/policy/resolve';
 import { ErrorType } from '../common/errors';
 import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../common/messages';
 import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import type { ApprovalBook } from './approvals';
-import { gateFor } from './policy';
+import { gateFor } from '../common/policy/approval-rules';
 import type { PreparedCall } from './tool-calls';
 
 /**

@@ -2,7 +2,7 @@ import type { AgentSpec } from '../common/agent-spec';
 import type { ApprovalDecision } from '../common/approval';
 import { formatDuration } from '../common/duration';
 import type { ApprovalRequest, DecisionRecord, IgnoredDecision, RunState } from '../common/run-state';
-import { approverRefusal } from './policy';
+import { approverRefusal } from '../common/policy/approval-rules';
 import type { ToolArgsValidator } from './tool-args';
 
 export type DecisionCheck = { ok: true } | { ok: false; why: string };

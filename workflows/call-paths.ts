@@ -5,7 +5,7 @@ import type { ToolCallRequest, ToolDefinition } from '../common/chat';
 import type { RunState } from '../common/run-state';
 import { PATHS_ACTIVITY_OPTIONS } from './activity-options';
 import { prepareCall, type ToolCatalog } from './tool-calls';
-import { pathArgsOf } from './workspace-paths';
+import { pathArgsOf } from '../common/policy/workspace-paths';
 
 const { resolveToolPaths } = proxyLocalActivities<ReinsActivities>(PATHS_ACTIVITY_OPTIONS);
 

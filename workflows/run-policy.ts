@@ -7,7 +7,7 @@ import {
   type EffectivePolicy,
   type PolicyResolution,
   type PolicyViolation,
-} from '../common/effective-policy';
+} from '../common/policy/resolve';
 import { ErrorType } from '../common/errors';
 import {
   applyPolicyUpdate,
@@ -15,9 +15,9 @@ import {
   HANDLER_DESCRIPTIONS,
   type ApplyPolicyRequest,
 } from '../common/messages';
-import { diffPolicies, limitsOf } from '../common/policy-explain';
+import { diffPolicies, limitsOf } from '../common/policy/explain';
 import type { RunInput } from '../common/run-input';
-import { runContextOf, toolViolations } from '../common/run-policy-checks';
+import { runContextOf, toolViolations } from '../common/policy/tool-checks';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import { describeZodIssues } from '../common/zod-issues';

@@ -7,7 +7,7 @@ import { PolicyViolationError } from '../../client/errors';
 import { ReinsClient } from '../../client';
 import { auditRun } from '../../client/audit';
 import { AgentSpecSchema } from '../../common/agent-spec';
-import { explainPolicy } from '../../common/policy-explain';
+import { explainPolicy } from '../../common/policy/explain';
 import type { RunResult } from '../../common/run-state';
 import { ReinsTeam } from '../../common/search-attributes';
 import type { ScriptFn } from '../../scripts/scripted-model';

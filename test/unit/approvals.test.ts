@@ -2,10 +2,10 @@ import { AgentSpecSchema, type AgentTool } from '../../common/agent-spec';
 import type { ApprovalRequest, ToolDefinition } from '../../common';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
-import { conditionHolds } from '../../workflows/arg-conditions';
+import { conditionHolds } from '../../common/policy/arg-conditions';
 import { ApprovalBook } from '../../workflows/approvals';
-import { resolvePolicy } from '../../common/effective-policy';
-import { approverRefusal, decideToolCall, gateFor } from '../../workflows/policy';
+import { resolvePolicy } from '../../common/policy/resolve';
+import { approverRefusal, decideToolCall, gateFor } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tool-args';
 
 const definitions = new Map<string, ToolDefinition>(

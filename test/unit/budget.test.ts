@@ -1,8 +1,8 @@
 import { costOf, DEFAULT_PRICES, priceFor } from '../../common/pricing';
-import { resolvePolicy } from '../../common/effective-policy';
-import { limitsOf } from '../../common/policy-explain';
+import { resolvePolicy } from '../../common/policy/resolve';
+import { limitsOf } from '../../common/policy/explain';
 import { parseRunInput, type RunInputArgs } from '../../common/run-input';
-import { runContextOf } from '../../common/run-policy-checks';
+import { runContextOf } from '../../common/policy/tool-checks';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget';
 

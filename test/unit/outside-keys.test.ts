@@ -1,14 +1,14 @@
 import type { ToolDefinition } from '../../common';
 import { AgentSpecSchema } from '../../common/agent-spec';
-import { resolvePolicy } from '../../common/effective-policy';
+import { resolvePolicy } from '../../common/policy/resolve';
 import { priceFor } from '../../common/pricing';
 import { deleteFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
-import { conditionHolds } from '../../workflows/arg-conditions';
+import { conditionHolds } from '../../common/policy/arg-conditions';
 import { ApprovalBook } from '../../workflows/approvals';
-import { approverRefusal } from '../../workflows/policy';
+import { approverRefusal } from '../../common/policy/approval-rules';
 import { resolveCandidates } from '../../workflows/routing';
-import { toolAccess } from '../../workflows/tool-access';
+import { toolAccess } from '../../common/policy/tool-access';
 import { ToolArgsValidator } from '../../workflows/tool-args';
 
 /** Names every plain object answers from its prototype. */

@@ -14,18 +14,23 @@ import {
   nameVerdict,
   resolvePolicy,
   type RunContext,
-} from '../../common/effective-policy';
-import { DEFAULT_TEAM, PlatformPolicySchema, TeamScopeSchema, type LoadedPolicy } from '../../common/platform-policy';
-import { PlatformPolicyFileSchema } from '../../common/platform-policy-file';
-import { diffPolicies, explainPolicy, limitsOf } from '../../common/policy-explain';
-import { BUDGET_RULES, scopesFor, teamLoosenings, tightest, TOOL_CLASSES } from '../../common/policy-rules';
+} from '../../common/policy/resolve';
+import {
+  DEFAULT_TEAM,
+  PlatformPolicySchema,
+  TeamScopeSchema,
+  type LoadedPolicy,
+} from '../../common/policy/platform-policy';
+import { PlatformPolicyFileSchema } from '../../common/policy/platform-policy-file';
+import { diffPolicies, explainPolicy, limitsOf } from '../../common/policy/explain';
+import { BUDGET_RULES, scopesFor, teamLoosenings, tightest, TOOL_CLASSES } from '../../common/policy/scopes';
 import { RunInputSchema } from '../../common/run-input';
-import { runContextOf, toolViolations } from '../../common/run-policy-checks';
-import { mcpServerAddress, modelsOfSpec, policyNameOfSpecTool } from '../../common/spec-reach';
+import { runContextOf, toolViolations } from '../../common/policy/tool-checks';
+import { mcpServerAddress, modelsOfSpec, policyNameOfSpecTool } from '../../common/policy/spec-reach';
 import { ApprovalBook } from '../../workflows/approvals';
-import { decideToolCall, gateFor } from '../../workflows/policy';
+import { decideToolCall, gateFor } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tool-args';
-import { toolAccess, type RunIdentity } from '../../workflows/tool-access';
+import { toolAccess, type RunIdentity } from '../../common/policy/tool-access';
 
 type PolicyInput = z.input<typeof PlatformPolicySchema>;
 

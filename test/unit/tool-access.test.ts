@@ -1,7 +1,7 @@
 import { AgentSpecSchema, type AgentSpec, type AgentSpecInput } from '../../common/agent-spec';
 import type { ToolDefinition } from '../../common/chat';
-import { resolvePolicy } from '../../common/effective-policy';
-import { toolAccess, type RunIdentity } from '../../workflows/tool-access';
+import { resolvePolicy } from '../../common/policy/resolve';
+import { toolAccess, type RunIdentity } from '../../common/policy/tool-access';
 
 const def = (name: string, toolClass: ToolDefinition['class'], policyName?: string): ToolDefinition => ({
   name,

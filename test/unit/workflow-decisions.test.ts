@@ -1,5 +1,5 @@
 import type { ToolDefinition } from '../../common/chat';
-import { decideToolCall } from '../../workflows/policy';
+import { decideToolCall } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tool-args';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';

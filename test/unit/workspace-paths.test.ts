@@ -6,9 +6,9 @@ import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { resolveInWorkspace, realpathOfExistingPrefix, workspaceTarget } from '../../activities/tools/workspace';
 import type { AgentTool } from '../../common/agent-spec';
-import { argAt, conditionHolds } from '../../workflows/arg-conditions';
-import { decideToolCall } from '../../workflows/policy';
-import { normalizeWorkspacePath, pathForms, pathTargets } from '../../workflows/workspace-paths';
+import { argAt, conditionHolds } from '../../common/policy/arg-conditions';
+import { decideToolCall } from '../../common/policy/approval-rules';
+import { normalizeWorkspacePath, pathForms, pathTargets } from '../../common/policy/workspace-paths';
 
 const CLASSES = {
   read: { value: 'allow', source: 'default' },

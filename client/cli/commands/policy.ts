@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/platform-policy';
+import { TeamNameSchema } from '../../../common/policy/platform-policy';
 import type { PolicyChange } from '../../../common/run-state';
 import { loadAgentFile } from '../../agent-file';
 import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../policy';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/platform-policy';
+import { TeamNameSchema } from '../../../common/policy/platform-policy';
 import type { RunInputArgs } from '../../../common/run-input';
 import { loadAgentFile } from '../../agent-file';
 import type { ActionRunner } from '../context';

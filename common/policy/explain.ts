@@ -1,8 +1,8 @@
-import type { ApproverSet } from './approval-policy';
-import type { Budget } from './budget';
-import { formatDuration } from './duration';
-import type { EffectivePolicy, NameLayer } from './effective-policy';
-import { BUDGET_RULES, formatLimit, TOOL_CLASSES } from './policy-rules';
+import type { ApproverSet } from './approval-settings';
+import type { Budget } from '../budget';
+import { formatDuration } from '../duration';
+import type { EffectivePolicy, NameLayer } from './resolve';
+import { BUDGET_RULES, formatLimit, TOOL_CLASSES } from './scopes';
 
 /** One effective rule as `reins policy explain` prints it. */
 export interface PolicyRuleRow {

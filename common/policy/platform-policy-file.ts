@@ -1,5 +1,5 @@
 import { PlatformPolicySchema } from './platform-policy';
-import { teamLoosenings } from './policy-rules';
+import { teamLoosenings } from './scopes';
 
 /** A policy file as operators write it: the schema, plus the rule that teams only tighten the organisation's rules. */
 export const PlatformPolicyFileSchema = PlatformPolicySchema.superRefine((policy, ctx) => {

@@ -1,9 +1,9 @@
-import type { ApproverSet } from './approval-policy';
-import type { BudgetName, BudgetOverrides } from './budget';
-import { firstMatch } from './glob';
+import type { ApproverSet } from './approval-settings';
+import type { BudgetName, BudgetOverrides } from '../budget';
+import { firstMatch } from '../glob';
 import type { NameRules } from './platform-policy';
-import type { NamedScope, Ruled } from './policy-rules';
-import type { ToolClass } from './tool-class';
+import type { NamedScope, Ruled } from './scopes';
+import type { ToolClass } from '../tool-class';
 
 export const DEFAULT_MAX_STEPS = 20;
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 86_400_000;
@@ -13,7 +13,7 @@ export const DEFAULT_CLASS_RULES: Readonly<Record<ToolClass, 'allow' | 'approval
   destructive: 'approval',
 };
 
-export type { Ruled } from './policy-rules';
+export type { Ruled } from './scopes';
 
 /** One scope's allow and deny lists, tagged with the scope. */
 export type NameLayer = NameRules & { source: string };

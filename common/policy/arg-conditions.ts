@@ -1,6 +1,6 @@
-import type { ArgCondition } from '../common/approval-policy';
-import { globMatcher } from '../common/glob';
-import { ownValue } from '../common/own';
+import type { ArgCondition } from './approval-settings';
+import { globMatcher } from '../glob';
+import { ownValue } from '../own';
 
 /**
  * What a condition on a workspace path argument is tested against: every form of the path the tool may touch (the

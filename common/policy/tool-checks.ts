@@ -1,10 +1,10 @@
-import type { AgentSpec } from './agent-spec';
-import type { ToolDefinition } from './chat';
-import type { EffectivePolicy, PolicyViolation, RunContext } from './effective-policy';
-import { isPlatformSource } from './policy-rules';
-import { priceFor } from './pricing';
-import { teamOf, type RunInput } from './run-input';
-import { CLASS_RANK } from './tool-class';
+import type { AgentSpec } from '../agent-spec';
+import type { ToolDefinition } from '../chat';
+import type { EffectivePolicy, PolicyViolation, RunContext } from './resolve';
+import { isPlatformSource } from './scopes';
+import { priceFor } from '../pricing';
+import { teamOf, type RunInput } from '../run-input';
+import { CLASS_RANK } from '../tool-class';
 
 /** The caller's side of a run as policy sees it: who, which team, and the limits asked for. */
 export function runContextOf(input: RunInput): RunContext {

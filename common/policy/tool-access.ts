@@ -1,10 +1,10 @@
-import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
-import type { ToolDefinition } from '../common/chat';
-import type { RoleDefinition } from '../common/tool-policy';
-import { nameVerdict, type EffectivePolicy } from '../common/effective-policy';
-import { firstMatch } from '../common/glob';
-import { mcpServerAddress } from '../common/spec-reach';
-import { ownValue } from '../common/own';
+import type { AgentSpec, AgentTool, ToolClass } from '../agent-spec';
+import type { ToolDefinition } from '../chat';
+import type { RoleDefinition } from './tool-settings';
+import { nameVerdict, type EffectivePolicy } from './resolve';
+import { firstMatch } from '../glob';
+import { mcpServerAddress } from './spec-reach';
+import { ownValue } from '../own';
 
 export type ToolAccess = { allowed: true } | { allowed: false; rule: string };
 

@@ -1,4 +1,4 @@
-import type { AgentSpec } from './agent-spec';
+import type { AgentSpec } from '../agent-spec';
 import { DEFAULT_TEAM, type LoadedPolicy, type TraceContentRule } from './platform-policy';
 import {
   BUDGET_RULES,
@@ -8,7 +8,7 @@ import {
   TOOL_CLASSES,
   type NamedScope,
   type Ruled,
-} from './policy-rules';
+} from './scopes';
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_CLASS_RULES,
@@ -20,9 +20,9 @@ import {
   type NameLayer,
   type PolicyViolation,
   type RunContext,
-} from './policy-types';
+} from './effective-policy';
 import { modelsOfSpec, mcpServerAddress, policyNameOfSpecTool } from './spec-reach';
-import { ownValue } from './own';
+import { ownValue } from '../own';
 
 /** What each part of a resolution works from, and where it reports what the spec or caller asks to loosen. */
 export interface Resolving {

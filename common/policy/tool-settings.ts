@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolClassSchema } from './tool-class';
+import { ToolClassSchema } from '../tool-class';
 
 /**
  * What happens by default to calls of each class; `destructive: allow` is the explicit waiver of approvals. Unset

@@ -1,6 +1,6 @@
-import type { AgentSpec } from './agent-spec';
-import { mcpPolicyName, type McpServerSpec } from './mcp-server';
-import { DEFAULT_PROVIDER, DEFAULT_PROVIDER_ALIASES } from './providers';
+import type { AgentSpec } from '../agent-spec';
+import { mcpPolicyName, type McpServerSpec } from '../mcp-server';
+import { DEFAULT_PROVIDER, DEFAULT_PROVIDER_ALIASES } from '../providers';
 
 /** `openai` names the worker's own provider too; rules match it as `default`. */
 const providerOf = (name: string) => (DEFAULT_PROVIDER_ALIASES.includes(name) ? DEFAULT_PROVIDER : name);

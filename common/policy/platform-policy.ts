@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ApproversByClassSchema, ApproverSetSchema } from './approval-policy';
-import { BudgetOverridesSchema } from './budget';
-import { DurationSchema } from './duration';
+import { ApproversByClassSchema, ApproverSetSchema } from './approval-settings';
+import { BudgetOverridesSchema } from '../budget';
+import { DurationSchema } from '../duration';
 
 /** Team names as they appear on runs, in search attributes and on the command line. */
 export const TeamNameSchema = z

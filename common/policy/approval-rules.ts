@@ -1,13 +1,13 @@
-import type { AgentSpec, AgentTool, ToolClass } from '../common/agent-spec';
-import type { ApproverSet } from '../common/approval-policy';
-import type { ToolDefinition } from '../common/chat';
-import type { EffectivePolicy } from '../common/effective-policy';
-import { isPlatformSource } from '../common/policy-rules';
-import { CLASS_RANK } from '../common/tool-class';
+import type { AgentSpec, AgentTool, ToolClass } from '../agent-spec';
+import type { ApproverSet } from './approval-settings';
+import type { ToolDefinition } from '../chat';
+import type { EffectivePolicy } from './resolve';
+import { isPlatformSource } from './scopes';
+import { CLASS_RANK } from '../tool-class';
 import { effectiveClass } from './tool-access';
 import { pathForms, pathTargets } from './workspace-paths';
 import { conditionHolds, describeCondition, type PathForms } from './arg-conditions';
-import { ownValue } from '../common/own';
+import { ownValue } from '../own';
 
 export type ToolCallDecision = { kind: 'run' } | { kind: 'approval'; rule: string };
 

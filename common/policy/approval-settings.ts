@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration';
+import { DurationSchema } from '../duration';
 
 /** Who may decide: named users, or anyone holding one of the roles. */
 export const ApproverSetSchema = z

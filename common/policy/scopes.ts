@@ -1,9 +1,9 @@
-import type { BudgetName } from './budget';
-import { formatDuration } from './duration';
+import type { BudgetName } from '../budget';
+import { formatDuration } from '../duration';
 import type { PlatformPolicy, PolicyScope, TeamScope, TraceContentRule } from './platform-policy';
 import { TRACE_CONTENT_RULES } from './platform-policy';
-import type { ToolClass } from './tool-class';
-import { ownValue } from './own';
+import type { ToolClass } from '../tool-class';
+import { ownValue } from '../own';
 
 /** Every limit a scope may cap, in the order explanations list them. */
 export const BUDGET_RULES: readonly BudgetName[] = [

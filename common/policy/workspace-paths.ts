@@ -1,5 +1,5 @@
-import type { ToolDefinition } from '../common/chat';
-import type { PathTarget } from '../common/run-state';
+import type { ToolDefinition } from '../chat';
+import type { PathTarget } from '../run-state';
 import { argAt, type PathForms } from './arg-conditions';
 
 /**

@@ -1,6 +1,6 @@
-import type { AgentSpec } from './agent-spec';
+import type { AgentSpec } from '../agent-spec';
 import type { LoadedPolicy } from './platform-policy';
-import { scopesFor } from './policy-rules';
+import { scopesFor } from './scopes';
 import {
   checkMembership,
   resolveApprovals,
@@ -9,10 +9,10 @@ import {
   resolveCodeAndTraces,
   resolveNameRules,
   type Resolving,
-} from './policy-resolvers';
-import type { EffectivePolicy, PolicyResolution, PolicyViolation, RunContext } from './policy-types';
+} from './resolvers';
+import type { EffectivePolicy, PolicyResolution, PolicyViolation, RunContext } from './effective-policy';
 
-export * from './policy-types';
+export * from './effective-policy';
 
 /**
  * The effective policy of a run of `spec` under a platform policy (or none), and every way the spec or the caller
