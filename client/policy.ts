@@ -1,6 +1,5 @@
-import { PolicyFileError, readPolicyFile } from '../activities/policy-file';
-import { toolDefinition, BUILT_IN_TOOLS } from '../activities/tools/registry';
 import type { AgentSpec } from '../common/agent-spec';
+import { builtInDefinitions } from '../common/builtin-tools';
 import type { ToolDefinition } from '../common/chat';
 import { describeViolation, resolvePolicy, type EffectivePolicy } from '../common/effective-policy';
 import type { LoadedPolicy } from '../common/platform-policy';
@@ -9,6 +8,7 @@ import { priceFor, type PriceTable } from '../common/pricing';
 import type { RunInput } from '../common/run-input';
 import { runContextOf, toolViolations } from '../common/run-policy-checks';
 import { DEFAULT_TEAM } from '../common/platform-policy';
+import { PolicyFileError, readPolicyFile } from '../shared/policy-file';
 import { PolicyFileInvalidError } from './errors';
 
 /** Reads the platform policy file as the workers do; errors name the file and each bad field. */
@@ -37,9 +37,7 @@ export interface PolicyExplanation {
 
 // The built-in tools' classes are known without a worker; tools of a worker's own or of MCP servers are checked when
 // a run starts.
-const BUILT_IN_DEFINITIONS = new Map<string, ToolDefinition>(
-  BUILT_IN_TOOLS.map((tool) => [tool.name, toolDefinition(tool)]),
-);
+const BUILT_IN_DEFINITIONS: ReadonlyMap<string, ToolDefinition> = builtInDefinitions();
 
 /**
  * The rules a run of `spec` for `userId` would obey under `loaded`, computed exactly as the workflow computes them at
