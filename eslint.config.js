@@ -97,6 +97,20 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The worker and the client share the data converter and config errors through shared/ and common/.
+    files: ['worker/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            fence('worker/ imports nothing from client/; put what both need in common/ or shared/.', 'client'),
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -5,7 +5,7 @@ import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { DEFAULT_CODEC_ORIGINS } from '../common/task-queues';
-import { EncryptionCodec, type EncryptionKeys } from './codec';
+import { EncryptionCodec, type EncryptionKeys } from '../shared/codec';
 
 const ProtoPayload = temporal.api.common.v1.Payload;
 

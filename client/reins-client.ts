@@ -42,7 +42,7 @@ import {
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
-import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
+import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
 import { isDeadlineExceeded, workflowPollers } from './task-queue-pollers';
 import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';

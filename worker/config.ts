@@ -10,7 +10,7 @@ import {
 } from '../activities/sandbox/settings';
 import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
 import { ProvidersFileSchema, type ProviderConfig } from '../common/providers';
-import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../client/codec';
+import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../shared/codec';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
 import { WorkerConfigError } from '../common/worker-config-error';

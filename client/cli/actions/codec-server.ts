@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encryptionKeysFromEnv } from '../../codec';
+import { encryptionKeysFromEnv } from '../../../shared/codec';
 import { startCodecServer } from '../../codec-server';
 import type { Handler } from '../context';
 import { UsageError } from '../exit-codes';
