@@ -27,6 +27,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY common ./common
+COPY shared ./shared
 COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker

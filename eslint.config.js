@@ -35,6 +35,28 @@ const workflowRestrictedImports = {
   ].map((name) => ({ name, message: 'workflows/ must stay deterministic: do side effects in an activity.' })),
 };
 
+/**
+ * One-way fences between the Node-side folders: a pattern per folder that `from` may not reach. `import type` counts
+ * too: a type import today is a value import tomorrow.
+ */
+const fence = (message, ...folders) => ({
+  regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`,
+  message,
+});
+
+/** The client library and the CLI load no worker-side code: importing the client must stay cheap and safe. */
+const clientRestrictedImports = {
+  patterns: [
+    fence(
+      'client/ imports no activity, worker or workflow code; move what both sides need to common/ or shared/.',
+      'activities',
+      'worker',
+      'workflows',
+    ),
+  ],
+  paths: [{ name: '@temporalio/worker', message: 'client/ does not load the worker SDK (only `reins worker` does).' }],
+};
+
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.temporal/', '.reins/', 'coverage/', 'test-artifacts/', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -53,6 +75,62 @@ module.exports = tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
+  },
+  {
+    files: ['client/**/*.ts'],
+    // `reins worker` is the one command that runs a worker; the CLI loads it only when that command runs.
+    ignores: ['client/cli/actions/worker.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', clientRestrictedImports] },
+  },
+  {
+    // Each command's handler loads only when the command runs: `import()` is no option here (CommonJS under node16
+    // resolution, jest without VM modules), so a command requires its own action module and nothing else.
+    files: ['client/cli/commands/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': ['error', { allow: ['^\\.\\./actions/[a-z-]+$'] }] },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [fence('activities/ imports nothing from client/ or worker/.', 'client', 'worker')] },
+      ],
+    },
+  },
+  {
+    // The worker and the client share the data converter and config errors through shared/ and common/.
+    files: ['worker/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            fence('worker/ imports nothing from client/; put what both need in common/ or shared/.', 'client'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            fence(
+              'shared/ is what client, worker and activities all import: it imports only common/.',
+              'activities',
+              'client',
+              'worker',
+              'workflows',
+              'scripts',
+              'test',
+            ),
+          ],
+        },
+      ],
+    },
   },
   {
     // Outside strings (user ids, roles, tool, model and provider names, request ids) reach these folders.
@@ -75,7 +153,15 @@ module.exports = tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', '../activities*', '../workflows*', '../worker*', '../client*', '../scripts*'],
+              group: [
+                'node:*',
+                '../activities*',
+                '../workflows*',
+                '../worker*',
+                '../client*',
+                '../shared*',
+                '../scripts*',
+              ],
               message: 'common/ is pure and imports nothing from the other folders.',
             },
           ],

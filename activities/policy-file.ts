@@ -1,30 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { statSync } from 'node:fs';
 import type { LoadedPolicy } from '../common/policy/platform-policy';
-import { PlatformPolicyFileSchema } from '../common/policy/platform-policy-file';
-import { describeZodIssues } from '../common/zod-issues';
+import { PolicyFileError, readPolicyFile } from '../shared/policy-file';
 
-export class PolicyFileError extends Error {
-  override name = 'PolicyFileError';
-}
-
-/** Reads and validates a platform policy file; the error names the file and each bad field. */
-export function readPolicyFile(file: string): LoadedPolicy {
-  let text: string;
-  let raw: unknown;
-  try {
-    text = readFileSync(file, 'utf8');
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new PolicyFileError(`cannot read the platform policy ${file}: ${(error as Error).message}`);
-  }
-  const parsed = PlatformPolicyFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new PolicyFileError(`platform policy ${file} is invalid: ${describeZodIssues(parsed.error)}`);
-  }
-  return { policy: parsed.data, version: createHash('sha256').update(text).digest('hex').slice(0, 12) };
-}
+export { PolicyFileError, readPolicyFile };
 
 /**
  * A policy file the worker re-reads whenever it changes on disk (checked on every use: one stat). A change that

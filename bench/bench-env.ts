@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { ReinsClient } from '../client';
-import { reinsDataConverter } from '../client/payload-storage';
+import { reinsDataConverter } from '../shared/payload-storage';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
 import { startScriptedModel, type ScriptedModelServer } from '../scripts/scripted-model';
 import { createReinsWorker } from '../worker/create-worker';

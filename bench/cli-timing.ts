@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/cli-timing.ts [--runs 5]
  *
- * Needs a Temporal server at TEMPORAL_ADDRESS (default localhost:7233) with at least one reins run for `status`.
+ * Needs a Temporal server at TEMPORAL_ADDRESS (default localhost:7233) with at least one reins run for `status`,
+ * preferably a completed one (`npm start -- --yes` leaves one).
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -24,11 +25,16 @@ function timeCli(args: string[]): { ms: number; code: number | null } {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
+/**
+ * A run whose status answers without a worker: a completed run is read from its history, while a running one waits
+ * for a worker to answer the state query (10 s when none polls). Any run when none has completed.
+ */
 async function someRunId(address: string): Promise<string | undefined> {
   const connection = await Connection.connect({ address, connectTimeout: 3_000 });
   try {
     const client = new Client({ connection });
-    for await (const info of client.workflow.list({ query: "WorkflowType = 'agentRun'" })) return info.workflowId;
+    for (const query of ["WorkflowType = 'agentRun' AND ExecutionStatus = 'Completed'", "WorkflowType = 'agentRun'"])
+      for await (const info of client.workflow.list({ query })) return info.workflowId;
     return undefined;
   } finally {
     await connection.close();

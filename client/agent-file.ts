@@ -3,11 +3,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { AgentSpecSchema, type AgentSpec } from '../common/agent-spec';
 import { describeZodIssues } from '../common/zod-issues';
-import { ReinsClientError } from './errors';
+import { AgentFileError } from './errors';
 
-export class AgentFileError extends ReinsClientError {
-  override name = 'AgentFileError';
-}
+export { AgentFileError };
 
 /** Reads an agent spec from a YAML or JSON file; errors name the file and each bad field. */
 export async function loadAgentFile(file: string): Promise<AgentSpec> {

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { EncryptionCodec, type EncryptionKeys } from './codec';
+import { DEFAULT_CODEC_ORIGINS } from '../common/task-queues';
+import { EncryptionCodec, type EncryptionKeys } from '../shared/codec';
 
 const ProtoPayload = temporal.api.common.v1.Payload;
 
-/** The Temporal UI's default address, the origin allowed to call the codec server unless told otherwise. */
-export const DEFAULT_CODEC_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+// Where the CLI's help can read it without loading the codec server.
+export { DEFAULT_CODEC_ORIGINS };
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface CodecServerOptions {

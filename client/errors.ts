@@ -3,6 +3,11 @@ export class ReinsClientError extends Error {
   override name = 'ReinsClientError';
 }
 
+/** An agent file could not be read or is not a valid agent spec; `message` names the file and each bad field. */
+export class AgentFileError extends ReinsClientError {
+  override name = 'AgentFileError';
+}
+
 /** The run input (agent spec, prompt, user) failed validation; `message` names each bad field. */
 export class RunInputInvalidError extends ReinsClientError {
   override name = 'RunInputInvalidError';

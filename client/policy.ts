@@ -1,14 +1,13 @@
-import { PolicyFileError, readPolicyFile } from '../activities/policy-file';
-import { toolDefinition, BUILT_IN_TOOLS } from '../activities/tools/registry';
 import type { AgentSpec } from '../common/agent-spec';
+import { builtInDefinitions } from '../common/builtin-tools';
 import type { ToolDefinition } from '../common/chat';
-import { describeViolation, resolvePolicy, type EffectivePolicy } from '../common/policy/resolve';
+import { describeViolation, evaluatePolicy, runContextOf, type EffectivePolicy } from '../common/policy/resolve';
 import type { LoadedPolicy } from '../common/policy/platform-policy';
 import { explainPolicy, type PolicyRuleRow } from '../common/policy/explain';
 import { priceFor, type PriceTable } from '../common/pricing';
 import type { RunInput } from '../common/run-input';
-import { runContextOf, toolViolations } from '../common/policy/tool-checks';
 import { DEFAULT_TEAM } from '../common/policy/platform-policy';
+import { PolicyFileError, readPolicyFile } from '../shared/policy-file';
 import { PolicyFileInvalidError } from './errors';
 
 /** Reads the platform policy file as the workers do; errors name the file and each bad field. */
@@ -37,9 +36,7 @@ export interface PolicyExplanation {
 
 // The built-in tools' classes are known without a worker; tools of a worker's own or of MCP servers are checked when
 // a run starts.
-const BUILT_IN_DEFINITIONS = new Map<string, ToolDefinition>(
-  BUILT_IN_TOOLS.map((tool) => [tool.name, toolDefinition(tool)]),
-);
+const BUILT_IN_DEFINITIONS: ReadonlyMap<string, ToolDefinition> = builtInDefinitions();
 
 /**
  * The rules a run of `spec` for `userId` would obey under `loaded`, computed exactly as the workflow computes them at
@@ -52,12 +49,12 @@ export function explainRunPolicy(
 ): PolicyExplanation {
   const team = options.team ?? spec.team ?? DEFAULT_TEAM;
   const priced = options.prices ? priceFor(options.prices, spec.model.name) !== undefined : undefined;
-  const resolved = resolvePolicy(loaded, spec, {
-    userId: options.userId,
-    team,
-    ...(priced !== undefined ? { priced } : {}),
+  const resolved = evaluatePolicy({
+    platform: loaded,
+    spec,
+    run: { userId: options.userId, team, ...(priced !== undefined ? { priced } : {}) },
+    tools: BUILT_IN_DEFINITIONS,
   });
-  const violations = [...resolved.violations, ...toolViolations(resolved.policy, spec, BUILT_IN_DEFINITIONS)];
   return {
     agent: spec.name,
     userId: options.userId,
@@ -65,7 +62,7 @@ export function explainRunPolicy(
     ...(loaded && options.file ? { file: options.file } : {}),
     ...(loaded ? { version: loaded.version } : {}),
     rules: explainPolicy(resolved.policy),
-    violations: violations.map(describeViolation),
+    violations: resolved.violations.map(describeViolation),
     policy: resolved.policy,
   };
 }
@@ -75,8 +72,11 @@ export function explainRunPolicy(
  * above the spec's); the workers check the same again.
  */
 export function startViolations(input: RunInput, loaded: LoadedPolicy | undefined): string[] {
-  const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
-  return [...resolved.violations, ...toolViolations(resolved.policy, input.spec, BUILT_IN_DEFINITIONS)].map(
-    describeViolation,
-  );
+  const { violations } = evaluatePolicy({
+    platform: loaded,
+    spec: input.spec,
+    run: runContextOf(input),
+    tools: BUILT_IN_DEFINITIONS,
+  });
+  return violations.map(describeViolation);
 }

@@ -5,7 +5,7 @@ import {
   type PayloadCodec,
   type StorageDriver,
 } from '@temporalio/common';
-import { ENCRYPTED_ENCODING, PayloadDecryptionError } from './codec';
+import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../shared/codec';
 
 /** A payload this process could not turn back into a value; the SDK passes it up as the cause of whatever failed. */
 export class PayloadDecodeError extends Error {

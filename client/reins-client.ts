@@ -23,7 +23,13 @@ import type { PriceTable } from '../common/pricing';
 import type { RunInputArgs } from '../common/run-input';
 import type { ApprovalRequest, DecisionRecord, PolicyChange, RunResult, RunState } from '../common/run-state';
 import { describeZodIssues } from '../common/zod-issues';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_UI_URL,
+} from '../common/task-queues';
 import {
   DecisionRefusedError,
   PayloadUnreadableError,
@@ -36,7 +42,7 @@ import {
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
-import { payloadDirFromEnv, reinsDataConverter } from './payload-storage';
+import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
 import { isDeadlineExceeded, workflowPollers } from './task-queue-pollers';
 import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
@@ -60,7 +66,7 @@ export interface ReinsClientOptions {
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
   policyFile?: string;
-  /** How long to try reaching the server before ServerUnreachableError; 3 s by default. */
+  /** How long to try reaching the server before ServerUnreachableError; 2 s by default. */
   connectTimeoutMs?: number;
 }
 
@@ -77,7 +83,7 @@ export interface PendingRun extends RunSummary {
 const DEFAULT_STATE_TIMEOUT_MS = 10_000;
 /** How long a decision or a policy apply waits for the run to answer before the client says why it did not. */
 const DEFAULT_UPDATE_TIMEOUT_MS = 15_000;
-export const DEFAULT_UI_URL = 'http://localhost:8233';
+export { DEFAULT_UI_URL };
 
 export interface StartedRun {
   runId: string;
@@ -112,7 +118,10 @@ export class ReinsClient {
     const address = options.address ?? DEFAULT_TEMPORAL_ADDRESS;
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: options.connectTimeoutMs ?? 3_000 });
+      connection = await Connection.connect({
+        address,
+        connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      });
     } catch (error) {
       throw new ServerUnreachableError(address, error);
     }

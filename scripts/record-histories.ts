@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { runDirectoryName } from '../activities/tools/workspace';
 import { ReinsClient } from '../client';
-import { reinsDataConverter } from '../client/payload-storage';
+import { reinsDataConverter } from '../shared/payload-storage';
 import type { AgentSpecInput } from '../common/agent-spec';
 import { createReinsWorker } from '../worker/create-worker';
 import { isServerReachable, startDevServer } from './dev-server';

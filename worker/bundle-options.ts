@@ -1,4 +1,4 @@
-import { WORKER_PAYLOAD_CONVERTER_PATH } from '../client/payload-storage';
+import { WORKER_PAYLOAD_CONVERTER_PATH } from '../shared/payload-storage';
 
 /** Fails closed where an undecodable payload would stand in for data (a run's input, an activity's result). */
 export const PAYLOAD_GUARD_WORKFLOW_MODULE = require.resolve('../workflows/payload-guard');

@@ -10,9 +10,10 @@ import {
 } from '../activities/sandbox/settings';
 import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
 import { ProvidersFileSchema, type ProviderConfig } from '../common/providers';
-import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../client/codec';
+import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../shared/codec';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
 import { describeZodIssues } from '../common/zod-issues';
+import { WorkerConfigError } from '../common/worker-config-error';
 
 /** The key sent to OpenAI-compatible servers that need none (the SDK insists on one); not a secret. */
 export const NO_MODEL_KEY = 'not-needed';
@@ -73,9 +74,7 @@ export interface WorkerConfig {
   policyFile?: string;
 }
 
-export class WorkerConfigError extends Error {
-  override name = 'WorkerConfigError';
-}
+export { WorkerConfigError };
 
 function providerLabel(baseURL: string | undefined): string {
   if (!baseURL) return 'openai';

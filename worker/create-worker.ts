@@ -6,7 +6,7 @@ import { ProviderRegistry } from '../activities/providers';
 import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
 import type { NamedSecret } from '../activities/scrub';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
-import { reinsDataConverter } from '../client/payload-storage';
+import { reinsDataConverter } from '../shared/payload-storage';
 import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
 import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { NO_MODEL_KEY, WorkerConfigError, type WorkerConfig } from './config';

@@ -1,7 +1,9 @@
 import { SANDBOX_PATH } from './host-binaries';
 import type { SandboxLimits } from './settings';
 
-export const LANGUAGES = ['bash', 'sh', 'python', 'node'] as const;
+import { LANGUAGES } from '../../common/builtin-tools';
+
+export { LANGUAGES };
 export type Language = (typeof LANGUAGES)[number];
 
 /** The interpreter each language runs with, found through the sandbox's PATH, and how it takes inline code. */

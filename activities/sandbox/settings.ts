@@ -1,25 +1,11 @@
 import { z } from 'zod';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../../common/sandbox-limits';
+
+export { DEFAULT_SANDBOX_LIMITS, type SandboxLimits };
 
 /** `bubblewrap` isolates every run_code call; `unsafe-host` runs it as a plain child process of the worker. */
 export const SandboxModeSchema = z.enum(['bubblewrap', 'unsafe-host']);
 export type SandboxMode = z.infer<typeof SandboxModeSchema>;
-
-export interface SandboxLimits {
-  /** Operator cap on one call's wall time; a call may ask for less, never more. */
-  maxSeconds: number;
-  /** Wall time when the call does not say. */
-  defaultSeconds: number;
-  /** RLIMIT_AS of every process in the sandbox. */
-  memoryBytes: number;
-  /** RLIMIT_NPROC: processes and threads together. */
-  maxProcesses: number;
-  /** Per stream (stdout, stderr): past this the process tree is killed and the output marked truncated. */
-  maxOutputBytes: number;
-  /** RLIMIT_FSIZE: the largest file a sandboxed process may write. */
-  maxFileBytes: number;
-  /** Size of the sandbox's private /tmp (memory-backed). */
-  tmpBytes: number;
-}
 
 /** An unprivileged account on the host; only used when the worker itself runs as root. */
 export interface SandboxUser {
@@ -36,19 +22,6 @@ export interface SandboxSettings {
    */
   runAs?: SandboxUser;
 }
-
-const MiB = 1024 * 1024;
-
-export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
-  maxSeconds: 120,
-  defaultSeconds: 30,
-  // Node reserves well over 512 MiB of address space at start; 1 GiB leaves room for real work.
-  memoryBytes: 1024 * MiB,
-  maxProcesses: 64,
-  maxOutputBytes: 32 * 1024,
-  maxFileBytes: 64 * MiB,
-  tmpBytes: 64 * MiB,
-};
 
 /**
  * The tool activity's start-to-close timeout is 5 minutes; the sandbox must give up before Temporal does, or a

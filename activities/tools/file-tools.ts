@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { DELETE_FILE, LIST_FILES, MAX_FILE_BYTES, READ_FILE, WRITE_FILE } from '../../common/builtin-tools';
 import { defineTool, ToolError, type ToolImplementation } from './tool';
 import {
   ownerForNewFiles,
@@ -12,19 +12,11 @@ import {
 } from './workspace';
 import { ErrorType } from '../../common/errors';
 
-/** Bigger files are refused rather than streamed into the model's context. */
-export const MAX_FILE_BYTES = 256 * 1024;
+export { MAX_FILE_BYTES };
 const MAX_LISTED_ENTRIES = 500;
 
-const PathArg = z.string().min(1).describe('Path relative to the workspace');
-
 export const listFiles = defineTool({
-  name: 'list_files',
-  idempotent: true,
-  pathArgs: ['path'],
-  description: 'List the files and directories in a workspace directory.',
-  class: 'read',
-  schema: z.strictObject({ path: PathArg.default('.') }),
+  ...LIST_FILES,
   async execute({ path: requested }, { workspace }) {
     const target = await resolveInWorkspace(workspace, requested);
     const stat = await statRegularOrDirectory(target, requested);
@@ -46,24 +38,14 @@ export const listFiles = defineTool({
 });
 
 export const readFile = defineTool({
-  name: 'read_file',
-  idempotent: true,
-  pathArgs: ['path'],
-  description: 'Read a UTF-8 text file from the workspace.',
-  class: 'read',
-  schema: z.strictObject({ path: PathArg }),
+  ...READ_FILE,
   async execute({ path: requested }, { workspace }) {
     return readTextFile(workspace, requested, MAX_FILE_BYTES);
   },
 });
 
 export const writeFile = defineTool({
-  name: 'write_file',
-  idempotent: true,
-  pathArgs: ['path'],
-  description: 'Create or overwrite a UTF-8 text file in the workspace. Parent directories are created.',
-  class: 'write',
-  schema: z.strictObject({ path: PathArg, content: z.string().max(MAX_FILE_BYTES) }),
+  ...WRITE_FILE,
   async execute({ path: requested, content }, { workspace }) {
     const target = await resolveInWorkspace(workspace, requested);
     const existing = await fs.lstat(target).catch(() => undefined);
@@ -76,12 +58,7 @@ export const writeFile = defineTool({
 });
 
 export const deleteFile = defineTool({
-  name: 'delete_file',
-  idempotent: true,
-  pathArgs: ['path'],
-  description: 'Delete a file from the workspace.',
-  class: 'destructive',
-  schema: z.strictObject({ path: PathArg }),
+  ...DELETE_FILE,
   async execute({ path: requested }, { workspace, earlierAttemptStarted }) {
     const target = await resolveEntryInWorkspace(workspace, requested);
     const existing = await fs.lstat(target).catch(() => undefined);

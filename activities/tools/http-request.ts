@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { HTTP_REQUEST, MAX_REDIRECTS } from '../../common/builtin-tools';
 import type { ToolClass } from '../../common/agent-spec';
 import {
-  HttpMethodSchema,
   HttpRequestConfigSchema,
   type HttpHostRule,
   type HttpMethod,
@@ -16,18 +16,7 @@ import { resolveChecked, ruleFor, systemResolver, type Resolver } from './net-gu
 import { defineTool, ToolError, type ToolImplementation } from './tool';
 import { ErrorType } from '../../common/errors';
 
-export const MAX_REDIRECTS = 5;
-
-/** Headers the model may not set: credentials come from the operator's config, framing from the client itself. */
-const FORBIDDEN_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-]);
+export { MAX_REDIRECTS };
 
 const METHOD_CLASS: Record<HttpMethod, ToolClass> = {
   GET: 'read',
@@ -39,25 +28,7 @@ const METHOD_CLASS: Record<HttpMethod, ToolClass> = {
 };
 const RANK: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
 
-const ArgsSchema = z.strictObject({
-  method: HttpMethodSchema.default('GET').describe('GET, HEAD, POST, PUT, PATCH or DELETE'),
-  url: z
-    .url({ protocol: /^https?$/, error: 'url must be an absolute http or https URL' })
-    .describe('Absolute http(s) URL; only the hosts the agent is configured for are reachable'),
-  headers: z
-    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'header names are letters, digits and -'), z.string())
-    .default({})
-    .refine(
-      (headers) => Object.keys(headers).every((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase())),
-      'Authorization, Cookie, Host and framing headers are set by the worker, not in the call',
-    )
-    .describe('Request headers; credentials are added by the worker for the hosts that need them'),
-  body: z
-    .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
-    .optional()
-    .describe('A string, or a JSON object/array sent as application/json'),
-});
-type Args = z.output<typeof ArgsSchema>;
+type Args = z.output<typeof HTTP_REQUEST.schema>;
 
 export function classOf(method: HttpMethod, rule: HttpHostRule | undefined): ToolClass {
   return rule?.classes[method] ?? METHOD_CLASS[method];
@@ -92,15 +63,7 @@ export function createHttpRequestTool(options: HttpRequestToolOptions = {}): Too
   const secrets = options.secrets ?? new SecretResolver([envSecretSource()]);
   const resolve = options.resolve ?? systemResolver;
   return defineTool<Args>({
-    name: 'http_request',
-    description:
-      'Make an HTTP request to an API the agent is allowed to use. Credentials for a host are added by the worker: ' +
-      'never put tokens in headers, the URL or the body. Returns the status, a few headers and the body ' +
-      '(JSON pretty-printed, long text cut in the middle, binary summarised). Redirects are followed up to ' +
-      `${MAX_REDIRECTS} times, each checked like the first request.`,
-    // At worst a DELETE; each call is classified by its method and host.
-    class: 'destructive',
-    schema: ArgsSchema,
+    ...HTTP_REQUEST,
     classify(args, config) {
       const parsed = HttpRequestConfigSchema.safeParse(config);
       const rule = parsed.success ? ruleFor(parsed.data.hosts, new URL(args.url).hostname) : undefined;

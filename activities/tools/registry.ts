@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { toolDefinitionOf } from '../../common/builtin-tools';
 import type { ToolDefinition } from '../../common/chat';
 import type { Sandbox } from '../sandbox/sandbox';
 import type { SecretResolver } from '../secrets';
@@ -16,25 +16,9 @@ export function builtInTools(sandbox?: Sandbox, secrets?: SecretResolver): ToolI
 /** The built-ins with default settings (run_code in bubblewrap, failing closed where it is missing). */
 export const BUILT_IN_TOOLS: readonly ToolImplementation[] = builtInTools();
 
-/** The JSON Schema the model and the workflow see; `io: 'input'` keeps defaulted fields optional. */
+/** The definition the model and the workflow see, with what only this worker knows (warnings, per-call classes). */
 export function toolDefinition(tool: ToolWithWarnings): ToolDefinition {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
-  const warnings = tool.warnings?.length ? { warnings: [...tool.warnings] } : {};
-  const perCall = tool.classify ? { classifiedPerCall: true } : {};
-  const code = tool.runsCode ? { runsCode: { ...tool.runsCode } } : {};
-  const idempotent = tool.idempotent ? { idempotent: true } : {};
-  const paths = tool.pathArgs?.length ? { pathArgs: [...tool.pathArgs] } : {};
-  return {
-    name: tool.name,
-    description: tool.description,
-    class: tool.class,
-    parameters,
-    ...warnings,
-    ...perCall,
-    ...code,
-    ...idempotent,
-    ...paths,
-  };
+  return toolDefinitionOf({ ...tool, ...(tool.classify ? { classifiedPerCall: true } : {}) });
 }
 
 export class ToolRegistry {

@@ -1,5 +1,6 @@
 import { Client, type QueryResult } from 'pg';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { SQL } from '../../common/builtin-tools';
 import { SqlConfigSchema, type SqlConfig } from '../../common/builtin-tool-config';
 import { describeZodIssues } from '../../common/zod-issues';
 import { envSecretSource, SecretResolver } from '../secrets';
@@ -8,14 +9,7 @@ import { formatSqlResults } from './sql-format';
 import { defineTool, ToolError, type ToolImplementation } from './tool';
 import { ErrorType } from '../../common/errors';
 
-const ArgsSchema = z.strictObject({
-  sql: z
-    .string()
-    .min(1)
-    .max(100_000)
-    .describe('PostgreSQL statements; several may be separated by ;. Changes run in one transaction.'),
-});
-type Args = z.output<typeof ArgsSchema>;
+type Args = z.output<typeof SQL.schema>;
 
 function parseConfig(config: unknown): SqlConfig {
   if (config === undefined) {
@@ -38,13 +32,7 @@ function isServerError(error: unknown): error is Error & { code: string } {
 export function createSqlTool(options: { secrets?: SecretResolver } = {}): ToolImplementation {
   const secrets = options.secrets ?? new SecretResolver([envSecretSource()]);
   return defineTool<Args>({
-    name: 'sql',
-    description:
-      "Run SQL on the agent's PostgreSQL database. Reads (SELECT, EXPLAIN) run in a read-only transaction; changes " +
-      "may need a human's approval first. Each statement has a time limit, and only the first rows of a result are " +
-      'shown with a count of the rest: select what you need, aggregate, or page with LIMIT/OFFSET.',
-    class: 'destructive',
-    schema: ArgsSchema,
+    ...SQL,
     classify: (args) => classifySql(args.sql).class,
     async execute(args, context) {
       const config = parseConfig(context.config);

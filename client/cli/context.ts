@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../../common/task-queues';
-import { DEFAULT_UI_URL, ReinsClient } from '../reins-client';
+import {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TASK_QUEUE,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_UI_URL,
+} from '../../common/task-queues';
+import type * as ReinsClientModule from '../reins-client';
+import type { ReinsClient } from '../reins-client';
 import { parseFlags } from './flags';
 import { DurationSchema } from '../../common/duration';
 import { Output, type CliIo } from './output';
@@ -26,7 +33,7 @@ export function globalDefaults(env: NodeJS.ProcessEnv): {
     address: env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE,
     taskQueue: env.REINS_TASK_QUEUE || DEFAULT_TASK_QUEUE,
-    connectTimeout: env.REINS_CONNECT_TIMEOUT || '3s',
+    connectTimeout: env.REINS_CONNECT_TIMEOUT || DEFAULT_CONNECT_TIMEOUT,
   };
 }
 
@@ -47,6 +54,9 @@ export class CliContext {
   }
 
   reins(): Promise<ReinsClient> {
+    // The client and the Temporal SDK take a few hundred ms to load; commands that never reach the server skip that.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ReinsClient } = require('../reins-client') as typeof ReinsClientModule;
     this.client ??= ReinsClient.connect({
       address: this.options.address,
       namespace: this.options.namespace,
@@ -68,14 +78,17 @@ export class CliContext {
 
 export type Handler = (ctx: CliContext, args: string[], options: Record<string, unknown>) => Promise<number | void>;
 
-/** Adapts a handler to commander's action signature and records its exit code. */
+/**
+ * Adapts a command's handler to commander's action signature and records its exit code. `load` brings in the handler
+ * and everything it needs only when the command runs, so `--help` and the other commands never pay for it.
+ */
 export function actionRunner(io: CliIo, exit: { code: number }) {
-  return (handler: Handler) =>
+  return (load: () => Handler) =>
     async (...raw: unknown[]): Promise<void> => {
       const command = raw.at(-1) as Command;
       const ctx = CliContext.fromCommand(command, io);
       try {
-        exit.code = (await handler(ctx, raw.slice(0, -2) as string[], command.opts())) ?? 0;
+        exit.code = (await load()(ctx, raw.slice(0, -2) as string[], command.opts())) ?? 0;
       } finally {
         await ctx.close();
       }

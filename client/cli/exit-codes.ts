@@ -1,8 +1,8 @@
+import type * as TemporalClient from '@temporalio/client';
 import { CommanderError } from 'commander';
-import { NamespaceNotFoundError } from '@temporalio/client';
-import { WorkerConfigError } from '../../worker/config';
-import { AgentFileError } from '../agent-file';
+import { WorkerConfigError } from '../../common/worker-config-error';
 import {
+  AgentFileError,
   InvalidOptionsError,
   PayloadUnreadableError,
   PolicyFileInvalidError,
@@ -38,17 +38,27 @@ const USAGE_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   RunAlreadyExistsError,
   InvalidOptionsError,
   ServerUnreachableError,
-  NamespaceNotFoundError,
   WorkerConfigError,
   PolicyFileInvalidError,
   PolicyViolationError,
 ];
 
+/**
+ * A wrong --namespace. The class lives in @temporalio/client, which `--help` and offline commands never load: only an
+ * error of that name is checked against it, and such an error comes from the already loaded SDK.
+ */
+function isNamespaceNotFound(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'NamespaceNotFoundError') return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NamespaceNotFoundError } = require('@temporalio/client') as typeof TemporalClient;
+  return error instanceof NamespaceNotFoundError;
+}
+
 export function exitCodeOf(error: unknown): number {
   // Commander has already printed its message (or the help) by the time it throws.
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   if (error instanceof PayloadUnreadableError) return EXIT_UNREADABLE;
-  return USAGE_ERRORS.some((type) => error instanceof type) ? EXIT_USAGE : EXIT_FAILED;
+  return USAGE_ERRORS.some((type) => error instanceof type) || isNamespaceNotFound(error) ? EXIT_USAGE : EXIT_FAILED;
 }
 
 export function describeError(error: unknown): { type: string; message: string } {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { reinsDataConverter } from '../../client/payload-storage';
+import { reinsDataConverter } from '../../shared/payload-storage';
 
 /** Address of the Temporal server the jest global setup prepared. */
 export function testAddress(): string {

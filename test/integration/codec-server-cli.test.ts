@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { EncryptionCodec, parseEncryptionKeys } from '../../client/codec';
+import { EncryptionCodec, parseEncryptionKeys } from '../../shared/codec';
 import { runCli, startCli } from '../helpers/cli';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { EncryptionCodec, parseEncryptionKeys } from '../../client/codec';
+import { EncryptionCodec, parseEncryptionKeys } from '../../shared/codec';
 import { startCodecServer, type CodecServer } from '../../client/codec-server';
 
 const keys = parseEncryptionKeys(`k1:${randomBytes(32).toString('base64')}`);

@@ -5,8 +5,8 @@ import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import fc from 'fast-check';
 import type { ReinsClient } from '../../client';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../client/codec';
-import { reinsDataConverter } from '../../client/payload-storage';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../shared/codec';
+import { reinsDataConverter } from '../../shared/payload-storage';
 import type { RunState } from '../../common/run-state';
 import { fileClerkSpec, tempDataDir, waitForState, withReins } from '../helpers/harness';
 

@@ -10,7 +10,7 @@ import {
   KEY_ID_METADATA,
   parseEncryptionKeys,
   PayloadDecryptionError,
-} from '../../client/codec';
+} from '../../shared/codec';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter, StorageDriverClaim, type Payload } from '@temporalio/common';
-import { EncryptionCodec, parseEncryptionKeys } from '../../client/codec';
-import { payloadConverter } from '../../client/payload-converter';
-import { FilesystemStorageDriver } from '../../client/payload-storage';
-import { TolerantCodec, TolerantExternalStorage } from '../../client/tolerant-decoding';
+import { EncryptionCodec, parseEncryptionKeys } from '../../shared/codec';
+import { payloadConverter } from '../../shared/payload-converter';
+import { FilesystemStorageDriver } from '../../shared/payload-storage';
+import { TolerantCodec, TolerantExternalStorage } from '../../shared/tolerant-decoding';
 import { undecodableReason } from '../../common/undecodable';
 
 const bytes = (text: string) => new TextEncoder().encode(text);

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { hashArgsFromEnv, readAuditTrail } from '../../audit';
+import type * as Action from '../actions/audit';
 import type { ActionRunner } from '../context';
-import { EXIT_UNREADABLE } from '../exit-codes';
-import { parseFlags } from '../flags';
-
-const AuditFlagsSchema = z.object({ hashArgs: z.boolean().default(false) });
 
 export function registerAudit(program: Command, run: ActionRunner): void {
   program
@@ -20,21 +15,5 @@ export function registerAudit(program: Command, run: ActionRunner): void {
     )
     .argument('<run>', 'run id (the workflow id)')
     .option('--hash-args', "write every tool's arguments as a sha256 instead of their value")
-    .action(
-      run(async (ctx, [runId], options) => {
-        const flags = parseFlags(AuditFlagsSchema, options);
-        const reins = await ctx.reins();
-        const hashArgs = flags.hashArgs || hashArgsFromEnv(ctx.io.env);
-        const { records, unreadable } = await readAuditTrail(reins, runId!, { hashArgs });
-        ctx.io.stdout(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-        if (unreadable.length === 0) return;
-        ctx.out.note(
-          [
-            `reins: the audit trail of run ${runId} is incomplete: ${unreadable.length} part(s) could not be read`,
-            ...unreadable.map((part) => `  ${part.what}: ${part.error}`),
-          ].join('\n'),
-        );
-        return EXIT_UNREADABLE;
-      }),
-    );
+    .action(run(() => (require('../actions/audit') as typeof Action).audit));
 }

@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { encryptionKeysFromEnv } from '../../codec';
-import { DEFAULT_CODEC_ORIGINS, startCodecServer } from '../../codec-server';
+import { DEFAULT_CODEC_ORIGINS } from '../../../common/task-queues';
+import type * as Action from '../actions/codec-server';
 import type { ActionRunner } from '../context';
-import { UsageError } from '../exit-codes';
-import { parseFlags } from '../flags';
-
-const CodecServerFlagsSchema = z.strictObject({
-  port: z.coerce.number().int().min(0).max(65_535).default(8888),
-  host: z.string().min(1).default('127.0.0.1'),
-  token: z.string().min(16, 'use at least 16 characters').optional(),
-  origin: z.array(z.string().url()).optional(),
-});
 
 export function registerCodecServer(program: Command, run: ActionRunner): void {
   program
@@ -26,32 +16,5 @@ export function registerCodecServer(program: Command, run: ActionRunner): void {
     .option('--host <ip>', 'address to listen on', '127.0.0.1')
     .option('--token <token>', 'require `Authorization: Bearer <token>` (default: $REINS_CODEC_TOKEN)')
     .option('--origin <url...>', `browser origins allowed to call (default: ${DEFAULT_CODEC_ORIGINS.join(', ')})`)
-    .action(
-      run(async (ctx, _args, options) => {
-        const flags = parseFlags(CodecServerFlagsSchema, {
-          ...options,
-          token: options.token ?? (ctx.io.env.REINS_CODEC_TOKEN || undefined),
-        });
-        const keys = encryptionKeysFromEnv(ctx.io.env);
-        if (!keys?.length) {
-          throw new UsageError('no encryption keys: set REINS_ENCRYPTION_KEYS or REINS_ENCRYPTION_KEYS_FILE');
-        }
-        const server = await startCodecServer({
-          keys,
-          port: flags.port,
-          host: flags.host,
-          token: flags.token,
-          origins: flags.origin,
-        });
-        ctx.out.note(
-          `reins codec server at ${server.url} (${keys.length} key(s), encrypting with "${keys.at(-1)?.id}")` +
-            `${flags.token ? ', bearer token required' : ''}. Ctrl-C stops it.`,
-        );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await server.close();
-      }),
-    );
+    .action(run(() => (require('../actions/codec-server') as typeof Action).codecServer));
 }

@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { RUN_STATUSES } from '../../../common/run-state';
+import type * as Action from '../actions/list';
 import type { ActionRunner } from '../context';
-import { parseFlags } from '../flags';
-import { formatRuns } from '../format';
-
-const ListFlagsSchema = z.strictObject({
-  status: z.enum(RUN_STATUSES).optional(),
-  agent: z.string().min(1).optional(),
-  user: z.string().min(1).optional(),
-  team: z.string().min(1).optional(),
-  limit: z.coerce.number().int().positive().max(1000).default(20),
-});
 
 export function registerList(program: Command, run: ActionRunner): void {
   program
@@ -26,12 +16,5 @@ export function registerList(program: Command, run: ActionRunner): void {
     .option('--user <id>', 'only runs acting for this user')
     .option('--team <name>', 'only runs of this team')
     .option('--limit <n>', 'at most this many runs', '20')
-    .action(
-      run(async (ctx, _args, options) => {
-        const flags = parseFlags(ListFlagsSchema, options);
-        const reins = await ctx.reins();
-        const runs = await reins.listRuns(flags);
-        ctx.out.result(runs, () => formatRuns(runs));
-      }),
-    );
+    .action(run(() => (require('../actions/list') as typeof Action).list));
 }

@@ -1,26 +1,6 @@
 import type { Command } from 'commander';
-import type { RunResult } from '../../../common/run-state';
-import type { ActionRunner, CliContext } from '../context';
-import { EXIT_FAILED, EXIT_OK } from '../exit-codes';
-import { formatUsage } from '../format';
-
-/** Prints a finished run: the answer on stdout (exit 0), or why it ended without one on stderr (exit 1). */
-export function reportResult(ctx: CliContext, result: RunResult): number {
-  const ok = result.status === 'completed';
-  if (ctx.out.json) {
-    ctx.out.result(result, () => '');
-    return ok ? EXIT_OK : EXIT_FAILED;
-  }
-  if (ok) {
-    ctx.out.result(result, () => result.answer ?? '');
-    return EXIT_OK;
-  }
-  const lines = [`run ${result.runId} ended ${result.status}: ${result.reason ?? 'no reason recorded'}`];
-  if (result.lastError) lines.push(`last error ${result.lastError.type}: ${result.lastError.message}`);
-  lines.push(`usage: ${formatUsage(result.usage)}`);
-  ctx.out.note(lines.join('\n'));
-  return EXIT_FAILED;
-}
+import type * as Action from '../actions/result';
+import type { ActionRunner } from '../context';
 
 export function registerResult(program: Command, run: ActionRunner): void {
   program
@@ -31,10 +11,5 @@ export function registerResult(program: Command, run: ActionRunner): void {
         'budget or was cancelled or terminated.',
     )
     .argument('<run>', 'run id (the workflow id)')
-    .action(
-      run(async (ctx, [runId]) => {
-        const reins = await ctx.reins();
-        return reportResult(ctx, await reins.result(runId!));
-      }),
-    );
+    .action(run(() => (require('../actions/result') as typeof Action).result));
 }
