@@ -5,16 +5,31 @@ const prettier = require('eslint-config-prettier');
 const noDictionaryLookup = require('./eslint-rules/no-dictionary-lookup');
 const noBareErrorType = require('./eslint-rules/no-bare-error-type');
 
+/**
+ * One-way fences between the Node-side folders: a pattern per folder that `from` may not reach. `import type` counts
+ * too: a type import today is a value import tomorrow.
+ */
+const fence = (message, ...folders) => ({
+  regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`,
+  message,
+});
+
 /** Workflows run in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries, no side-effect code. */
 const workflowRestrictedImports = {
   patterns: [
     { group: ['node:*'], message: 'workflows/ must stay deterministic: no Node built-ins.' },
     {
-      group: ['../activities', '../activities/*', '../worker', '../worker/*', '../client', '../client/*'],
+      ...fence('workflows/ may only import types from activities/.', 'activities'),
       allowTypeImports: true,
-      message: 'workflows/ may only import types from activities/, and nothing from worker/ or client/.',
     },
-    { group: ['../scripts/*', '../test/*'], message: 'workflows/ may not import scripts or tests.' },
+    fence(
+      'workflows/ imports nothing from worker/, client/, shared/, scripts or tests.',
+      'worker',
+      'client',
+      'shared',
+      'scripts',
+      'test',
+    ),
   ],
   paths: [
     'fs',
@@ -34,15 +49,6 @@ const workflowRestrictedImports = {
     '@temporalio/client',
   ].map((name) => ({ name, message: 'workflows/ must stay deterministic: do side effects in an activity.' })),
 };
-
-/**
- * One-way fences between the Node-side folders: a pattern per folder that `from` may not reach. `import type` counts
- * too: a type import today is a value import tomorrow.
- */
-const fence = (message, ...folders) => ({
-  regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`,
-  message,
-});
 
 /** The client library and the CLI load no worker-side code: importing the client must stay cheap and safe. */
 const clientRestrictedImports = {
@@ -148,22 +154,21 @@ module.exports = tseslint.config(
   {
     files: ['common/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            {
-              group: [
-                'node:*',
-                '../activities*',
-                '../workflows*',
-                '../worker*',
-                '../client*',
-                '../shared*',
-                '../scripts*',
-              ],
-              message: 'common/ is pure and imports nothing from the other folders.',
-            },
+            { group: ['node:*'], message: 'common/ is pure: no Node built-ins.' },
+            fence(
+              'common/ is pure and imports nothing from the other folders.',
+              'activities',
+              'workflows',
+              'worker',
+              'client',
+              'shared',
+              'scripts',
+              'test',
+            ),
           ],
         },
       ],

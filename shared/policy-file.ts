@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { LoadedPolicy } from '../common/platform-policy';
-import { PlatformPolicyFileSchema } from '../common/platform-policy-file';
+import type { LoadedPolicy } from '../common/policy/platform-policy';
+import { PlatformPolicyFileSchema } from '../common/policy/platform-policy-file';
 import { describeZodIssues } from '../common/zod-issues';
 
 export class PolicyFileError extends Error {

@@ -3,7 +3,9 @@ import type { ReinsActivities } from '../activities';
 import type { ToolDefinition } from '../common/chat';
 import {
   describeViolation,
-  resolvePolicy,
+  blocksRunningRun,
+  evaluatePolicy,
+  runContextOf,
   type EffectivePolicy,
   type PolicyResolution,
   type PolicyViolation,
@@ -17,7 +19,6 @@ import {
 } from '../common/messages';
 import { diffPolicies, limitsOf } from '../common/policy/explain';
 import type { RunInput } from '../common/run-input';
-import { runContextOf, toolViolations } from '../common/policy/tool-checks';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { describeUndecodable, undecodableReason } from '../common/undecodable';
 import { describeZodIssues } from '../common/zod-issues';
@@ -39,7 +40,7 @@ async function policyAtStart(input: RunInput): Promise<PolicyResolution & { plat
   const platformAware = patched(PLATFORM_POLICY_PATCH);
   const loaded = platformAware ? await loadPlatformPolicy() : undefined;
   return {
-    ...resolvePolicy(loaded, input.spec, runContextOf(input)),
+    ...evaluatePolicy({ platform: loaded, spec: input.spec, run: runContextOf(input) }),
     platformAware,
     ...(loaded?.stale ? { stale: loaded.stale } : {}),
   };
@@ -56,7 +57,8 @@ export async function startPolicy(
   fresh: boolean,
 ): Promise<{ type: string; message: string } | undefined> {
   if (!fresh) {
-    if (!state.policy) adoptPolicy(state, resolvePolicy(undefined, input.spec, runContextOf(input)).policy);
+    if (!state.policy)
+      adoptPolicy(state, evaluatePolicy({ platform: undefined, spec: input.spec, run: runContextOf(input) }).policy);
     return undefined;
   }
   let start: Awaited<ReturnType<typeof policyAtStart>>;
@@ -111,8 +113,13 @@ export function registerPolicyApply(
       }
       const request = parsed.data;
       const loaded = await loadPlatformPolicy();
-      const resolved = resolvePolicy(loaded, input.spec, runContextOf(input));
-      const violations = [...resolved.violations, ...toolViolations(resolved.policy, input.spec, definitions)];
+      const resolved = evaluatePolicy({
+        platform: loaded,
+        spec: input.spec,
+        run: runContextOf(input),
+        tools: definitions,
+      });
+      const violations = resolved.violations;
       const before = state.policy;
       const change: PolicyChange = {
         at: new Date(Date.now()).toISOString(),
@@ -126,7 +133,7 @@ export function registerPolicyApply(
       };
       adoptPolicy(state, resolved.policy);
       (state.policyChanges ??= []).push(change);
-      const blocking = violations.filter((v) => /^(models|mcpServers|teams|members)\b/.test(v.rule));
+      const blocking = violations.filter(blocksRunningRun);
       if (blocking.length > 0) hooks.onBlocked(violationFailure(blocking).message);
       hooks.onChange();
       return change;

@@ -51,7 +51,24 @@ export interface EffectivePolicy {
 }
 
 /** A rule a spec or caller asked to loosen: which rule, the scope that set it, its value, and what was asked where. */
+/** The lists of names a scope may allow or deny. */
+export type NameArea = 'tools' | 'mcpServers' | 'models';
+
+/** What a violated rule governs; callers decide by this, never by a rule's name or text. */
+export type PolicyArea = 'team' | 'budget' | 'classes' | NameArea | 'approvals' | 'traces';
+
+/**
+ * Areas whose violation a running run cannot live with once a new policy applies: it may not keep talking to a model
+ * or an MCP server the policy now forbids, nor act for a team or a user the policy no longer admits. Other areas are
+ * enforced by the new policy's values themselves (tighter limits, classes, approvers).
+ */
+const BLOCKING_AREAS: ReadonlySet<PolicyArea> = new Set<PolicyArea>(['models', 'mcpServers', 'team']);
+
+export const blocksRunningRun = (violation: PolicyViolation): boolean => BLOCKING_AREAS.has(violation.area);
+
 export interface PolicyViolation {
+  area: PolicyArea;
+  /** The rule as explanations name it, e.g. `budget.maxSteps` or `models.deny`. */
   rule: string;
   scope: string;
   limit: string;

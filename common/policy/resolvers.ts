@@ -17,6 +17,7 @@ import {
   nameVerdict,
   type ApproverLayer,
   type EffectivePolicy,
+  type NameArea,
   type NameLayer,
   type PolicyViolation,
   type RunContext,
@@ -38,6 +39,7 @@ export function checkMembership(loaded: LoadedPolicy, { run, refuse }: Resolving
   const teamScope = ownValue(loaded.policy.teams, run.team);
   if (!teamScope && run.team !== DEFAULT_TEAM) {
     refuse({
+      area: 'team',
       rule: 'teams',
       scope: 'org',
       limit: teams.length ? `the teams ${teams.join(', ')}` : 'no teams',
@@ -47,6 +49,7 @@ export function checkMembership(loaded: LoadedPolicy, { run, refuse }: Resolving
   }
   if (teamScope?.members && !teamScope.members.includes(run.userId)) {
     refuse({
+      area: 'team',
       rule: 'members',
       scope: `team ${run.team}`,
       limit: `members ${teamScope.members.join(', ')}`,
@@ -71,7 +74,8 @@ export function resolveBudget({
     if (fromSpec !== undefined) {
       if (ceiling && fromSpec > ceiling.value) {
         refuse({
-          rule: `budget.${rule}`,
+          area: 'budget',
+      rule: `budget.${rule}`,
           scope: ceiling.source,
           limit: `a ceiling of ${formatLimit(rule, ceiling.value)}`,
           asked: formatLimit(rule, fromSpec),
@@ -85,7 +89,8 @@ export function resolveBudget({
     if (fromRun !== undefined) {
       if (ruled && fromRun > ruled.value) {
         refuse({
-          rule: `budget.${rule}`,
+          area: 'budget',
+      rule: `budget.${rule}`,
           scope: ruled.source,
           limit: `a limit of ${formatLimit(rule, ruled.value)}`,
           asked: formatLimit(rule, fromRun),
@@ -98,6 +103,7 @@ export function resolveBudget({
   const costCeiling = budget.maxCostUsd;
   if (costCeiling && run.priced === false && costCeiling.source !== 'agent spec' && costCeiling.source !== 'run') {
     refuse({
+      area: 'budget',
       rule: 'budget.maxCostUsd',
       scope: costCeiling.source,
       limit: `a ceiling of $${costCeiling.value}`,
@@ -110,7 +116,8 @@ export function resolveBudget({
   if (run.spendCapUsd !== undefined) {
     if (dailySpendUsd && run.spendCapUsd > dailySpendUsd.value) {
       refuse({
-        rule: 'dailySpendUsd',
+        area: 'budget',
+      rule: 'dailySpendUsd',
         scope: dailySpendUsd.source,
         limit: `a cap of $${dailySpendUsd.value} per user per day`,
         asked: `$${run.spendCapUsd}`,
@@ -120,6 +127,7 @@ export function resolveBudget({
   }
   if (dailySpendUsd && dailySpendUsd.source !== 'run' && run.priced === false) {
     refuse({
+      area: 'budget',
       rule: 'dailySpendUsd',
       scope: dailySpendUsd.source,
       limit: `a cap of $${dailySpendUsd.value} per user per day`,
@@ -142,7 +150,8 @@ export function resolveClasses({ scopes, spec, refuse }: Resolving): EffectivePo
     const fromSpec = spec.policy.classes[toolClass];
     if (platform?.value === 'approval' && fromSpec === 'allow') {
       refuse({
-        rule: `classes.${toolClass}`,
+        area: 'classes',
+      rule: `classes.${toolClass}`,
         scope: platform.source,
         limit: `approval for every ${toolClass} call`,
         asked: 'allow',
@@ -166,10 +175,11 @@ export function resolveNameRules({
 }: Resolving): Pick<EffectivePolicy, 'tools' | 'mcpServers' | 'models'> {
   const platformTools = nameLayers(scopes, (scope) => scope.rules.tools);
   // Names a spec asks for that a scope's lists leave out: the rule says which list, the scope and the glob.
-  const checkName = (kind: string, layers: readonly NameLayer[], name: string, asked: string, field: string) => {
+  const checkName = (kind: NameArea, layers: readonly NameLayer[], name: string, asked: string, field: string) => {
     const verdict = nameVerdict(layers, name);
     if (verdict.allowed) return;
     refuse({
+      area: kind,
       rule: `${kind}.${verdict.rule}`,
       scope: verdict.source,
       limit: verdict.rule === 'deny' ? `deny ${verdict.glob}` : 'an allow list without it',
@@ -219,7 +229,8 @@ export function resolveApprovals({
   const wait = (asked: number | undefined, field: string): Ruled<number> => {
     if (asked !== undefined && maxWait && asked > maxWait.value) {
       refuse({
-        rule: 'approvals.maxTimeout',
+        area: 'approvals',
+      rule: 'approvals.maxTimeout',
         scope: maxWait.source,
         limit: `gates of at most ${formatLimit('approvalTimeout', maxWait.value)}`,
         asked: formatLimit('approvalTimeout', asked),
@@ -259,6 +270,7 @@ export function resolveCodeAndTraces({
   const optIn = spec.telemetry?.recordContent;
   if (contentRule.value === 'forbidden' && optIn === true) {
     refuse({
+      area: 'traces',
       rule: 'traces.content',
       scope: contentRule.source,
       limit: 'no message content on traces',

@@ -1,24 +1,12 @@
 import type { AgentSpec } from '../agent-spec';
 import type { ToolDefinition } from '../chat';
-import type { EffectivePolicy, PolicyViolation, RunContext } from './resolve';
+import type { EffectivePolicy, PolicyViolation } from './effective-policy';
 import { isPlatformSource } from './scopes';
-import { priceFor } from '../pricing';
-import { teamOf, type RunInput } from '../run-input';
 import { CLASS_RANK } from '../tool-class';
 
-/** The caller's side of a run as policy sees it: who, which team, and the limits asked for. */
-export function runContextOf(input: RunInput): RunContext {
-  return {
-    userId: input.userId,
-    team: teamOf(input),
-    budget: input.budget,
-    ...(input.spendCap ? { spendCapUsd: input.spendCap.dailyUsd } : {}),
-    priced: priceFor(input.prices, input.spec.model.name) !== undefined,
-  };
-}
-
 /**
- * Loosenings that need the tools' classes, known once the tools are discovered: a tool spared approval, or given a
+ * Loosenings that need the tools' classes (part of evaluatePolicy when the tools are given; on its own only for a run
+ * that discovers its tools after its policy was resolved), known once the tools are discovered: a tool spared approval, or given a
  * milder class, where a platform scope requires approval for what the tool really is.
  */
 export function toolViolations(
@@ -36,6 +24,7 @@ export function toolViolations(
     const limit = `approval for every ${own} call`;
     if (tool.approval !== 'default' && tool.approval !== 'always') {
       found.push({
+        area: 'classes',
         rule: `classes.${own}`,
         scope: rule.source,
         limit,
@@ -45,6 +34,7 @@ export function toolViolations(
     }
     if (tool.class && CLASS_RANK[tool.class] < CLASS_RANK[own] && policy.classes[tool.class].value !== 'approval') {
       found.push({
+        area: 'classes',
         rule: `classes.${own}`,
         scope: rule.source,
         limit,

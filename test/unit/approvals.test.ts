@@ -4,7 +4,7 @@ import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { conditionHolds } from '../../common/policy/arg-conditions';
 import { ApprovalBook } from '../../workflows/approvals';
-import { resolvePolicy } from '../../common/policy/resolve';
+import { evaluatePolicy } from '../../common/policy/resolve';
 import { approverRefusal, decideToolCall, gateFor } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tool-args';
 
@@ -83,7 +83,7 @@ describe('approvers', () => {
     tools: [{ name: 'delete_file', approvers: { users: ['dana'] }, timeout: '5m' }, { name: 'write_file' }],
     approvals: { approvers: { roles: ['ops'] }, byClass: { write: { users: ['wes'] } }, timeout: '1h' },
   });
-  const policy = resolvePolicy(undefined, spec, { userId: 'u', team: 'default' }).policy;
+  const policy = evaluatePolicy({ platform: undefined, spec: spec, run: { userId: 'u', team: 'default' } }).policy;
 
   test('tool approvers win over class approvers, which win over the default', () => {
     expect(gateFor(spec, spec.tools[0], 'destructive', policy)).toMatchObject({
@@ -117,7 +117,8 @@ describe('approval book', () => {
     approvals: { onTimeout: 'escalate', escalation: { approvers: { users: ['boss'] }, timeout: '2m' } },
   });
   // The escalation wait as the run resolves it: the spec's 2m, capped by any platform maximum.
-  const escalationMs = resolvePolicy(undefined, spec, { userId: 'u', team: 'default' }).policy.escalationTimeout.value;
+  const escalationMs = evaluatePolicy({ platform: undefined, spec: spec, run: { userId: 'u', team: 'default' } }).policy
+    .escalationTimeout.value;
 
   test('judges decisions the same way for every door', () => {
     const book = new ApprovalBook(new ToolArgsValidator(definitions), {});

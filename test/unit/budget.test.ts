@@ -1,8 +1,7 @@
 import { costOf, DEFAULT_PRICES, priceFor } from '../../common/pricing';
-import { resolvePolicy } from '../../common/policy/resolve';
+import { evaluatePolicy, runContextOf } from '../../common/policy/resolve';
 import { limitsOf } from '../../common/policy/explain';
 import { parseRunInput, type RunInputArgs } from '../../common/run-input';
-import { runContextOf } from '../../common/policy/tool-checks';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget';
 
@@ -114,7 +113,7 @@ describe('run input budgets', () => {
     const resolve = (budget: RunInputArgs['budget']) => {
       const parsed = parseRunInput({ ...base, budget });
       if (!parsed.ok) throw new Error(parsed.message);
-      return resolvePolicy(undefined, parsed.value.spec, runContextOf(parsed.value));
+      return evaluatePolicy({ platform: undefined, spec: parsed.value.spec, run: runContextOf(parsed.value) });
     };
     const lowered = resolve({ maxSteps: 5, maxCostUsd: 0.5, maxToolCalls: 3 });
     expect(lowered.violations).toEqual([]);

@@ -1,6 +1,6 @@
 import type { ToolDefinition } from '../../common';
 import { AgentSpecSchema } from '../../common/agent-spec';
-import { resolvePolicy } from '../../common/policy/resolve';
+import { evaluatePolicy } from '../../common/policy/resolve';
 import { priceFor } from '../../common/pricing';
 import { deleteFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
@@ -47,7 +47,7 @@ describe('outside strings are never read from an object prototype', () => {
   test.each(PROTOTYPE_NAMES)('a user named %s gets only the roles the roles file gives', (userId) => {
     const spec = AgentSpecSchema.parse({ name: 'a', instructions: 'i', model: { name: 'm' } });
     const definition: ToolDefinition = toolDefinition(deleteFile);
-    const policy = resolvePolicy(undefined, spec, { userId, team: 'default' }).policy;
+    const policy = evaluatePolicy({ platform: undefined, spec: spec, run: { userId, team: 'default' } }).policy;
     const identity = { userId, roles: {}, roleDefinitions: { ops: { classes: ['destructive' as const] } } };
     expect(toolAccess(definition, spec, identity, policy)).toEqual({
       allowed: false,

@@ -10,9 +10,11 @@ import type { ToolDefinition } from '../../common/chat';
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   DEFAULT_MAX_STEPS,
+  blocksRunningRun,
   describeViolation,
   nameVerdict,
-  resolvePolicy,
+  evaluatePolicy,
+  runContextOf,
   type RunContext,
 } from '../../common/policy/resolve';
 import {
@@ -25,7 +27,7 @@ import { PlatformPolicyFileSchema } from '../../common/policy/platform-policy-fi
 import { diffPolicies, explainPolicy, limitsOf } from '../../common/policy/explain';
 import { BUDGET_RULES, scopesFor, teamLoosenings, tightest, TOOL_CLASSES } from '../../common/policy/scopes';
 import { RunInputSchema } from '../../common/run-input';
-import { runContextOf, toolViolations } from '../../common/policy/tool-checks';
+import { toolViolations } from '../../common/policy/tool-checks';
 import { mcpServerAddress, modelsOfSpec, policyNameOfSpecTool } from '../../common/policy/spec-reach';
 import { ApprovalBook } from '../../workflows/approvals';
 import { decideToolCall, gateFor } from '../../common/policy/approval-rules';
@@ -44,7 +46,7 @@ const loaded = (policy: PolicyInput, version = 'v1'): LoadedPolicy => ({
 });
 const ctx = (extra: Partial<RunContext> = {}): RunContext => ({ userId: 'alice', team: DEFAULT_TEAM, ...extra });
 const resolve = (policy: PolicyInput | undefined, s: AgentSpec = spec(), run: Partial<RunContext> = {}) =>
-  resolvePolicy(policy ? loaded(policy) : undefined, s, ctx(run));
+  evaluatePolicy({ platform: policy ? loaded(policy) : undefined, spec: s, run: ctx(run) });
 /** The effective policy, asserting that nothing was refused. */
 const effective = (policy: PolicyInput | undefined, s: AgentSpec = spec(), run: Partial<RunContext> = {}) => {
   const { policy: result, violations } = resolve(policy, s, run);
@@ -129,6 +131,7 @@ describe('org rules apply to a spec that is silent', () => {
   test('a cost ceiling or daily cap from the platform needs a priced model', () => {
     expect(violationsOf({ org: { budget: { maxCostUsd: 2 }, dailySpendUsd: 5 } }, spec(), { priced: false })).toEqual([
       {
+        area: 'budget',
         rule: 'budget.maxCostUsd',
         scope: 'org',
         limit: 'a ceiling of $2',
@@ -136,6 +139,7 @@ describe('org rules apply to a spec that is silent', () => {
         field: 'prices',
       },
       {
+        area: 'budget',
         rule: 'dailySpendUsd',
         scope: 'org',
         limit: 'a cap of $5 per user per day',
@@ -155,6 +159,7 @@ describe('org rules apply to a spec that is silent', () => {
     const { policy, violations } = resolve(org, spec(), { spendCapUsd: 10 });
     expect(violations).toEqual([
       {
+        area: 'budget',
         rule: 'dailySpendUsd',
         scope: 'org',
         limit: 'a cap of $5 per user per day',
@@ -213,6 +218,7 @@ describe('org rules apply to a spec that is silent', () => {
     });
     expect(toolViolations(policy, s, new Map([['write_file', writeFile]]))).toEqual([
       {
+        area: 'classes',
         rule: 'classes.write',
         scope: 'org',
         limit: 'approval for every write call',
@@ -281,6 +287,7 @@ describe('org rules apply to a spec that is silent', () => {
     const { policy, violations } = resolve(org, bad);
     expect(violations).toEqual([
       {
+        area: 'mcpServers',
         rule: 'mcpServers.allow',
         scope: 'org',
         limit: 'an allow list without it',
@@ -302,6 +309,7 @@ describe('org rules apply to a spec that is silent', () => {
     expect(mcpServerAddress(s.mcpServers[0]!)).toBe('uvx mcp-server-git');
     expect(violationsOf({ org: { mcpServers: { deny: ['uvx mcp-server-*'] } } }, s)).toEqual([
       {
+        area: 'mcpServers',
         rule: 'mcpServers.deny',
         scope: 'org',
         limit: 'deny uvx mcp-server-*',
@@ -316,6 +324,7 @@ describe('org rules apply to a spec that is silent', () => {
     expect(violationsOf(org)).toEqual([]);
     expect(violationsOf(org, spec({ model: { name: 'claude-3-opus' } }))).toEqual([
       {
+        area: 'models',
         rule: 'models.allow',
         scope: 'org',
         limit: 'an allow list without it',
@@ -338,6 +347,7 @@ describe('org rules apply to a spec that is silent', () => {
     });
     expect(violationsOf(org, routed)).toEqual([
       {
+        area: 'models',
         rule: 'models.allow',
         scope: 'org',
         limit: 'an allow list without it',
@@ -347,6 +357,7 @@ describe('org rules apply to a spec that is silent', () => {
     ]);
     expect(violationsOf({ org: { models: { deny: ['azure/*'] } } }, routed)).toEqual([
       {
+        area: 'models',
         rule: 'models.deny',
         scope: 'org',
         limit: 'deny azure/*',
@@ -475,6 +486,7 @@ describe('org rules apply to a spec that is silent', () => {
     const { policy, violations } = resolve({ org: { approvals: { maxTimeout: '1h' } } }, s);
     expect(violations).toEqual([
       {
+        area: 'approvals',
         rule: 'approvals.maxTimeout',
         scope: 'org',
         limit: 'gates of at most 1h',
@@ -482,6 +494,7 @@ describe('org rules apply to a spec that is silent', () => {
         field: 'spec.approvals.timeout',
       },
       {
+        area: 'approvals',
         rule: 'approvals.maxTimeout',
         scope: 'org',
         limit: 'gates of at most 1h',
@@ -489,6 +502,7 @@ describe('org rules apply to a spec that is silent', () => {
         field: 'spec.approvals.escalation.timeout',
       },
       {
+        area: 'approvals',
         rule: 'approvals.maxTimeout',
         scope: 'org',
         limit: 'gates of at most 1h',
@@ -547,6 +561,7 @@ describe('org rules apply to a spec that is silent', () => {
     const { policy, violations } = resolve({ org: { traces: { content: 'forbidden' } } }, optIn);
     expect(violations).toEqual([
       {
+        area: 'traces',
         rule: 'traces.content',
         scope: 'org',
         limit: 'no message content on traces',
@@ -559,6 +574,31 @@ describe('org rules apply to a spec that is silent', () => {
 });
 
 describe('loosening attempts are refused with the rule, the scope and what was asked', () => {
+  test('each violation names its area; only a forbidden model, MCP server, team or member blocks a running run', () => {
+    const strict: PolicyInput = {
+      org: { budget: { maxSteps: 5 }, models: { deny: ['default/*'] }, mcpServers: { allow: [] } },
+      teams: { payments: { members: ['bob'] } },
+    };
+    const s = spec({
+      maxSteps: 10,
+      mcpServers: [{ name: 'docs', transport: 'http', url: 'http://127.0.0.1:1/mcp' }],
+    });
+    const found = violationsOf(strict, s, { team: 'payments' });
+    expect(found.map((v) => [v.area, blocksRunningRun(v)])).toEqual(
+      expect.arrayContaining([
+        ['team', true],
+        ['budget', false],
+        ['mcpServers', true],
+        ['models', true],
+      ]),
+    );
+    expect(
+      violationsOf(strict, s, { team: 'growth' })
+        .filter((v) => v.rule === 'teams')
+        .map(blocksRunningRun),
+    ).toEqual([true]);
+  });
+
   const ceilings: PolicyInput = {
     org: { budget: { maxSteps: 80, maxCostUsd: 2, maxDuration: '1h', maxToolCalls: 40 } },
     teams: { payments: { budget: { maxSteps: 50 } } },
@@ -568,6 +608,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     const { policy, violations } = resolve(ceilings, spec({ maxSteps: 100 }), { team: 'payments' });
     expect(violations).toEqual([
       {
+        area: 'budget',
         rule: 'budget.maxSteps',
         scope: 'team payments',
         limit: 'a ceiling of 50',
@@ -598,7 +639,14 @@ describe('loosening attempts are refused with the rule, the scope and what was a
   test('a run budget override above the ceiling', () => {
     const { policy, violations } = resolve(ceilings, spec(), { budget: { maxToolCalls: 50 } });
     expect(violations).toEqual([
-      { rule: 'budget.maxToolCalls', scope: 'org', limit: 'a limit of 40', asked: '50', field: 'budget.maxToolCalls' },
+      {
+        area: 'budget',
+        rule: 'budget.maxToolCalls',
+        scope: 'org',
+        limit: 'a limit of 40',
+        asked: '50',
+        field: 'budget.maxToolCalls',
+      },
     ]);
     expect(describeViolation(violations[0]!)).toBe(
       'budget.maxToolCalls: the org policy sets a limit of 40; budget.maxToolCalls asks for 50',
@@ -609,6 +657,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     const own = resolve(ceilings, spec({ budget: { maxCostUsd: 1 } }), { budget: { maxCostUsd: 1.5 } }).violations;
     expect(own).toEqual([
       {
+        area: 'budget',
         rule: 'budget.maxCostUsd',
         scope: 'agent spec',
         limit: 'a limit of $1',
@@ -631,6 +680,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     const { policy, violations } = resolve({ org: { classes: { destructive: 'approval' } } }, s);
     expect(violations).toEqual([
       {
+        area: 'classes',
         rule: 'classes.destructive',
         scope: 'org',
         limit: 'approval for every destructive call',
@@ -651,8 +701,16 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     expect(policyNameOfSpecTool(s, 'github__delete_repo')).toBe('github.delete_repo');
     expect(policyNameOfSpecTool(s, 'delete_file')).toBe('delete_file');
     expect(violationsOf({ org: { tools: { deny: ['delete_*', 'github.delete_*'] } } }, s)).toEqual([
-      { rule: 'tools.deny', scope: 'org', limit: 'deny delete_*', asked: 'delete_file', field: 'spec.tools.1.name' },
       {
+        area: 'tools',
+        rule: 'tools.deny',
+        scope: 'org',
+        limit: 'deny delete_*',
+        asked: 'delete_file',
+        field: 'spec.tools.1.name',
+      },
+      {
+        area: 'tools',
         rule: 'tools.deny',
         scope: 'org',
         limit: 'deny github.delete_*',
@@ -669,7 +727,14 @@ describe('loosening attempts are refused with the rule, the scope and what was a
   test('a team the policy does not define', () => {
     const withTeams: PolicyInput = { teams: { payments: {}, search: {} } };
     expect(violationsOf(withTeams, spec(), { team: 'growth' })).toEqual([
-      { rule: 'teams', scope: 'org', limit: 'the teams payments, search', asked: 'growth', field: 'team' },
+      {
+        area: 'team',
+        rule: 'teams',
+        scope: 'org',
+        limit: 'the teams payments, search',
+        asked: 'growth',
+        field: 'team',
+      },
     ]);
     expect(describeViolation(violationsOf({}, spec(), { team: 'growth' })[0]!)).toBe(
       'teams: the org policy sets no teams; team asks for growth',
@@ -683,7 +748,14 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     expect(violationsOf(teams, spec(), { team: 'payments', userId: 'bob' })).toEqual([]);
     const refused = violationsOf(teams, spec(), { team: 'payments', userId: 'mallory' });
     expect(refused).toEqual([
-      { rule: 'members', scope: 'team payments', limit: 'members alice, bob', asked: 'mallory', field: 'userId' },
+      {
+        area: 'team',
+        rule: 'members',
+        scope: 'team payments',
+        limit: 'members alice, bob',
+        asked: 'mallory',
+        field: 'userId',
+      },
     ]);
     expect(describeViolation(refused[0]!)).toBe(
       'members: the team payments policy sets members alice, bob; userId asks for mallory',
@@ -705,6 +777,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     const org = effective({ org: { classes: { destructive: 'approval' } } }, s);
     expect(toolViolations(org, s, definitions)).toEqual([
       {
+        area: 'classes',
         rule: 'classes.destructive',
         scope: 'org',
         limit: 'approval for every destructive call',
@@ -719,6 +792,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
     const policy = effective({ org: { classes: { destructive: 'approval' } } }, downgraded);
     expect(toolViolations(policy, downgraded, definitions)).toEqual([
       {
+        area: 'classes',
         rule: 'classes.destructive',
         scope: 'org',
         limit: 'approval for every destructive call',
@@ -743,6 +817,7 @@ describe('loosening attempts are refused with the rule, the scope and what was a
       ),
     ).toEqual([
       {
+        area: 'classes',
         rule: 'classes.destructive',
         scope: 'team payments',
         limit: 'approval for every destructive call',
@@ -1101,7 +1176,7 @@ describe('policy explanation', () => {
       ...policyInput,
       teams: { payments: { ...policyInput.teams!.payments, budget: { maxCostUsd: 1 } } },
     };
-    const after = resolvePolicy(loaded(changed, 'v2'), s, ctx({ team: 'payments' }));
+    const after = evaluatePolicy({ platform: loaded(changed, 'v2'), spec: s, run: ctx({ team: 'payments' }) });
     expect(after.violations).toEqual([]);
     expect(diffPolicies(before, after.policy)).toEqual([
       'policy.version: v1 (worker) -> v2 (worker)',

@@ -1,6 +1,6 @@
 import { AgentSpecSchema, type AgentSpec, type AgentSpecInput } from '../../common/agent-spec';
 import type { ToolDefinition } from '../../common/chat';
-import { resolvePolicy } from '../../common/policy/resolve';
+import { evaluatePolicy } from '../../common/policy/resolve';
 import { toolAccess, type RunIdentity } from '../../common/policy/tool-access';
 
 const def = (name: string, toolClass: ToolDefinition['class'], policyName?: string): ToolDefinition => ({
@@ -14,7 +14,12 @@ const spec = (extra: Partial<AgentSpecInput> = {}) =>
   AgentSpecSchema.parse({ name: 'ops-bot', instructions: 'i', model: { name: 'm' }, ...extra });
 /** Access under the spec's own rules (no platform policy). */
 const access = (definition: ToolDefinition, s: AgentSpec, identity: RunIdentity) =>
-  toolAccess(definition, s, identity, resolvePolicy(undefined, s, { userId: identity.userId, team: 'default' }).policy);
+  toolAccess(
+    definition,
+    s,
+    identity,
+    evaluatePolicy({ platform: undefined, spec: s, run: { userId: identity.userId, team: 'default' } }).policy,
+  );
 const anyone: RunIdentity = { userId: 'alice', roles: {}, roleDefinitions: {} };
 
 describe('tool access: agent allow/deny lists and user roles', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/platform-policy';
+import { TeamNameSchema } from '../../../common/policy/platform-policy';
 import type { PolicyChange } from '../../../common/run-state';
 import { loadAgentFile } from '../../agent-file';
 import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../policy';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/platform-policy';
+import { TeamNameSchema } from '../../../common/policy/platform-policy';
 import type { RunInputArgs } from '../../../common/run-input';
 import { loadAgentFile } from '../../agent-file';
 import type { Handler } from '../context';
