@@ -1,15 +1,15 @@
 import { createMcpActivities, type McpPool } from './mcp';
-import { createPolicyActivities } from './platform-policy';
-import type { PolicySource } from './policy-file';
-import { createModelActivities, type ModelActivityDeps } from './model';
+import { createPolicyActivities } from './policy/policy-activities';
+import type { PolicySource } from './policy/policy-source';
+import { createModelActivities, type ModelActivityDeps } from './model/model-activities';
 import { createSandbox } from './sandbox/sandbox';
-import { scrubActivityResults } from './scrub';
-import { envSecretSource, SecretResolver } from './secrets';
-import { createSpendActivities } from './spend';
+import { scrubActivityResults } from './secrets/scrub';
+import { envSecretSource, SecretResolver } from './secrets/secret-resolver';
+import { createSpendActivities } from './budget/spend-ledger-client';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settings';
 import { WorkspaceStore } from './sandbox/workspace-store';
 import type { WorkspaceRetention } from './sandbox/workspace-retention';
-import { createToolActivities } from './tool-activities';
+import { createToolActivities } from './tools/tool-activities';
 import type { ToolImplementation } from './tools/tool';
 import { builtInTools, ToolRegistry } from './tools/registry';
 
@@ -72,4 +72,4 @@ export { BUILT_IN_TOOLS } from './tools/registry';
 export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';
-export { PolicySource, readPolicyFile, PolicyFileError } from './policy-file';
+export { PolicySource, readPolicyFile, PolicyFileError } from './policy/policy-source';

@@ -1,5 +1,5 @@
 import { RunInputInvalidError, PolicyViolationError } from './errors';
-import { loadPolicyFile, startViolations } from './policy';
+import { loadPolicyFile, startViolations } from './policy-check';
 import { pricesForModels } from './prices';
 import type { RolesFile } from './roles-file';
 import type { PriceTable } from '../common/pricing';

@@ -3,7 +3,7 @@
  * the worker lacks, a claim its store cannot resolve. The worker's payload converter hands this value to the workflow
  * instead of throwing, because a throw there fails the workflow task before any reins code runs, and every retry
  * fails the same way. Message handlers record or refuse it; everywhere else it ends the call or the run with
- * PayloadUndecodable (workflows/payload-guard.ts).
+ * PayloadUndecodable (workflows/run/payload-guard.ts).
  */
 const UNDECODABLE = Symbol.for('reins.undecodablePayload');
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { findExecutable, isExecutableFile } from '../activities/executables';
+import { findExecutable, isExecutableFile } from '../shared/executables';
 import { aptInstall, MissingSystemDependencies } from './system-deps';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { findExecutable, isExecutableFile } from '../activities/executables';
+import { findExecutable, isExecutableFile } from '../shared/executables';
 
 const run = promisify(execFile);
 

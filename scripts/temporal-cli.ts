@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { findExecutable, isExecutableFile } from '../activities/executables';
+import { findExecutable, isExecutableFile } from '../shared/executables';
 
 export type TemporalCliLocation =
   | { kind: 'path'; path: string; source: 'env' | 'path' | 'project' | 'pip' }

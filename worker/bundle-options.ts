@@ -1,7 +1,7 @@
 import { WORKER_PAYLOAD_CONVERTER_PATH } from '../shared/payload-storage';
 
 /** Fails closed where an undecodable payload would stand in for data (a run's input, an activity's result). */
-export const PAYLOAD_GUARD_WORKFLOW_MODULE = require.resolve('../workflows/payload-guard');
+export const PAYLOAD_GUARD_WORKFLOW_MODULE = require.resolve('../workflows/run/payload-guard');
 
 /**
  * What a workflow bundle built ahead of time (`bundleWorkflowCode`) must contain for a reins worker: the payload

@@ -1,17 +1,17 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
-import { ConversationStore } from '../activities/conversation-store';
-import { ProviderRegistry } from '../activities/providers';
-import { checkSecretDirectory, directorySecretSource } from '../activities/secret-files';
-import type { NamedSecret } from '../activities/scrub';
-import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets';
+import { ConversationStore } from '../activities/model/conversation-store';
+import { ProviderRegistry } from '../activities/model/provider-registry';
+import { checkSecretDirectory, directorySecretSource } from '../activities/secrets/secret-files';
+import type { NamedSecret } from '../activities/secrets/scrub';
+import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets/secret-resolver';
 import { reinsDataConverter } from '../shared/payload-storage';
 import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
 import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { NO_MODEL_KEY, WorkerConfigError, type WorkerConfig } from './config';
 import { guardActivityInputs } from './guarded-activities';
-import { telemetryFromEnv, type WorkerTelemetry } from './telemetry';
+import { telemetryFromEnv, type WorkerTelemetry } from './tracing';
 
 export interface ReinsWorkerOptions {
   config: WorkerConfig;

@@ -1,7 +1,7 @@
 import { loadWorkerConfig, WorkerConfigError } from './config';
 import { createReinsWorker } from './create-worker';
 import { installWorkerLogging, workerLogLevel } from './logging';
-import { tracesEndpoint } from './telemetry';
+import { tracesEndpoint } from './tracing';
 
 /** Process entry: validate the environment, connect, run until SIGINT/SIGTERM (the SDK handles both). */
 async function main(): Promise<void> {

@@ -17,22 +17,22 @@ import { priceFor } from '../common/pricing';
 import { countOrUndefined } from '../common/text';
 import { parseRunInput, type RunInput } from '../common/run-input';
 import type { RunResult, RunState } from '../common/run-state';
-import { openGates, registerDecisionHandlers, waitForDecisions } from './approval-gate';
-import { resolveCallPaths } from './call-paths';
-import { rerunOf } from './interrupted-calls';
-import { ApprovalBook } from './approvals';
-import { checkBudget, durationReason, outputAllowance, outputCeiling } from './budget';
-import { ContextWindow } from './context-control';
-import { makeRoom } from './context-room';
-import { failureOf, overflowCounts } from './failures';
-import { ModelRouter, recordModelCall } from './model-step';
-import type { RunCarry } from './run-carry';
-import { freshState } from './run-start';
-import { estimatePromptTokens, reserveForCall } from './spend-cap';
+import { openGates, registerDecisionHandlers, waitForDecisions } from './approvals/approval-gate';
+import { resolveCallPaths } from './tools/call-paths';
+import { rerunOf } from './tools/interrupted-calls';
+import { ApprovalBook } from './approvals/approval-book';
+import { checkBudget, durationReason, outputAllowance, outputCeiling } from './budget/run-limits';
+import { ContextWindow } from './model/context-window';
+import { makeRoom } from './model/context-room';
+import { failureOf, overflowCounts } from './run/failures';
+import { ModelRouter, recordModelCall } from './model/model-router';
+import type { RunCarry } from './run/run-carry';
+import { freshState } from './run/fresh-state';
+import { estimatePromptTokens, reserveForCall } from './budget/spend-cap';
 import { toolAccess } from '../common/policy/tool-access';
-import { ToolArgsValidator } from './tool-args';
-import { boundToolCalls, transcriptCalls } from './tool-call-bounds';
-import { discoverTools } from './tool-discovery';
+import { ToolArgsValidator } from './tools/tool-args';
+import { boundToolCalls, transcriptCalls } from './tools/tool-call-bounds';
+import { discoverTools } from './tools/tool-discovery';
 import {
   capToolCalls,
   classifyCalls,
@@ -40,13 +40,13 @@ import {
   settleCall,
   type PreparedCall,
   type ToolCatalog,
-} from './tool-calls';
+} from './tools/tool-calls';
 import { toolViolations } from '../common/policy/tool-checks';
-import { durationElapsed } from './duration-watch';
-import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
-import { releaseRunWorkspace } from './workspace-release';
-import { traceRunState } from './telemetry-run';
-import { RunVisibility } from './visibility';
+import { durationElapsed } from './run/duration-watch';
+import { registerPolicyApply, startPolicy, violationFailure } from './run/run-policy';
+import { releaseRunWorkspace } from './run/workspace-release';
+import { traceRunState } from './telemetry/run-trace';
+import { RunVisibility } from './run/visibility';
 
 /** Runs recorded before the latest turn could be cut to fit keep the context control they started with. */
 export const CONTEXT_FIT_PATCH = 'reins-context-fit';

@@ -1,3 +1,3 @@
 export { agentRun } from './agent-run';
-export { userSpend } from './user-spend';
-export { providerHealth } from './provider-health';
+export { userSpend } from './ledgers/user-spend-workflow';
+export { providerHealth } from './ledgers/provider-health-workflow';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { McpServerSpec } from '../../common/mcp-server';
 import type { TextOrSecret } from '../../common/secret-ref';
-import { Scrubber } from '../scrub';
-import { perUserSecretName, type SecretResolver } from '../secrets';
+import { Scrubber } from '../secrets/scrub';
+import { perUserSecretName, type SecretResolver } from '../secrets/secret-resolver';
 
 /** A server spec with its secret references resolved: only ever held in this worker's memory. */
 export interface ResolvedServer {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServerSpec } from '../../common/mcp-server';
-import type { SecretResolver } from '../secrets';
+import type { SecretResolver } from '../secrets/secret-resolver';
 import { poolKey, resolveServer, scrubSecrets, type ResolvedServer } from './credentials';
 import { ErrorType } from '../../common/errors';
 import { classifyFailure, toFailure } from './errors';

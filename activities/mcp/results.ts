@@ -1,6 +1,6 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolOutcome } from '../../common/chat';
-import { limitOutput } from '../output-limit';
+import { limitOutput } from '../tools/output-limit';
 import { ErrorType } from '../../common/errors';
 
 /** Decoded size of base64 data, without decoding it. */

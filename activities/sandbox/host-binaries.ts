@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { findExecutable } from '../executables';
+import { findExecutable } from '../../shared/executables';
 
 /** The PATH sandboxed code sees; the same directories exist on the host because /usr is bound read-only. */
 export const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';

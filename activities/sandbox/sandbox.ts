@@ -2,7 +2,7 @@ import os from 'node:os';
 import { ToolError } from '../tools/tool';
 import { bubblewrapInvocation, SANDBOX_TMP, SANDBOX_WORKSPACE } from './bwrap-args';
 import { INTERPRETERS, LAUNCHER, rlimitArgs, sandboxEnvironment, type Language } from './command-line';
-import { findExecutable } from '../executables';
+import { findExecutable } from '../../shared/executables';
 import { findBubblewrap, hostSearchPath, SANDBOX_PATH } from './host-binaries';
 import { runProcess, type ProcessPlan, type ProcessResult } from './process-runner';
 import type { SandboxLimits, SandboxMode, SandboxSettings } from './settings';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { limitOutput } from '../output-limit';
+import { limitOutput } from './output-limit';
 import type { HopResponse } from './http-request-send';
 import { ownValue } from '../../common/own';
 

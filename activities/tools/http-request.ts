@@ -8,7 +8,7 @@ import {
   type HttpRequestConfig,
 } from '../../common/builtin-tool-config';
 import { describeZodIssues } from '../../common/zod-issues';
-import { envSecretSource, SecretResolver } from '../secrets';
+import { envSecretSource, SecretResolver } from '../secrets/secret-resolver';
 import { classWithOverrides } from './http-method-override';
 import { formatResponse } from './http-request-format';
 import { sendHop } from './http-request-send';

@@ -1,7 +1,7 @@
 import { toolDefinitionOf } from '../../common/builtin-tools';
 import type { ToolDefinition } from '../../common/chat';
 import type { Sandbox } from '../sandbox/sandbox';
-import type { SecretResolver } from '../secrets';
+import type { SecretResolver } from '../secrets/secret-resolver';
 import { FILE_TOOLS } from './file-tools';
 import { createHttpRequestTool } from './http-request';
 import { createRunCodeTool, type ToolWithWarnings } from './run-code';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { SQL } from '../../common/builtin-tools';
 import { SqlConfigSchema, type SqlConfig } from '../../common/builtin-tool-config';
 import { describeZodIssues } from '../../common/zod-issues';
-import { envSecretSource, SecretResolver } from '../secrets';
+import { envSecretSource, SecretResolver } from '../secrets/secret-resolver';
 import { classifySql } from './sql-classify';
 import { formatSqlResults } from './sql-format';
 import { defineTool, ToolError, type ToolImplementation } from './tool';

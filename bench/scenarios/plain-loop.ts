@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { toProviderTools } from '../../activities/model';
+import { toProviderTools } from '../../activities/model/model-activities';
 import { toolDefinition } from '../../activities/tools/registry';
 import type { BenchEnv } from '../bench-env';
 import { BENCH_TOOL, benchTool } from '../bench-tool';

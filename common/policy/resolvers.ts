@@ -75,7 +75,7 @@ export function resolveBudget({
       if (ceiling && fromSpec > ceiling.value) {
         refuse({
           area: 'budget',
-      rule: `budget.${rule}`,
+          rule: `budget.${rule}`,
           scope: ceiling.source,
           limit: `a ceiling of ${formatLimit(rule, ceiling.value)}`,
           asked: formatLimit(rule, fromSpec),
@@ -90,7 +90,7 @@ export function resolveBudget({
       if (ruled && fromRun > ruled.value) {
         refuse({
           area: 'budget',
-      rule: `budget.${rule}`,
+          rule: `budget.${rule}`,
           scope: ruled.source,
           limit: `a limit of ${formatLimit(rule, ruled.value)}`,
           asked: formatLimit(rule, fromRun),
@@ -117,7 +117,7 @@ export function resolveBudget({
     if (dailySpendUsd && run.spendCapUsd > dailySpendUsd.value) {
       refuse({
         area: 'budget',
-      rule: 'dailySpendUsd',
+        rule: 'dailySpendUsd',
         scope: dailySpendUsd.source,
         limit: `a cap of $${dailySpendUsd.value} per user per day`,
         asked: `$${run.spendCapUsd}`,
@@ -151,7 +151,7 @@ export function resolveClasses({ scopes, spec, refuse }: Resolving): EffectivePo
     if (platform?.value === 'approval' && fromSpec === 'allow') {
       refuse({
         area: 'classes',
-      rule: `classes.${toolClass}`,
+        rule: `classes.${toolClass}`,
         scope: platform.source,
         limit: `approval for every ${toolClass} call`,
         asked: 'allow',
@@ -230,7 +230,7 @@ export function resolveApprovals({
     if (asked !== undefined && maxWait && asked > maxWait.value) {
       refuse({
         area: 'approvals',
-      rule: 'approvals.maxTimeout',
+        rule: 'approvals.maxTimeout',
         scope: maxWait.source,
         limit: `gates of at most ${formatLimit('approvalTimeout', maxWait.value)}`,
         asked: formatLimit('approvalTimeout', asked),

@@ -1,5 +1,5 @@
 import type { ScriptFn } from '../../scripts/scripted-model';
-import { spendQuery, userSpendWorkflowId } from '../../common/spend';
+import { spendQuery, userSpendWorkflowId } from '../../common/spend-ledger';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 
 const PRICE = { input: 1, output: 10 }; // USD per million tokens: easy arithmetic

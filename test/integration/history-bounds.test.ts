@@ -3,7 +3,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import type { ScriptFn } from '../../scripts/scripted-model';
-import { SUMMARY_PREFIX } from '../../workflows/compaction';
+import { SUMMARY_PREFIX } from '../../workflows/model/compaction';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 
 const STEPS = 500;

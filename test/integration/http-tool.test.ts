@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { temporal } from '@temporalio/proto';
 import { createHttpRequestTool } from '../../activities/tools/http-request';
 import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
-import { SecretResolver } from '../../activities/secrets';
+import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { messagesOf, withReins } from '../helpers/harness';
 

@@ -1,5 +1,5 @@
 import type { ScriptFn } from '../../scripts/scripted-model';
-import { SUMMARY_PREFIX } from '../../workflows/compaction';
+import { SUMMARY_PREFIX } from '../../workflows/model/compaction';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 
 const isSummaryRequest = (messages: Array<{ role: string; content?: unknown }>) =>

@@ -7,7 +7,7 @@ import {
   userSpendWorkflowId,
   type SpendReservation,
   type SpendSettlement,
-} from '../../common/spend';
+} from '../../common/spend-ledger';
 import type { RunResult } from '../../common/run-state';
 import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';

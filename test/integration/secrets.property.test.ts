@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { defineTool } from '../../activities';
-import { encodingsOf } from '../../activities/scrub';
+import { encodingsOf } from '../../activities/secrets/scrub';
 import { ReinsClient } from '../../client';
 import { startScriptedModel, type ScriptFn, type ScriptTurn } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { defineTool } from '../../activities';
-import { encodingsOf } from '../../activities/scrub';
+import { encodingsOf } from '../../activities/secrets/scrub';
 import { createReinsWorker } from '../../worker/create-worker';
 import { ReinsClient } from '../../client';
 import { startScriptedModel } from '../../scripts/scripted-model';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createSqlTool } from '../../activities/tools/sql';
 import type { ToolContext } from '../../activities/tools/tool';
-import { SecretResolver } from '../../activities/secrets';
+import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import { loadAgentFile } from '../../client/agent-file';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { messagesOf, waitForState, withReins } from '../helpers/harness';

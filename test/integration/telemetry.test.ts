@@ -7,7 +7,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ReinsClient } from '../../client';
 import { startScriptedModel } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
-import { createTelemetry, TELEMETRY_WORKFLOW_MODULE, telemetryFromEnv } from '../../worker/telemetry';
+import { createTelemetry, TELEMETRY_WORKFLOW_MODULE, telemetryFromEnv } from '../../worker/tracing';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ErrorType } from '../../common/errors';
 import type { RunResult } from '../../common/run-state';
-import { spendQuery, userSpendWorkflowId } from '../../common/spend';
+import { spendQuery, userSpendWorkflowId } from '../../common/spend-ledger';
 import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 

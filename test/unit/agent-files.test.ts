@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentFileError, loadAgentFile } from '../../client/agent-file';
 import { BUILT_IN_TOOLS, readPolicyFile } from '../../activities';
-import { explainRunPolicy } from '../../client/policy';
+import { explainRunPolicy } from '../../client/policy-check';
 
 const AGENTS_DIR = path.join(__dirname, '..', '..', 'agents');
 

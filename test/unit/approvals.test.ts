@@ -3,10 +3,10 @@ import type { ApprovalRequest, ToolDefinition } from '../../common';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { conditionHolds } from '../../common/policy/arg-conditions';
-import { ApprovalBook } from '../../workflows/approvals';
+import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { evaluatePolicy } from '../../common/policy/resolve';
 import { approverRefusal, decideToolCall, gateFor } from '../../common/policy/approval-rules';
-import { ToolArgsValidator } from '../../workflows/tool-args';
+import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),

@@ -3,7 +3,7 @@ import { evaluatePolicy, runContextOf } from '../../common/policy/resolve';
 import { limitsOf } from '../../common/policy/explain';
 import { parseRunInput, type RunInputArgs } from '../../common/run-input';
 import { emptyUsage, type RunState } from '../../common/run-state';
-import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget';
+import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget/run-limits';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import type { ChatMessage } from '../../common/chat';
 import { cutMiddle, textOf } from '../../common/text';
-import { countMessageTokens, countTextTokens, countToolTokens } from '../../activities/tokenizer';
-import { estimateTokens } from '../../workflows/compaction';
-import { capFor, cutsToFit, FIT_MARKER, latestTurnStart, planSummary } from '../../workflows/context-fit';
-import { estimatePromptTokens } from '../../workflows/spend-cap';
+import { countMessageTokens, countTextTokens, countToolTokens } from '../../activities/model/tokenizer';
+import { estimateTokens } from '../../workflows/model/compaction';
+import { capFor, cutsToFit, FIT_MARKER, latestTurnStart, planSummary } from '../../workflows/model/context-fit';
+import { estimatePromptTokens } from '../../workflows/budget/spend-cap';
 
 const sys: ChatMessage = { role: 'system', content: 's' };
 const task: ChatMessage = { role: 'user', content: 'u' };

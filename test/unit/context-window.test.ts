@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConversationStore } from '../../activities/conversation-store';
+import { ConversationStore } from '../../activities/model/conversation-store';
 import { AgentSpecSchema } from '../../common/agent-spec';
 import type { ModelTurn } from '../../common/chat';
-import { countTextTokens } from '../../activities/tokenizer';
-import { planCompaction, SUMMARY_PREFIX } from '../../workflows/compaction';
-import { ContextWindow } from '../../workflows/context-control';
+import { countTextTokens } from '../../activities/model/tokenizer';
+import { planCompaction, SUMMARY_PREFIX } from '../../workflows/model/compaction';
+import { ContextWindow } from '../../workflows/model/context-window';
 
 const spec = AgentSpecSchema.parse({
   name: 'a',

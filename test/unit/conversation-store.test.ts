@@ -1,7 +1,7 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConversationStore } from '../../activities/conversation-store';
+import { ConversationStore } from '../../activities/model/conversation-store';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import type { ChatMessage, ToolDefinition } from '../../common/chat';
 

@@ -10,7 +10,7 @@ import {
   schemaProblem,
   toToolDefinitions,
 } from '../../activities/mcp/tool-definitions';
-import { SecretResolver } from '../../activities/secrets';
+import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import { McpServerSpecSchema } from '../../common/mcp-server';
 
 const same = (text: string) => text;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIError } from 'openai';
-import { retryAfterMs, toModelFailure } from '../../activities/model-errors';
+import { retryAfterMs, toModelFailure } from '../../activities/model/model-errors';
 
 const ctx = { provider: 'p', model: 'm' };
 const apiError = (status: number, headers: Record<string, string> = {}) =>

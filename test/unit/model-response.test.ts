@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { MAX_TOOL_CALLS_PER_TURN, readCompletion, readSummaryCompletion } from '../../activities/model-response';
+import { MAX_TOOL_CALLS_PER_TURN, readCompletion, readSummaryCompletion } from '../../activities/model/model-response';
 import { ErrorType } from '../../common/errors';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { MAX_CALL_TOKENS } from '../../common/token-usage';
-import { recordModelCall } from '../../workflows/model-step';
+import { recordModelCall } from '../../workflows/model/model-router';
 
 const context = { provider: 'p', model: 'asked-for', promptTokens: 321 };
 

@@ -5,8 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { z } from 'zod';
 import { createWorkspaceStore, defineTool } from '../../activities';
-import { limitOutput, MCP_OUTPUT_LIMIT, TOOL_OUTPUT_LIMIT } from '../../activities/output-limit';
-import { createToolActivities } from '../../activities/tool-activities';
+import { limitOutput, MCP_OUTPUT_LIMIT, TOOL_OUTPUT_LIMIT } from '../../activities/tools/output-limit';
+import { createToolActivities } from '../../activities/tools/tool-activities';
 import { ToolRegistry } from '../../activities/tools/registry';
 import type { ToolOutcome } from '../../common/chat';
 

@@ -5,11 +5,11 @@ import { priceFor } from '../../common/pricing';
 import { deleteFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { conditionHolds } from '../../common/policy/arg-conditions';
-import { ApprovalBook } from '../../workflows/approvals';
+import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { approverRefusal } from '../../common/policy/approval-rules';
-import { resolveCandidates } from '../../workflows/routing';
+import { resolveCandidates } from '../../workflows/model/routing';
 import { toolAccess } from '../../common/policy/tool-access';
-import { ToolArgsValidator } from '../../workflows/tool-args';
+import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 
 /** Names every plain object answers from its prototype. */
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];

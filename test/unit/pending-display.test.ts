@@ -2,7 +2,7 @@ import { ARGS_SHOWN_CHARS, formatRequest, formatState } from '../../client/cli/f
 import { visible } from '../../common/display-text';
 import type { ApprovalRequest } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';
-import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/visibility';
+import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/run/visibility';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
-import { PolicyFileError, PolicySource, readPolicyFile } from '../../activities/policy-file';
+import { PolicyFileError, PolicySource, readPolicyFile } from '../../activities/policy/policy-source';
 import { AgentSpecSchema, type AgentSpec, type AgentSpecInput } from '../../common/agent-spec';
 import type { ApprovalRequest } from '../../common/run-state';
 import type { ToolDefinition } from '../../common/chat';
@@ -29,9 +29,9 @@ import { BUDGET_RULES, scopesFor, teamLoosenings, tightest, TOOL_CLASSES } from 
 import { RunInputSchema } from '../../common/run-input';
 import { toolViolations } from '../../common/policy/tool-checks';
 import { mcpServerAddress, modelsOfSpec, policyNameOfSpecTool } from '../../common/policy/spec-reach';
-import { ApprovalBook } from '../../workflows/approvals';
+import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { decideToolCall, gateFor } from '../../common/policy/approval-rules';
-import { ToolArgsValidator } from '../../workflows/tool-args';
+import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 import { toolAccess, type RunIdentity } from '../../common/policy/tool-access';
 
 type PolicyInput = z.input<typeof PlatformPolicySchema>;

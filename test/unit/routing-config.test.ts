@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ProviderRegistry } from '../../activities/providers';
-import { SecretResolver } from '../../activities/secrets';
+import { ProviderRegistry } from '../../activities/model/provider-registry';
+import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import { loadWorkerConfig } from '../../worker/config';
 
 function providersFile(text: string): string {

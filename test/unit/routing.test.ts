@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { AgentSpecSchema } from '../../common/agent-spec';
 import { ProvidersFileSchema, type ProviderOutcome, type RoutingSnapshot } from '../../common/providers';
-import { classifyFailure } from '../../workflows/routing-failure';
+import { classifyFailure } from '../../workflows/model/routing-failure';
 import {
   blendedPrice,
   circuitOpen,
@@ -11,7 +11,7 @@ import {
   planRoute,
   resolveCandidates,
   type RouteCandidate,
-} from '../../workflows/routing';
+} from '../../workflows/model/routing';
 
 const candidate = (provider: string, extra: Partial<RouteCandidate> = {}): RouteCandidate => ({
   provider,

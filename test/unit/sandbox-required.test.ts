@@ -6,7 +6,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createWorkspaceStore } from '../../activities';
 import { createSandbox } from '../../activities/sandbox/sandbox';
 import { sandboxSettings } from '../../activities/sandbox/settings';
-import { createToolActivities } from '../../activities/tool-activities';
+import { createToolActivities } from '../../activities/tools/tool-activities';
 import { createRunCodeTool } from '../../activities/tools/run-code';
 import { ToolRegistry } from '../../activities/tools/registry';
 import type { ToolOutcome } from '../../common/chat';

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/common';
 import { inspect } from 'node:util';
 import { APIError } from 'openai';
-import { Scrubber, scrubActivityResults } from '../../activities/scrub';
+import { Scrubber, scrubActivityResults } from '../../activities/secrets/scrub';
 
 const SECRET = 'tok_3f9a8b7c6d5e4f3a';
 const scrubber = new Scrubber([{ name: 'API_TOKEN', value: SECRET }]);

@@ -2,8 +2,12 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkSecretDirectory, directorySecretSource, SecretFilePermissionError } from '../../activities/secret-files';
-import { envSecretSource, SecretResolver } from '../../activities/secrets';
+import {
+  checkSecretDirectory,
+  directorySecretSource,
+  SecretFilePermissionError,
+} from '../../activities/secrets/secret-files';
+import { envSecretSource, SecretResolver } from '../../activities/secrets/secret-resolver';
 import { ErrorType } from '../../common/errors';
 
 function secretDir(files: Record<string, { value: string; mode: number }>): string {

@@ -6,8 +6,8 @@ import {
   MAX_TOOL_CALL_ID_CHARS,
   MAX_TOOL_NAME_CHARS,
   transcriptCalls,
-} from '../../workflows/tool-call-bounds';
-import { ToolArgsValidator } from '../../workflows/tool-args';
+} from '../../workflows/tools/tool-call-bounds';
+import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 
 const definitions = new Map([
   [

@@ -1,6 +1,6 @@
 import type { ToolDefinition } from '../../common/chat';
 import { decideToolCall } from '../../common/policy/approval-rules';
-import { ToolArgsValidator } from '../../workflows/tool-args';
+import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 

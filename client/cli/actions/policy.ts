@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TeamNameSchema } from '../../../common/policy/platform-policy';
 import type { PolicyChange } from '../../../common/run-state';
 import { loadAgentFile } from '../../agent-file';
-import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../policy';
+import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../policy-check';
 import type { Handler } from '../context';
 import { EXIT_FAILED } from '../exit-codes';
 import { parseFlags } from '../flags';

@@ -1,0 +1,131 @@
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import type { AgentSpec, AgentTool } from '../../common/agent-spec';
+import { parseApprovalDecision, type ApprovalDecision } from '../../common/approval';
+import type { EffectivePolicy } from '../../common/policy/resolve';
+import { ErrorType } from '../../common/errors';
+import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../../common/messages';
+import { describeUndecodable, undecodableReason } from '../../common/undecodable';
+import type { ApprovalBook } from './approval-book';
+import { gateFor } from '../../common/policy/approval-rules';
+import type { PreparedCall } from '../tools/tool-calls';
+
+/**
+ * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so
+ * its caller learns why at once; a signal cannot be refused, so a bad one is kept as ignored, with the reason.
+ */
+export function registerDecisionHandlers(book: ApprovalBook, onChange: () => void): void {
+  setHandler(
+    decideUpdate,
+    (raw) => {
+      // The validator passed this very payload; parsing again hands on only the fields the schema knows.
+      const decision = parseApprovalDecision(raw);
+      if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
+      const record = book.apply(decision.value, 'update', Date.now());
+      onChange();
+      return record;
+    },
+    {
+      description: HANDLER_DESCRIPTIONS.decide,
+      validator: (raw: ApprovalDecision) => {
+        const check = judge(book, raw);
+        if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
+      },
+    },
+  );
+  setHandler(
+    decideSignal,
+    (raw: ApprovalDecision) => {
+      const check = judge(book, raw);
+      if (check.ok) {
+        book.apply(check.decision, 'signal', Date.now());
+      } else {
+        const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
+          Record<keyof ApprovalDecision, unknown>
+        >;
+        book.ignore({
+          requestId: textOf(sent.requestId),
+          by: textOf(sent.by),
+          via: 'signal',
+          receivedAt: new Date(Date.now()).toISOString(),
+          why: check.why,
+        });
+      }
+      onChange();
+    },
+    { description: HANDLER_DESCRIPTIONS.decide },
+  );
+}
+
+/** One judgement for both doors: a payload that could not be decoded, then the schema, then the book's rules. */
+function judge(
+  book: ApprovalBook,
+  raw: unknown,
+): { ok: true; decision: ApprovalDecision } | { ok: false; why: string } {
+  const undecodable = undecodableReason(raw);
+  if (undecodable !== undefined) return { ok: false, why: describeUndecodable(undecodable) };
+  try {
+    const decision = parseApprovalDecision(raw);
+    if (!decision.ok) return { ok: false, why: decision.message };
+    const check = book.check(decision.value);
+    return check.ok ? { ok: true, decision: decision.value } : check;
+  } catch (error) {
+    // Nothing above should throw; if something does, the sender hears of it and the run's task does not fail.
+    return { ok: false, why: `the decision could not be judged: ${(error as Error).message}` };
+  }
+}
+
+/** What an ignored signal said it was, as text: only strings are kept, the book cuts them to size. */
+const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/**
+ * Waits until every pending request is decided. A paused run is just a timer and a condition in Temporal: it holds
+ * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives. Returns
+ * `roll-over` when `rollOverWhen` says the history should start afresh before the decisions are in.
+ */
+export async function waitForDecisions(
+  book: ApprovalBook,
+  rules: { spec: AgentSpec; policy: () => EffectivePolicy },
+  onChange: () => void,
+  rollOverWhen: () => boolean = () => false,
+): Promise<'decided' | 'roll-over'> {
+  while (book.pending.length > 0) {
+    if (rollOverWhen()) return 'roll-over';
+    const deadline = book.nextDeadline() ?? Date.now();
+    const waitMs = Math.max(deadline - Date.now(), 0);
+    if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);
+    const before = book.pending.map((r) => `${r.requestId}:${r.stage}`).join();
+    book.expire(Date.now(), rules.spec, rules.policy().escalationTimeout.value);
+    if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
+  }
+  return 'decided';
+}
+
+/** Opens a gate for every call of the turn that policy sent to a human, with its approvers and timer. */
+export function openGates(
+  book: ApprovalBook,
+  calls: PreparedCall[],
+  context: { spec: AgentSpec; policy: EffectivePolicy; agentTools: ReadonlyMap<string, AgentTool>; step: number },
+): void {
+  const nowMs = Date.now();
+  for (const call of calls) {
+    if (!call.approvalRule || !call.definition) continue;
+    const toolClass = call.toolClass ?? call.definition.class;
+    const gate = gateFor(context.spec, context.agentTools.get(call.request.name), toolClass, context.policy);
+    book.open({
+      requestId: call.callId,
+      step: context.step,
+      toolCallId: call.request.id,
+      tool: call.request.name,
+      toolClass,
+      args: call.args,
+      rule: call.approvalRule,
+      requestedAt: new Date(nowMs).toISOString(),
+      expiresAt: new Date(nowMs + gate.timeoutMs).toISOString(),
+      onTimeout: gate.onTimeout,
+      stage: 'primary',
+      ...(gate.approvers ? { approvers: gate.approvers } : {}),
+      ...(gate.required.length ? { requiredApprovers: gate.required } : {}),
+      ...(call.paths?.length ? { paths: call.paths } : {}),
+    });
+  }
+}

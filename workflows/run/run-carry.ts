@@ -1,0 +1,18 @@
+import type { ChatMessage, ToolDefinition } from '../../common/chat';
+import type { RunState } from '../../common/run-state';
+import type { PreparedCall } from '../tools/tool-calls';
+
+/**
+ * What a run hands to its next execution when it continues as new: the compacted transcript and its token counts,
+ * usage, budgets and start time (inside `state`), approval requests and decisions, the tools recorded at start, and
+ * a turn still waiting on approval gates.
+ */
+export interface RunCarry {
+  state: RunState;
+  transcript: ChatMessage[];
+  /** Token count per transcript message; null where not counted yet. */
+  messageTokens: Array<number | null>;
+  definitions: ToolDefinition[];
+  conversation: { epoch: number; stored: number };
+  pendingCalls?: PreparedCall[];
+}
