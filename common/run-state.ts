@@ -179,6 +179,12 @@ export interface RunState {
   answer?: string;
 }
 
+/** The parts of RunState the approval book owns; a run's own record leaves them out, views put them in. */
+export type ApprovalViews = 'pendingApprovals' | 'approvalRequests' | 'decisions' | 'ignoredDecisions';
+
+/** What a run keeps about itself besides its approvals: RunState is this plus the approval book's lists. */
+export type RunRecord = Omit<RunState, ApprovalViews>;
+
 /** An operator applying the current platform policy to a running run: recorded in its history and audit trail. */
 export interface PolicyChange {
   at: string;

@@ -47,3 +47,22 @@ export async function reserveForCall(
     },
   };
 }
+
+/** What the next step may spend under the user's daily cap: a way to book its real cost, or why it may not run. */
+export type StepSpend = { ok: true; settle: (actualUsd: number) => Promise<void> } | { ok: false; reason: string };
+
+/** Reserves a step's most expensive outcome, or says the cap is reached; the message names spent and reserved. */
+export async function reserveStep(
+  cap: SpendCapContext,
+  step: number,
+  promptTokens: number,
+  outputTokens: number,
+): Promise<StepSpend> {
+  const reservation = await reserveForCall(cap, step, promptTokens, outputTokens);
+  if (reservation.grant.granted) return { ok: true, settle: reservation.settle };
+  const { spentUsd, reservedUsd, capUsd } = reservation.grant;
+  return {
+    ok: false,
+    reason: `daily spend cap of $${capUsd} for ${cap.userId} reached: $${spentUsd.toFixed(4)} spent and $${reservedUsd.toFixed(4)} reserved today`,
+  };
+}

@@ -1,7 +1,7 @@
 import { isCancellation } from '@temporalio/workflow';
 import type { AgentSpec } from '../../common/agent-spec';
 import type { SummaryResult, ToolDefinition } from '../../common/chat';
-import type { RunState } from '../../common/run-state';
+import type { RunRecord } from '../../common/run-state';
 import type { ContextWindow } from './context-window';
 import { failureOf } from '../run/failures';
 import { recordModelCall, type ModelRouter } from './model-router';
@@ -9,7 +9,7 @@ import { recordModelCall, type ModelRouter } from './model-router';
 export interface RoomDeps {
   context: ContextWindow;
   router: ModelRouter;
-  state: RunState;
+  state: RunRecord;
   spec: AgentSpec;
   publish: () => void;
 }

@@ -6,7 +6,7 @@ import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '..
 import { costOf, priceFor, type ModelPrice, type PriceTable } from '../../common/pricing';
 import { addToTotal, nonNegative, readableUsage } from '../../common/token-usage';
 import { DEFAULT_PROVIDER, type ModelChoice, type ModelPolicy, type ProviderOutcome } from '../../common/providers';
-import type { ModelAttemptRecord, RunState } from '../../common/run-state';
+import type { ModelAttemptRecord, RunRecord } from '../../common/run-state';
 import {
   MODEL_ACTIVITY_OPTIONS,
   PROVIDER_HEALTH_ACTIVITY_OPTIONS,
@@ -65,7 +65,7 @@ function textOf(value: unknown, absent: string, max = 256): string {
  * the cost is finite, and the totals only ever go up.
  */
 export function recordModelCall(
-  state: RunState,
+  state: RunRecord,
   call: {
     usage: TokenUsage;
     provider: string;
@@ -136,7 +136,7 @@ export class ModelRouter {
   constructor(
     private readonly spec: AgentSpec,
     private readonly prices: PriceTable,
-    private readonly state: RunState,
+    private readonly state: RunRecord,
   ) {
     this.answered = { provider: DEFAULT_PROVIDER, model: spec.model.name, price: priceFor(prices, spec.model.name) };
   }

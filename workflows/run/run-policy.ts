@@ -19,7 +19,7 @@ import {
 } from '../../common/messages';
 import { diffPolicies, limitsOf } from '../../common/policy/explain';
 import type { RunInput } from '../../common/run-input';
-import type { PolicyChange, RunState } from '../../common/run-state';
+import type { PolicyChange, RunRecord } from '../../common/run-state';
 import { describeUndecodable, undecodableReason } from '../../common/undecodable';
 import { describeZodIssues } from '../../common/zod-issues';
 import { POLICY_ACTIVITY_OPTIONS } from '../activity-options';
@@ -53,7 +53,7 @@ async function policyAtStart(input: RunInput): Promise<PolicyResolution & { plat
  */
 export async function startPolicy(
   input: RunInput,
-  state: RunState,
+  state: RunRecord,
   fresh: boolean,
 ): Promise<{ type: string; message: string } | undefined> {
   if (!fresh) {
@@ -79,7 +79,7 @@ export async function startPolicy(
 }
 
 /** Makes `policy` the run's rules: the state's limits follow it at once. */
-export function adoptPolicy(state: RunState, policy: EffectivePolicy): void {
+export function adoptPolicy(state: RunRecord, policy: EffectivePolicy): void {
   state.policy = policy;
   state.limits = limitsOf(policy);
   state.maxSteps = state.limits.maxSteps;
@@ -99,7 +99,7 @@ export function violationFailure(violations: readonly PolicyViolation[]): { type
  */
 export function registerPolicyApply(
   input: RunInput,
-  state: RunState,
+  state: RunRecord,
   definitions: ReadonlyMap<string, ToolDefinition>,
   hooks: { onChange: () => void; onBlocked: (message: string) => void },
 ): void {

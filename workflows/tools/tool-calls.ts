@@ -5,7 +5,7 @@ import type { ToolCallRequest, ToolDefinition, ToolOutcome } from '../../common/
 import type { EffectivePolicy } from '../../common/policy/resolve';
 import { ErrorType } from '../../common/errors';
 import type { McpServerSpec } from '../../common/mcp-server';
-import type { PathTarget, RunState, ToolCallRecord } from '../../common/run-state';
+import type { PathTarget, RunRecord, ToolCallRecord } from '../../common/run-state';
 import { MCP_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } from '../activity-options';
 import type { ApprovalBook } from '../approvals/approval-book';
 import { failureOf } from '../run/failures';
@@ -161,7 +161,7 @@ export function capToolCalls(calls: PreparedCall[], limit: number | undefined, u
 }
 
 /** Runs one prepared call (or records why it did not run) and returns what the model reads. */
-export async function settleCall(call: PreparedCall, state: RunState, book: ApprovalBook): Promise<string> {
+export async function settleCall(call: PreparedCall, state: RunRecord, book: ApprovalBook): Promise<string> {
   const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>
     state.toolCalls.push({
       callId: call.callId,
@@ -208,7 +208,7 @@ export async function settleCall(call: PreparedCall, state: RunState, book: Appr
 }
 
 /** The activity a call goes to: the tool's MCP server, or the worker's own tool registry. */
-function runActivity(call: PreparedCall, args: unknown, summary: string, state: RunState): Promise<ToolOutcome> {
+function runActivity(call: PreparedCall, args: unknown, summary: string, state: RunRecord): Promise<ToolOutcome> {
   const source = call.definition?.source;
   const retry = {
     ...(call.toolClass ? { toolClass: call.toolClass } : {}),
