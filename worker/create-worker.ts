@@ -107,7 +107,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   );
   const telemetry = options.telemetry === undefined ? telemetryFromEnv() : options.telemetry;
   const bundled = options.workflowBundle !== undefined;
-  const telemetryOptions = telemetry?.workerOptions(bundled);
+  const telemetryOptions = telemetry?.workerOptions(bundled, { providerName: (name) => providers.label(name) });
   const dataConverter = () =>
     reinsDataConverter({
       dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),

@@ -25,8 +25,14 @@ export interface TelemetryOptions {
 export interface WorkerTelemetry {
   tracer: otel.Tracer;
   content: boolean;
-  /** Options to merge into Worker.create: interceptors and the sink that exports workflow spans. */
-  workerOptions(bundled: boolean): Pick<WorkerOptions, 'interceptors' | 'sinks'>;
+  /**
+   * Options to merge into Worker.create: interceptors and the sink that exports workflow spans. `providerName` names
+   * the provider a model call goes to before it answers, so a failed attempt's span says where it failed.
+   */
+  workerOptions(
+    bundled: boolean,
+    facts?: { providerName?: (requested: string | undefined) => string | undefined },
+  ): Pick<WorkerOptions, 'interceptors' | 'sinks'>;
   /** Exports spans still buffered; called when the worker stops (a worker may be started again with the same one). */
   flush(): Promise<void>;
 }
@@ -49,7 +55,7 @@ export function createTelemetry(options: TelemetryOptions): WorkerTelemetry {
   return {
     tracer,
     content,
-    workerOptions: (bundled) => ({
+    workerOptions: (bundled, facts) => ({
       interceptors: {
         // A prebuilt bundle must already contain TELEMETRY_WORKFLOW_MODULE; the worker cannot add it afterwards.
         ...(bundled ? {} : { workflowModules: [TELEMETRY_WORKFLOW_MODULE] }),
@@ -58,7 +64,13 @@ export function createTelemetry(options: TelemetryOptions): WorkerTelemetry {
             inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
             outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
           }),
-          (ctx) => ({ inbound: new GenAiActivityInterceptor(ctx, { tracer, content }) }),
+          (ctx) => ({
+            inbound: new GenAiActivityInterceptor(ctx, {
+              tracer,
+              content,
+              ...(facts?.providerName ? { providerName: facts.providerName } : {}),
+            }),
+          }),
         ],
       },
       sinks: { exporter: makeWorkflowExporter(options.spanProcessor, resource) },

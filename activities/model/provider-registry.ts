@@ -54,6 +54,15 @@ export class ProviderRegistry {
     return !this.configs.has(name) && DEFAULT_PROVIDER_ALIASES.includes(name);
   }
 
+  /**
+   * The label a call to `name` answers as (the worker's own client when `name` is absent or a default alias), known
+   * before the call and whether or not it succeeds; an unknown provider keeps the name it was asked by.
+   */
+  label(name: string | undefined): string | undefined {
+    if (name === undefined || this.isDefault(name)) return this.options.defaultClient?.label ?? name;
+    return name;
+  }
+
   /** The client for a provider; a missing key fails non-retryably naming the variable or secret, never a value. */
   client(name: string): ProviderClient {
     if (this.isDefault(name) && this.options.defaultClient) return this.options.defaultClient;

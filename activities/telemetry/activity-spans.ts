@@ -9,6 +9,8 @@ export interface ActivityTelemetryOptions {
   tracer: otel.Tracer;
   /** Record prompts, completions, tool arguments and results on spans (off unless the operator opts in). */
   content: boolean;
+  /** The provider a model call goes to (by the name the call asks for, none for the worker's own), as it answers. */
+  providerName?: (requested: string | undefined) => string | undefined;
 }
 
 function fail(span: otel.Span, error: unknown): void {
@@ -41,6 +43,19 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
     return this.options.content && note.content !== false;
   }
 
+  /**
+   * What every GenAI span of a run shares: the conversation is the run, named by its workflow id (stable across
+   * continue-as-new, and what invoke_agent and the workflow's own spans use).
+   */
+  private runAttributes(note: TelemetryNote): otel.Attributes {
+    const workflowId = this.ctx.info.workflowExecution?.workflowId;
+    return {
+      ...(workflowId ? { 'gen_ai.conversation.id': workflowId } : {}),
+      'reins.attempt': this.ctx.info.attempt,
+      ...(note.agent ? { 'gen_ai.agent.name': note.agent } : {}),
+    };
+  }
+
   private async within<T>(span: otel.Span, body: () => Promise<T>): Promise<T> {
     const context = otel.trace.setSpan(otel.context.active(), span);
     try {
@@ -59,18 +74,22 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
     next: Next<ActivityInboundCallsInterceptor, 'execute'>,
     note: TelemetryNote,
   ) {
-    const request = input.args[0] as (ModelCallInput & Partial<SummaryRequest>) | undefined;
+    const request = input.args[0] as (ModelCallInput & Partial<SummaryRequest> & { provider?: unknown }) | undefined;
     const model = request?.model ?? 'unknown';
+    const requested = typeof request?.provider === 'string' ? request.provider : undefined;
+    // Known before the call, so an attempt that fails (or fails over) still says where it went.
+    const provider = this.options.providerName?.(requested) ?? requested;
     const span = this.options.tracer.startSpan(`chat ${model}`, {
       kind: otel.SpanKind.CLIENT,
       attributes: {
         'gen_ai.operation.name': 'chat',
         'gen_ai.request.model': model,
-        'reins.attempt': this.ctx.info.attempt,
-        ...(note.agent ? { 'gen_ai.agent.name': note.agent } : {}),
+        ...(provider ? { 'gen_ai.provider.name': provider } : {}),
+        ...this.runAttributes(note),
         ...(request?.maxOutputTokens !== undefined ? { 'gen_ai.request.max_tokens': request.maxOutputTokens } : {}),
         ...(request?.step !== undefined ? { 'reins.step': request.step } : {}),
-        ...(request?.conversation?.id ? { 'gen_ai.conversation.id': request.conversation.id } : {}),
+        // The conversation store's key for this stretch of the conversation (a compaction starts a new one).
+        ...(request?.conversation?.id ? { 'reins.conversation.key': request.conversation.id } : {}),
         ...(type === 'summarizeConversation' ? { 'reins.purpose': 'compaction' } : {}),
         // The messages this call added to the conversation; earlier ones are on the spans of earlier calls.
         ...(this.recordsContent(note) && request?.conversation
@@ -117,10 +136,11 @@ export class GenAiActivityInterceptor implements ActivityInboundCallsInterceptor
         'gen_ai.operation.name': 'execute_tool',
         'gen_ai.tool.name': tool,
         'gen_ai.tool.type': type === 'callMcpTool' ? 'extension' : 'function',
-        'reins.attempt': this.ctx.info.attempt,
-        ...(call?.callId ? { 'gen_ai.tool.call.id': call.callId } : {}),
+        ...this.runAttributes(note),
+        // The model's id for the call, as on its approval wait; the run's own id (`<step>-<n>`) beside it.
+        ...(note.toolCallId ? { 'gen_ai.tool.call.id': note.toolCallId } : {}),
+        ...(call?.callId ? { 'reins.call.id': call.callId } : {}),
         ...(call?.server?.name ? { 'reins.mcp.server': call.server.name } : {}),
-        ...(note.agent ? { 'gen_ai.agent.name': note.agent } : {}),
         ...(note.toolClass ? { 'reins.tool.class': note.toolClass } : {}),
         'reins.approval.outcome': note.approval
           ? note.approval.outcome === 'approve'

@@ -81,7 +81,7 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
     expect(chats).toHaveLength(4);
     const write = one(spans, 'execute_tool write_file');
     const [del, refused] = named(spans, 'execute_tool delete_file').sort((a, b) =>
-      String(a.attributes['gen_ai.tool.call.id']).localeCompare(String(b.attributes['gen_ai.tool.call.id'])),
+      String(a.attributes['reins.call.id']).localeCompare(String(b.attributes['reins.call.id'])),
     );
     const [wait, rejectedWait] = named(spans, 'reins.approval_wait');
     expect(named(spans, 'reins.approval_wait')).toHaveLength(2);
@@ -131,7 +131,7 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
     expect(write.attributes).toMatchObject({
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': 'write_file',
-      'gen_ai.tool.call.id': '1-1',
+      'reins.call.id': '1-1',
       'reins.tool.class': 'write',
       'reins.approval.outcome': 'not_required',
       'reins.tool.outcome': 'succeeded',
@@ -139,14 +139,14 @@ test('GenAI spans for a run paused on approval across a worker restart, none exp
     expect(String(write.attributes['gen_ai.tool.call.arguments'])).toContain('secret plan');
     expect(del!.attributes).toMatchObject({
       'gen_ai.tool.name': 'delete_file',
-      'gen_ai.tool.call.id': '2-1',
+      'reins.call.id': '2-1',
       'reins.tool.class': 'destructive',
       'reins.approval.outcome': 'approved',
       'reins.approval.by': 'olga',
     });
     // The rejected call never reached a tool: an instant span under the run says so.
     expect(refused!.attributes).toMatchObject({
-      'gen_ai.tool.call.id': '3-1',
+      'reins.call.id': '3-1',
       'reins.tool.outcome': 'rejected',
       'reins.approval.outcome': 'rejected',
       'reins.approval.by': 'olga',

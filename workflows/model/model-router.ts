@@ -15,6 +15,7 @@ import {
 import { promptAllowance } from '../budget/run-limits';
 import { classifyFailure } from './routing-failure';
 import { largerWindowThan, planRoute, resolveCandidates, type RouteCandidate } from './routing';
+import { traceRoutePrices } from '../telemetry/run-trace';
 
 const { callModel, summarizeConversation } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
 const { routingSnapshot, recordProviderOutcomes } = proxyActivities<ReinsActivities>(PROVIDER_HEALTH_ACTIVITY_OPTIONS);
@@ -231,6 +232,7 @@ export class ModelRouter {
     );
     const health = Object.fromEntries(Object.entries(snapshot.providers).map(([name, p]) => [name, p.health]));
     const candidates = resolveCandidates(choice.candidates, snapshot, this.prices, this.spec.model.contextWindow);
+    traceRoutePrices(candidates);
     const plan = planRoute(candidates, choice.strategy, {
       health,
       circuit: policy.circuit,

@@ -1,5 +1,5 @@
 import * as otel from '@opentelemetry/api';
-import type { PriceTable } from '../../common/pricing';
+import { priceFor, type ModelPrice, type PriceTable } from '../../common/pricing';
 import type { RunState } from '../../common/run-state';
 import { workflowInfo } from '@temporalio/workflow';
 import type { ApprovalNote } from './telemetry-header';
@@ -11,14 +11,23 @@ export interface RunTrace {
   span: otel.Span;
   agent: string;
   prices: PriceTable;
-  /** Decisions by request id (the tool call id), for the tool call's span. */
+  /** Decisions by request id (the run's call id), for the tool call's span. */
   approvals: Map<string, ApprovalNote>;
+  /** What the run knows of each call by its call id: the model's id for it and the class it runs under. */
+  calls: Map<string, TracedCall>;
+  /** Prices of routed candidates by provider and model, as routing resolved them (also from provider facts). */
+  routePrices: Map<string, ModelPrice>;
   /** How many of the state's requests and decisions have been traced already. */
   requestsSeen: number;
   decisionsSeen: number;
   toolCallsSeen: number;
   /** The run's policy lets its spans carry message content (the worker must record content too). */
   content: boolean;
+}
+
+export interface TracedCall {
+  toolCallId: string;
+  toolClass?: string;
 }
 
 // Keyed by run id: the interceptors and the workflow function are built separately and share nothing else.
@@ -33,6 +42,8 @@ export function openRunTrace(
     agent: init.agent,
     prices: init.prices,
     approvals: new Map(),
+    calls: new Map(),
+    routePrices: new Map(),
     // A continued run carries earlier segments' approvals; their spans were exported by the segment that saw them.
     requestsSeen: init.carried?.approvalRequests.length ?? 0,
     decisionsSeen: init.carried?.decisions.length ?? 0,
@@ -47,6 +58,28 @@ export function closeRunTrace(runId: string): void {
 
 export function runTrace(runId: string): RunTrace | undefined {
   return traces.get(runId);
+}
+
+const routeKey = (provider: string, model: string) => JSON.stringify([provider, model]);
+
+/** Routing tells tracing what each candidate costs, so a routed call's span books what the run's state books. */
+export function traceRoutePrices(candidates: Array<{ provider: string; model: string; price?: ModelPrice }>): void {
+  const trace = traces.get(workflowInfo().runId);
+  if (!trace) return;
+  for (const { provider, model, price } of candidates) {
+    if (price) trace.routePrices.set(routeKey(provider, model), price);
+  }
+}
+
+/** The price of a model call as the run books it: the routed candidate's, else the run's price table's. */
+export function tracedPrice(trace: RunTrace, provider: unknown, model: string): ModelPrice | undefined {
+  const routed = typeof provider === 'string' ? trace.routePrices.get(routeKey(provider, model)) : undefined;
+  return routed ?? priceFor(trace.prices, model);
+}
+
+/** The run loop names each call as it settles it, so every span of the call carries the model's id for it. */
+export function traceToolCall(callId: string, call: TracedCall): void {
+  traces.get(workflowInfo().runId)?.calls.set(callId, call);
 }
 
 const ms = (iso: string) => Date.parse(iso);
@@ -74,6 +107,7 @@ export function traceRunState(state: RunState): void {
   trace.requestsSeen = state.approvalRequests.length;
   const parent = otel.trace.setSpan(otel.ROOT_CONTEXT, trace.span);
   const tracer = otel.trace.getTracer(TRACER_NAME);
+  const conversation = { 'gen_ai.conversation.id': workflowInfo().workflowId };
   for (const decision of state.decisions.slice(trace.decisionsSeen)) {
     trace.approvals.set(decision.requestId, {
       outcome: decision.decision,
@@ -87,7 +121,9 @@ export function traceRunState(state: RunState): void {
       {
         startTime: started,
         attributes: {
+          ...conversation,
           'reins.approval.request_id': decision.requestId,
+          'reins.call.id': decision.requestId,
           'gen_ai.tool.name': decision.tool,
           ...(request
             ? {
@@ -109,27 +145,42 @@ export function traceRunState(state: RunState): void {
     span.end(ms(decision.decidedAt));
   }
   trace.decisionsSeen = state.decisions.length;
-  traceRefusedCalls(trace, state, tracer, parent);
+  traceRefusedCalls(trace, state, tracer, parent, conversation);
 }
 
 const RAN: ReadonlySet<string> = new Set(['succeeded', 'failed']);
 
 /** Calls that never reached a tool get an instant `execute_tool` span too, so every call the model made is traced. */
-function traceRefusedCalls(trace: RunTrace, state: RunState, tracer: otel.Tracer, parent: otel.Context): void {
+function traceRefusedCalls(
+  trace: RunTrace,
+  state: RunState,
+  tracer: otel.Tracer,
+  parent: otel.Context,
+  conversation: otel.Attributes,
+): void {
   for (const call of state.toolCalls.slice(trace.toolCallsSeen)) {
     if (RAN.has(call.outcome)) continue; // the activity's span describes it
     const approval = trace.approvals.get(call.callId);
+    const known = trace.calls.get(call.callId);
     const span = tracer.startSpan(
       `execute_tool ${call.tool}`,
       {
         attributes: {
+          ...conversation,
           'gen_ai.operation.name': 'execute_tool',
           'gen_ai.tool.name': call.tool,
-          'gen_ai.tool.call.id': call.callId,
+          ...(known ? { 'gen_ai.tool.call.id': known.toolCallId } : {}),
+          'reins.call.id': call.callId,
+          ...(known?.toolClass ? { 'reins.tool.class': known.toolClass } : {}),
           'gen_ai.agent.name': trace.agent,
           'reins.step': call.step,
           'reins.tool.outcome': call.outcome,
-          'reins.approval.outcome': approval ? (approval.outcome === 'approve' ? 'approved' : 'rejected') : 'none',
+          // The same words as the activity's spans: a call no gate held was not required to be approved.
+          'reins.approval.outcome': approval
+            ? approval.outcome === 'approve'
+              ? 'approved'
+              : 'rejected'
+            : 'not_required',
           ...(approval ? { 'reins.approval.by': approval.by } : {}),
           ...(call.detail ? { 'reins.tool.detail': call.detail } : {}),
         },

@@ -14,6 +14,8 @@ export interface TelemetryNote {
   agent?: string;
   price?: { input: number; output: number; cachedInput?: number };
   toolClass?: string;
+  /** The model's id for a tool call (the run's own `<step>-<n>` is in the activity input). */
+  toolCallId?: string;
   approval?: ApprovalNote;
   /** False when the run's policy keeps message content off its spans, whatever the worker records otherwise. */
   content?: false;

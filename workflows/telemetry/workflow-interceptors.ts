@@ -19,12 +19,12 @@ import {
   type WorkflowInterceptors,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { priceFor } from '../../common/pricing';
 import { parseRunInput } from '../../common/run-input';
 import type { RunResult, RunState } from '../../common/run-state';
 import { ToolClassSchema } from '../../common/tool-class';
 import { encodeNote, TELEMETRY_HEADER, type TelemetryNote } from './telemetry-header';
-import { openRunTrace, closeRunTrace, runTrace, TRACER_NAME } from './run-trace';
+import { JoinRunTrace, LinkSenderTrace } from './message-spans';
+import { openRunTrace, closeRunTrace, runTrace, tracedPrice, TRACER_NAME } from './run-trace';
 
 class ReinsInbound implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -93,15 +93,21 @@ class ReinsOutbound implements WorkflowOutboundCallsInterceptor {
   scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
     const trace = runTrace(workflowInfo().runId);
     if (!trace) return next(input);
-    const args = input.args[0] as { model?: string; callId?: string } | undefined;
+    const args = input.args[0] as { model?: string; provider?: string; callId?: string } | undefined;
     let note: TelemetryNote | undefined;
     if (MODEL_ACTIVITIES.has(input.activityType) && args?.model) {
-      const price = priceFor(trace.prices, args.model);
+      const price = tracedPrice(trace, args.provider, args.model);
       note = { agent: trace.agent, ...(price ? { price } : {}) };
     } else if (TOOL_ACTIVITIES.has(input.activityType)) {
       const approval = args?.callId ? trace.approvals.get(args.callId) : undefined;
+      const toolCallId = args?.callId ? trace.calls.get(args.callId)?.toolCallId : undefined;
       const toolClass = toolClassOf(input.options.summary);
-      note = { agent: trace.agent, ...(toolClass ? { toolClass } : {}), ...(approval ? { approval } : {}) };
+      note = {
+        agent: trace.agent,
+        ...(toolClass ? { toolClass } : {}),
+        ...(toolCallId ? { toolCallId } : {}),
+        ...(approval ? { approval } : {}),
+      };
     }
     if (note && !trace.content) note.content = false;
     if (!note) return next(input);
@@ -109,9 +115,12 @@ class ReinsOutbound implements WorkflowOutboundCallsInterceptor {
   }
 }
 
-/** The OpenTelemetry interceptors first, so the run's own span sits inside the workflow's. */
+/**
+ * The OpenTelemetry interceptors first, so the run's own span sits inside the workflow's; messages join the run's
+ * trace before the OpenTelemetry interceptor makes their spans, and link their sender's after.
+ */
 export const interceptors = (): WorkflowInterceptors => ({
-  inbound: [new OpenTelemetryInboundInterceptor(), new ReinsInbound()],
+  inbound: [new JoinRunTrace(), new OpenTelemetryInboundInterceptor(), new LinkSenderTrace(), new ReinsInbound()],
   outbound: [new ReinsOutbound(), new OpenTelemetryOutboundInterceptor()],
   internals: [new OpenTelemetryInternalsInterceptor()],
 });

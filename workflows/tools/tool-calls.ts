@@ -12,6 +12,7 @@ import { failureOf } from '../run/failures';
 import { decideToolCall } from '../../common/policy/approval-rules';
 import { effectiveClass, toolAccess, type RunIdentity } from '../../common/policy/tool-access';
 import type { ToolArgsValidator } from './tool-args';
+import { traceToolCall } from '../telemetry/run-trace';
 import { pathForms, pathTargets } from '../../common/policy/workspace-paths';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
@@ -162,6 +163,8 @@ export function capToolCalls(calls: PreparedCall[], limit: number | undefined, u
 
 /** Runs one prepared call (or records why it did not run) and returns what the model reads. */
 export async function settleCall(call: PreparedCall, state: RunRecord, book: ApprovalBook): Promise<string> {
+  const tracedClass = call.toolClass ?? call.definition?.class;
+  traceToolCall(call.callId, { toolCallId: call.request.id, ...(tracedClass ? { toolClass: tracedClass } : {}) });
   const record = (outcome: ToolCallRecord['outcome'], detail?: string) =>
     state.toolCalls.push({
       callId: call.callId,
