@@ -99,7 +99,11 @@ module.exports = tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [fence('activities/ imports nothing from client/ or worker/.', 'client', 'worker')] },
+        {
+          patterns: [
+            fence('activities/ imports nothing from client/, worker/ or workflows/.', 'client', 'worker', 'workflows'),
+          ],
+        },
       ],
     },
   },

@@ -3,7 +3,7 @@ import type { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
 import type { ModelCallInput, ModelTurn, SummaryRequest, SummaryResult, ToolOutcome } from '../../common/chat';
 import { costOf } from '../../common/pricing';
-import { decodeNote, type TelemetryNote } from '../../workflows/telemetry/telemetry-header';
+import { decodeNote, type TelemetryNote } from '../../common/telemetry-header';
 
 export interface ActivityTelemetryOptions {
   tracer: otel.Tracer;

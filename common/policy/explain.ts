@@ -1,5 +1,4 @@
 import type { ApproverSet } from './approval-settings';
-import type { Budget } from '../budget';
 import { formatDuration } from '../duration';
 import type { EffectivePolicy, NameLayer } from './resolve';
 import { BUDGET_RULES, formatLimit, TOOL_CLASSES } from './scopes';
@@ -108,14 +107,4 @@ export function diffPolicies(before: EffectivePolicy | undefined, after: Effecti
     if (was !== is) changes.push(`${rule}: ${was ?? 'unset'} -> ${is ?? 'unset'}`);
   }
   return changes;
-}
-
-/** The limits the run loop checks, read off the effective policy. */
-export function limitsOf(policy: EffectivePolicy): Budget & { maxSteps: number } {
-  const limits: Budget & { maxSteps: number } = { maxSteps: policy.budget.maxSteps.value };
-  for (const rule of BUDGET_RULES) {
-    const ruled = policy.budget[rule];
-    if (ruled && rule !== 'maxSteps') limits[rule] = ruled.value;
-  }
-  return limits;
 }

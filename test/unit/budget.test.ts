@@ -1,6 +1,6 @@
 import { costOf, DEFAULT_PRICES, priceFor } from '../../common/pricing';
 import { evaluatePolicy, runContextOf } from '../../common/policy/resolve';
-import { limitsOf } from '../../common/policy/explain';
+import { limitsOf } from '../../common/policy/limits';
 import { parseRunInput, type RunInputArgs } from '../../common/run-input';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { checkBudget, outputAllowance, promptAllowance } from '../../workflows/budget/run-limits';

@@ -24,7 +24,8 @@ import {
   type LoadedPolicy,
 } from '../../common/policy/platform-policy';
 import { PlatformPolicyFileSchema } from '../../common/policy/platform-policy-file';
-import { diffPolicies, explainPolicy, limitsOf } from '../../common/policy/explain';
+import { diffPolicies, explainPolicy } from '../../common/policy/explain';
+import { limitsOf } from '../../common/policy/limits';
 import { BUDGET_RULES, scopesFor, teamLoosenings, tightest, TOOL_CLASSES } from '../../common/policy/scopes';
 import { RunInputSchema } from '../../common/run-input';
 import { toolViolations } from '../../common/policy/tool-checks';

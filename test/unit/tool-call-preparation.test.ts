@@ -6,7 +6,7 @@ import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { openGates } from '../../workflows/approvals/approval-gate';
 import { estimatePromptTokens } from '../../workflows/budget/spend-cap';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
-import { capToolCalls, prepareCall, type ToolCatalog } from '../../workflows/tools/tool-calls';
+import { capToolCalls, prepareCall, type ToolCatalog } from '../../workflows/tools/prepare-call';
 
 const definitions: Map<string, ToolDefinition> = builtInDefinitions();
 definitions.set('docs__search', {

@@ -7,7 +7,7 @@ import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../../common/m
 import { describeUndecodable, undecodableReason } from '../../common/undecodable';
 import type { ApprovalBook } from './approval-book';
 import { gateFor } from '../../common/policy/approval-rules';
-import type { PreparedCall } from '../tools/tool-calls';
+import type { PreparedCall } from '../tools/prepare-call';
 
 /**
  * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so

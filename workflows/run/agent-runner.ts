@@ -19,17 +19,16 @@ import { parseRunInput, type RunInput } from '../../common/run-input';
 import type { RunRecord, RunResult, RunState } from '../../common/run-state';
 import { countOrUndefined } from '../../common/text';
 import { ApprovalBook } from '../approvals/approval-book';
-import { openGates, registerDecisionHandlers, waitForDecisions } from '../approvals/approval-gate';
+import { openGates, registerDecisionHandlers } from '../approvals/approval-gate';
 import { checkBudget, durationReason, outputAllowance, outputCeiling } from '../budget/run-limits';
 import { estimatePromptTokens, reserveStep } from '../budget/spend-cap';
 import { makeRoom } from '../model/context-room';
 import { ContextWindow } from '../model/context-window';
 import { recordModelCall } from '../model/model-router';
 import { traceRunState } from '../telemetry/run-trace';
-import { rerunOf } from '../tools/interrupted-calls';
 import { ToolArgsValidator } from '../tools/tool-args';
 import { boundToolCalls } from '../tools/tool-call-bounds';
-import { capToolCalls, settleCall, type PreparedCall } from '../tools/tool-calls';
+import { type PreparedCall } from '../tools/prepare-call';
 import { discoverTools } from '../tools/tool-discovery';
 import { prepareTurnCalls } from '../tools/turn-calls';
 import { durationElapsed } from './duration-watch';
@@ -37,6 +36,7 @@ import { failureOf } from './failures';
 import { freshState } from './fresh-state';
 import { askModelToFit, CONTEXT_FIT_PATCH } from './model-turn';
 import { TurnDeps } from './turn-deps';
+import { CallSettlement } from './call-settlement';
 import type { RunCarry } from './run-carry';
 import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
 import { RunVisibility } from './visibility';
@@ -203,7 +203,7 @@ export class AgentRunner {
       (d) => toolAccess(d, turns.spec, turns.catalog.identity, turns.catalog.policy()).allowed,
     );
     if (!this.carry) for (const definition of tools) this.record.warnings.push(...(definition.warnings ?? []));
-    if (this.carry?.pendingCalls) await this.settleCalls(turns, this.carry.pendingCalls);
+    if (this.carry?.pendingCalls) await this.settlement(turns).settle(this.carry.pendingCalls);
     for (;;) {
       const outcome = await this.takeTurn(turns, tools);
       if ('end' in outcome) return outcome.end;
@@ -228,6 +228,16 @@ export class AgentRunner {
     }
     this.context.push({ role: 'system', content: spec.instructions });
     this.context.push({ role: 'user', content: this.input!.prompt });
+  }
+
+  private settlement(turns: TurnDeps): CallSettlement {
+    return new CallSettlement({
+      book: this.book,
+      record: this.record,
+      context: this.context,
+      publish: this.publish,
+      turns,
+    });
   }
 
   private rollOverDue(spec: AgentSpec): boolean {
@@ -311,42 +321,7 @@ export class AgentRunner {
     );
     openGates(this.book, prepared.calls, turns.gateContext(this.record.step));
     if (this.book.pending.length > 0 && this.rollOverDue(turns.spec)) return this.rollOver(prepared.calls);
-    if ((await this.settleCalls(turns, prepared.calls)) === 'roll-over') return this.rollOver(prepared.calls);
+    if ((await this.settlement(turns).settle(prepared.calls)) === 'roll-over') return this.rollOver(prepared.calls);
     return NEXT;
-  }
-
-  /** Waits for the turn's gates, then runs or refuses each call in order and hands the results to the model. */
-  private async settleCalls(turns: TurnDeps, calls: PreparedCall[]): Promise<'done' | 'roll-over'> {
-    if (this.book.pending.length > 0) {
-      if ((await this.awaitDecisions(turns, () => workflowInfo().continueAsNewSuggested)) === 'roll-over') {
-        return 'roll-over';
-      }
-    }
-    for (const call of calls) {
-      let content = await settleCall(call, this.record, this.book);
-      const rerun = rerunOf(call, turns.spec, this.record, this.book);
-      if (rerun) content += `\nA person was asked whether to run it again: ${await this.askAndRerun(turns, rerun)}`;
-      this.context.push({ role: 'tool', toolCallId: call.request.id, content });
-    }
-    return 'done';
-  }
-
-  private async awaitDecisions(turns: TurnDeps, rollOverWhen?: () => boolean): Promise<'decided' | 'roll-over'> {
-    this.record.status = 'awaiting_approval';
-    this.publish();
-    const waited = await waitForDecisions(this.book, turns.approvalRules, this.publish, rollOverWhen);
-    if (waited === 'roll-over') return waited;
-    this.record.status = 'running';
-    this.publish();
-    return waited;
-  }
-
-  /** An interrupted call, offered again behind its own gate; within the tool-call budget like any other call. */
-  private async askAndRerun(turns: TurnDeps, rerun: PreparedCall): Promise<string> {
-    const [capped] = capToolCalls([rerun], this.record.limits.maxToolCalls, this.record.usage.toolCalls);
-    if (!capped || capped.refusal) return settleCall(capped ?? rerun, this.record, this.book);
-    openGates(this.book, [capped], turns.gateContext(this.record.step));
-    await this.awaitDecisions(turns);
-    return settleCall(capped, this.record, this.book);
   }
 }

@@ -1,6 +1,6 @@
 import type { ChatMessage, ToolDefinition } from '../../common/chat';
 import type { RunState } from '../../common/run-state';
-import type { PreparedCall } from '../tools/tool-calls';
+import type { PreparedCall } from '../tools/prepare-call';
 
 /**
  * What a run hands to its next execution when it continues as new: the compacted transcript and its token counts,

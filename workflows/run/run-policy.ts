@@ -17,7 +17,8 @@ import {
   HANDLER_DESCRIPTIONS,
   type ApplyPolicyRequest,
 } from '../../common/messages';
-import { diffPolicies, limitsOf } from '../../common/policy/explain';
+import { diffPolicies } from '../../common/policy/explain';
+import { limitsOf } from '../../common/policy/limits';
 import type { RunInput } from '../../common/run-input';
 import type { PolicyChange, RunRecord } from '../../common/run-state';
 import { describeUndecodable, undecodableReason } from '../../common/undecodable';

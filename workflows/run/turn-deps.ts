@@ -9,7 +9,7 @@ import type { RoomDeps } from '../model/context-room';
 import type { ContextWindow } from '../model/context-window';
 import { ModelRouter } from '../model/model-router';
 import type { ToolArgsValidator } from '../tools/tool-args';
-import type { ToolCatalog } from '../tools/tool-calls';
+import type { ToolCatalog } from '../tools/prepare-call';
 
 /** What a run's turns work with once its policy is settled: the catalog, the router, prices and the spend cap. */
 export class TurnDeps {

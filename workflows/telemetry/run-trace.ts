@@ -2,7 +2,7 @@ import * as otel from '@opentelemetry/api';
 import { priceFor, type ModelPrice, type PriceTable } from '../../common/pricing';
 import type { RunState } from '../../common/run-state';
 import { workflowInfo } from '@temporalio/workflow';
-import type { ApprovalNote } from './telemetry-header';
+import type { ApprovalNote } from '../../common/telemetry-header';
 
 export const TRACER_NAME = 'reins';
 

@@ -22,7 +22,7 @@ import {
 import { parseRunInput } from '../../common/run-input';
 import type { RunResult, RunState } from '../../common/run-state';
 import { ToolClassSchema } from '../../common/tool-class';
-import { encodeNote, TELEMETRY_HEADER, type TelemetryNote } from './telemetry-header';
+import { encodeNote, TELEMETRY_HEADER, type TelemetryNote } from '../../common/telemetry-header';
 import { JoinRunTrace, LinkSenderTrace } from './message-spans';
 import { openRunTrace, closeRunTrace, runTrace, tracedPrice, TRACER_NAME } from './run-trace';
 

@@ -4,7 +4,7 @@ import type { AgentTool, ToolClass } from '../../common/agent-spec';
 import type { ToolCallRequest, ToolDefinition } from '../../common/chat';
 import type { RunState } from '../../common/run-state';
 import { PATHS_ACTIVITY_OPTIONS } from '../activity-options';
-import { prepareCall, type ToolCatalog } from './tool-calls';
+import { prepareCall, type ToolCatalog } from './prepare-call';
 import { pathArgsOf } from '../../common/policy/workspace-paths';
 
 const { resolveToolPaths } = proxyLocalActivities<ReinsActivities>(PATHS_ACTIVITY_OPTIONS);

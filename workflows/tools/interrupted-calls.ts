@@ -1,7 +1,7 @@
 import type { AgentSpec } from '../../common/agent-spec';
 import type { RunState } from '../../common/run-state';
 import type { ApprovalBook } from '../approvals/approval-book';
-import type { PreparedCall } from './tool-calls';
+import type { PreparedCall } from './prepare-call';
 
 /** The id of the one rerun a person may allow for an interrupted call; a rerun is not offered a rerun itself. */
 export const RERUN_SUFFIX = '-rerun';

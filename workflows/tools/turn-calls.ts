@@ -2,7 +2,8 @@ import type { ToolCallRequest } from '../../common/chat';
 import type { RunRecord } from '../../common/run-state';
 import { resolveCallPaths } from './call-paths';
 import { transcriptCalls } from './tool-call-bounds';
-import { capToolCalls, classifyCalls, prepareCall, type PreparedCall, type ToolCatalog } from './tool-calls';
+import { capToolCalls, prepareCall, type PreparedCall, type ToolCatalog } from './prepare-call';
+import { classifyCalls } from './tool-calls';
 
 /** A turn's tool calls, ready for gates and settling, and the assistant message's calls as the transcript keeps them. */
 export interface TurnCalls {
