@@ -3,13 +3,13 @@ import * as otel from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ReinsClient } from '../../client';
 import { ProviderConfigSchema } from '../../common/providers';
 import { startScriptedModel, type ScriptedModelServer } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
-import { createTelemetry, TELEMETRY_WORKFLOW_MODULE } from '../../worker/tracing';
+import { createTelemetry } from '../../worker/tracing';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
+import { bundleWithTelemetry, named, one, parentOf } from '../helpers/spans';
 import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/temporal';
 
 /**
@@ -18,24 +18,12 @@ import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/tempor
  * the run must tell the same story: one trace, one conversation id, one id per tool call, the bill the state keeps.
  */
 
-const named = (spans: ReadableSpan[], name: string) => spans.filter((span) => span.name === name);
-const one = (spans: ReadableSpan[], name: string) => {
-  const found = named(spans, name);
-  expect(found.map((span) => span.name)).toEqual([name]);
-  return found[0]!;
-};
-const parentOf = (spans: ReadableSpan[], span: ReadableSpan) =>
-  spans.find((candidate) => candidate.spanContext().spanId === span.parentSpanId);
 const byCallId = (spans: ReadableSpan[], callId: string) =>
   spans.find((span) => span.attributes['reins.call.id'] === callId);
 
 let bundle: { code: string };
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [TELEMETRY_WORKFLOW_MODULE],
-    logger: new DefaultLogger('WARN'),
-  });
+  bundle = await bundleWithTelemetry();
 }, 120_000);
 
 test('a routed run with approvals and a policy change is one consistent trace', async () => {

@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ReinsClient } from '../../client';
 import { startScriptedModel } from '../../scripts/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
-import { createTelemetry, TELEMETRY_WORKFLOW_MODULE, telemetryFromEnv } from '../../worker/tracing';
+import { createTelemetry, telemetryFromEnv } from '../../worker/tracing';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
+import { bundleWithTelemetry, named, one, parentOf } from '../helpers/spans';
 import { connectClient, connectNative, uniqueTaskQueue } from '../helpers/temporal';
 
 const script = [
@@ -19,23 +19,9 @@ const script = [
 ];
 const prices = { 'scripted-1': { input: 1, output: 2 } };
 
-const named = (spans: ReadableSpan[], name: string) => spans.filter((span) => span.name === name);
-const one = (spans: ReadableSpan[], name: string) => {
-  const found = named(spans, name);
-  expect(found.map((span) => span.name)).toEqual([name]);
-  return found[0]!;
-};
-const parentOf = (spans: ReadableSpan[], span: ReadableSpan) =>
-  spans.find((candidate) => candidate.spanContext().spanId === span.parentSpanId);
-
 let bundle: { code: string };
 beforeAll(async () => {
-  // The shared test bundle has no interceptors; telemetry needs its workflow module bundled in.
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [TELEMETRY_WORKFLOW_MODULE],
-    logger: new DefaultLogger('WARN'),
-  });
+  bundle = await bundleWithTelemetry();
 }, 120_000);
 
 test('GenAI spans for a run paused on approval across a worker restart, none exported twice', async () => {
