@@ -58,7 +58,8 @@ describe('the reins CLI against a real server', () => {
 
       // Visibility trails the run by a moment; once the library sees it, the CLI must show it too.
       await waitForVisibility(context, user);
-      const pending = await runCli([...queue, 'pending']);
+      // Filtered to this test's user: other suites' runs in the shared namespace may be encrypted with other keys.
+      const pending = await runCli([...queue, 'pending', '--user', user]);
       expect(pending).toMatchObject({ code: 0 });
       expect(pending.stdout).toContain(`${runId}  (agent file-clerk, user ${user}`);
       expect(pending.stdout).toMatch(new RegExp(`1-1 {2}delete_file \\(destructive\\) {2}\\{"path":"old.log"\\}`));
