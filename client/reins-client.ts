@@ -3,12 +3,10 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
 import {
   AGENT_RUN_WORKFLOW,
@@ -38,12 +36,11 @@ import {
   RunEndedError,
   RunNotFoundError,
   ServerUnreachableError,
-  RunNotAnsweringError,
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
-import { isDeadlineExceeded, workflowPollers } from './task-queue-pollers';
+import { answeredWithin, endedOrMissing, notFoundAware, readResult } from './run-answers';
 import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
@@ -81,21 +78,12 @@ export interface PendingRun extends RunSummary {
 
 /** How long a state query may wait for a worker before the run is reported unavailable. */
 const DEFAULT_STATE_TIMEOUT_MS = 10_000;
-/** How long a decision or a policy apply waits for the run to answer before the client says why it did not. */
-const DEFAULT_UPDATE_TIMEOUT_MS = 15_000;
 export { DEFAULT_UI_URL };
 
 export interface StartedRun {
   runId: string;
   /** Temporal's id of the first execution in the run's chain. */
   executionId: string;
-}
-
-function endedHow(cause: Error | undefined): string | undefined {
-  if (cause instanceof TerminatedFailure) return 'terminated';
-  if (cause instanceof CancelledFailure) return 'cancelled';
-  if (cause instanceof TimeoutFailure) return 'timed_out';
-  return undefined;
 }
 
 /** Starts runs, reads their state, sends decisions and waits for results. The CLI is built on this and nothing else. */
@@ -209,7 +197,7 @@ export class ReinsClient {
    */
   async getState(runId: string, options: { timeoutMs?: number } = {}): Promise<RunState> {
     const handle = this.handle(runId);
-    const description = await this.notFoundAware(runId, () => handle.describe());
+    const description = await notFoundAware(runId, () => handle.describe());
     if (description.status.name !== 'RUNNING') {
       // A run ended from outside has no result of its own, and its state is asked for below; one that cannot be
       // decoded is not to be replaced by whatever else answers.
@@ -287,10 +275,10 @@ export class ReinsClient {
     const handle = this.handle(runId);
     try {
       if (options.via === 'signal') {
-        await this.notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
+        await notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
         return undefined;
       }
-      return await this.answeredWithin(runId, options.timeoutMs, () =>
+      return await answeredWithin(this.temporal, this.handle(runId), options.timeoutMs, () =>
         handle.executeUpdate(decideUpdate, { args: [parsed.value] }),
       );
     } catch (error) {
@@ -298,7 +286,7 @@ export class ReinsClient {
         const cause = error.cause;
         throw new DecisionRefusedError(cause instanceof Error ? cause.message : error.message);
       }
-      if (error instanceof RunNotFoundError) throw await this.endedOrMissing(runId, error);
+      if (error instanceof RunNotFoundError) throw await endedOrMissing(this.handle(runId), runId, error);
       throw error;
     }
   }
@@ -315,7 +303,7 @@ export class ReinsClient {
     const parsed = ApplyPolicyRequestSchema.safeParse(raw);
     if (!parsed.success) throw new PolicyApplyRefusedError(`invalid request: ${describeZodIssues(parsed.error)}`);
     try {
-      return await this.answeredWithin(runId, options.timeoutMs, () =>
+      return await answeredWithin(this.temporal, this.handle(runId), options.timeoutMs, () =>
         this.handle(runId).executeUpdate(applyPolicyUpdate, { args: [parsed.data] }),
       );
     } catch (error) {
@@ -324,7 +312,7 @@ export class ReinsClient {
         throw new PolicyApplyRefusedError(cause instanceof Error ? cause.message : error.message);
       }
       if (error instanceof RunNotFoundError) {
-        const ended = await this.endedOrMissing(runId, error);
+        const ended = await endedOrMissing(this.handle(runId), runId, error);
         throw ended instanceof DecisionRefusedError
           ? new PolicyApplyRefusedError(ended.message.replace('takes no more decisions', 'keeps its policy'))
           : ended;
@@ -333,67 +321,11 @@ export class ReinsClient {
     }
   }
 
-  /** Temporal reports a closed run as not found to updates and signals; tell an ended run from a missing one. */
-  private async endedOrMissing(runId: string, notFound: RunNotFoundError): Promise<Error> {
-    const description = await this.handle(runId)
-      .describe()
-      .catch(() => undefined);
-    if (!description) return notFound;
-    const status = description.status.name.toLowerCase();
-    return new DecisionRefusedError(`run "${runId}" has already ended (${status}); it takes no more decisions`);
-  }
-
   /**
    * Waits for the run to end. A failed run's result comes from its failure details, so nothing is lost; a run ended
    * from outside (terminated, timed out, cancelled) throws RunEndedError.
    */
   async result(runId: string): Promise<RunResult> {
-    try {
-      return await this.notFoundAware(runId, () => this.handle(runId).result() as Promise<RunResult>);
-    } catch (error) {
-      const unreadable = decodeFailureOf(error);
-      if (unreadable !== undefined) {
-        // The run's last event holds its result (or failure): name it, so it can be looked at in the history.
-        const events = await this.handle(runId)
-          .describe()
-          .then((d) => d.historyLength)
-          .catch(() => undefined);
-        const where = events ? ` (history event ${events})` : '';
-        throw new PayloadUnreadableError([{ what: `the result of run "${runId}"${where}`, error: unreadable }]);
-      }
-      if (error instanceof WorkflowFailedError) {
-        const cause = error.cause;
-        const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RunResult | undefined) : undefined;
-        if (details && typeof details === 'object' && 'status' in details) return details;
-        const how = endedHow(cause);
-        if (how) throw new RunEndedError(runId, how, cause?.message || how);
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * An update is answered by a worker running the workflow: with none polling, the server holds the request until the
-   * caller gives up. Waits at most `timeoutMs`, then says whether any worker polls the run's task queue.
-   */
-  private async answeredWithin<T>(runId: string, timeoutMs: number | undefined, call: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + (timeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS);
-    try {
-      return await this.notFoundAware(runId, () => this.temporal.connection.withDeadline(deadline, call));
-    } catch (error) {
-      if (!isDeadlineExceeded(error)) throw error;
-      const description = await this.notFoundAware(runId, () => this.handle(runId).describe());
-      const pollers = await workflowPollers(this.temporal, description.taskQueue).catch(() => undefined);
-      throw new RunNotAnsweringError(runId, description.taskQueue, timeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS, pollers);
-    }
-  }
-
-  private async notFoundAware<T>(runId: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
-      throw error;
-    }
+    return readResult(this.handle(runId), runId);
   }
 }
