@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { ChatMessage } from '../common/chat';
 import { transcriptQuery } from '../common/messages';
 import type { PolicyChange, RunState } from '../common/run-state';
 import { activityTrails, type ActivityTrail } from './audit-history';
 import { PayloadUnreadableError, type UnreadablePart } from './errors';
+import { argsDigest, requestedArgs } from './audit-args';
 import { decodeFailureOf } from './read-guard';
 import type { ReinsClient } from './reins-client';
 
@@ -88,50 +88,6 @@ export type AuditRecord = AuditBase &
 export interface AuditOptions {
   /** Hash every tool's arguments (true), or those of tools whose name matches one of these globs. */
   hashArgs?: boolean | string[];
-}
-
-/** Globs from REINS_AUDIT_HASH_ARGS (comma or space separated), e.g. `send_*,mcp__vault__*`. */
-export function hashArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.REINS_AUDIT_HASH_ARGS ?? '').split(/[\s,]+/).filter((glob) => glob !== '');
-}
-
-/** JSON with sorted keys, so equal arguments always hash the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-export function argsDigest(args: unknown): string {
-  return createHash('sha256').update(canonical(args)).digest('hex');
-}
-
-function parseArgs(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** The arguments the model asked each call with, by call id (`<step>-<n>`), from the transcript. */
-function requestedArgs(transcript: ChatMessage[], state: RunState): Map<string, unknown> {
-  const byCall = new Map<string, unknown>();
-  // Transcript tool-call ids are the model's; the call id is the step and position in that step's turn.
-  const assistantTurns = transcript.filter((m) => m.role === 'assistant');
-  const stepsWithCalls = [...new Set(state.toolCalls.map((call) => call.step))].sort((a, b) => a - b);
-  const turnsWithCalls = assistantTurns.filter((m) => m.role === 'assistant' && (m.toolCalls?.length ?? 0) > 0);
-  // Compaction drops old turns from the front, so align from the end.
-  const offset = turnsWithCalls.length - stepsWithCalls.length;
-  stepsWithCalls.forEach((step, index) => {
-    const turn = turnsWithCalls[index + offset];
-    if (!turn || turn.role !== 'assistant') return;
-    turn.toolCalls?.forEach((call, position) => byCall.set(`${step}-${position + 1}`, parseArgs(call.arguments)));
-  });
-  return byCall;
 }
 
 const MODEL_ACTIVITIES = new Set(['callModel', 'summarizeConversation']);
@@ -357,3 +313,6 @@ export async function auditRun(reins: ReinsClient, runId: string, options: Audit
   if (unreadable.length > 0) throw new PayloadUnreadableError(unreadable);
   return records;
 }
+
+// Part of what callers of the audit trail use: how digests are made, and which tools the environment hashes.
+export { argsDigest, hashArgsFromEnv } from './audit-args';
