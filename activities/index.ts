@@ -72,4 +72,4 @@ export { BUILT_IN_TOOLS } from './tools/registry';
 export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';
-export { PolicySource, readPolicyFile, PolicyFileError } from './policy/policy-source';
+export { PolicySource } from './policy/policy-source';

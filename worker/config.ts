@@ -74,7 +74,6 @@ export interface WorkerConfig {
   policyFile?: string;
 }
 
-export { WorkerConfigError };
 
 function providerLabel(baseURL: string | undefined): string {
   if (!baseURL) return 'openai';

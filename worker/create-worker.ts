@@ -9,7 +9,8 @@ import { envSecretSource, SecretResolver, type SecretSource } from '../activitie
 import { reinsDataConverter } from '../shared/payload-storage';
 import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
 import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
-import { NO_MODEL_KEY, WorkerConfigError, type WorkerConfig } from './config';
+import { WorkerConfigError } from '../common/worker-config-error';
+import { NO_MODEL_KEY, type WorkerConfig } from './config';
 import { guardActivityInputs } from './guarded-activities';
 import { telemetryFromEnv, type WorkerTelemetry } from './tracing';
 

@@ -1,4 +1,5 @@
-import { loadWorkerConfig, WorkerConfigError } from './config';
+import { WorkerConfigError } from '../common/worker-config-error';
+import { loadWorkerConfig } from './config';
 import { createReinsWorker } from './create-worker';
 import { installWorkerLogging, workerLogLevel } from './logging';
 import { tracesEndpoint } from './tracing';

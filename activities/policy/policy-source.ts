@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import type { LoadedPolicy } from '../../common/policy/platform-policy';
 import { PolicyFileError, readPolicyFile } from '../../shared/policy-file';
 
-export { PolicyFileError, readPolicyFile };
 
 /**
  * A policy file the worker re-reads whenever it changes on disk (checked on every use: one stat). A change that

@@ -1,9 +1,7 @@
+import type { LANGUAGES } from '../../common/builtin-tools';
 import { SANDBOX_PATH } from './host-binaries';
 import type { SandboxLimits } from './settings';
 
-import { LANGUAGES } from '../../common/builtin-tools';
-
-export { LANGUAGES };
 export type Language = (typeof LANGUAGES)[number];
 
 /** The interpreter each language runs with, found through the sandbox's PATH, and how it takes inline code. */

@@ -15,7 +15,7 @@ import { fixtureServerSpec, readCallLog, scratchDir } from '../fixtures/mcp/spec
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, testWorkerConfig, waitForState, withReins } from '../helpers/harness';
 import { connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { WorkerConfigError } from '../../worker/config';
+import { WorkerConfigError } from '../../common/worker-config-error';
 import { createReinsWorker } from '../../worker/create-worker';
 
 let stamp = 1_700_000_000;

@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentFileError, loadAgentFile } from '../../client/agent-file';
-import { BUILT_IN_TOOLS, readPolicyFile } from '../../activities';
+import { loadAgentFile } from '../../client/agent-file';
+import { AgentFileError } from '../../client/errors';
+import { BUILT_IN_TOOLS } from '../../activities';
+import { readPolicyFile } from '../../shared/policy-file';
 import { explainRunPolicy } from '../../client/policy-check';
 
 const AGENTS_DIR = path.join(__dirname, '..', '..', 'agents');

@@ -77,9 +77,18 @@ export function tracedPrice(trace: RunTrace, provider: unknown, model: string): 
   return routed ?? priceFor(trace.prices, model);
 }
 
-/** The run loop names each call as it settles it, so every span of the call carries the model's id for it. */
+/**
+ * The run loop names each call as it settles it, so every span of the call carries the model's id for it. An entry
+ * goes once the call's outcome is traced, so the map holds only the calls of the turn being settled.
+ */
 export function traceToolCall(callId: string, call: TracedCall): void {
   traces.get(workflowInfo().runId)?.calls.set(callId, call);
+}
+
+function takeCall(trace: RunTrace, callId: string): TracedCall | undefined {
+  const call = trace.calls.get(callId);
+  trace.calls.delete(callId);
+  return call;
 }
 
 const ms = (iso: string) => Date.parse(iso);
@@ -159,9 +168,9 @@ function traceRefusedCalls(
   conversation: otel.Attributes,
 ): void {
   for (const call of state.toolCalls.slice(trace.toolCallsSeen)) {
+    const known = takeCall(trace, call.callId);
     if (RAN.has(call.outcome)) continue; // the activity's span describes it
     const approval = trace.approvals.get(call.callId);
-    const known = trace.calls.get(call.callId);
     const span = tracer.startSpan(
       `execute_tool ${call.tool}`,
       {
