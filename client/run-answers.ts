@@ -61,7 +61,7 @@ export async function answeredWithin<T>(
   try {
     return await notFoundAware(runId, () => temporal.connection.withDeadline(deadline, call));
   } catch (error) {
-    if (!isDeadlineExceeded(error)) throw error;
+    if (!isDeadlineExceeded(error, deadline)) throw error;
     const description = await notFoundAware(runId, () => handle.describe());
     const pollers = await workflowPollers(temporal, description.taskQueue).catch(() => undefined);
     throw new RunNotAnsweringError(runId, description.taskQueue, timeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS, pollers);

@@ -1,14 +1,25 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
-/** gRPC's status code for a call that ran out of time. */
+/** gRPC's status codes for a call that was cancelled, and for one that ran out of time. */
+const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
 
-/** True for a call that ran out of its deadline (the server held it, or did not answer in time). */
-export function isDeadlineExceeded(error: unknown): boolean {
+/**
+ * True for a call that ran out of its deadline (the server held it, or did not answer in time). A call the client
+ * started or polled again as the deadline ran out may end as cancelled instead: past `deadlineMs`, that is the same.
+ */
+export function isDeadlineExceeded(error: unknown, deadlineMs?: number, nowMs = Date.now()): boolean {
+  const pastDeadline = deadlineMs !== undefined && nowMs >= deadlineMs;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     if (isGrpcServiceError(cause) && cause.code === DEADLINE_EXCEEDED) return true;
     if (/deadline exceeded/i.test(cause.message)) return true;
+    if (
+      pastDeadline &&
+      ((isGrpcServiceError(cause) && cause.code === CANCELLED) || /call cancelled/i.test(cause.message))
+    ) {
+      return true;
+    }
   }
   return false;
 }
