@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeZodIssues } from './zod-issues';
+import { CredentialSchema } from './identity/credentials';
 import type { ParseResult } from './run-input';
 
 export const ApprovalDecisionSchema = z.strictObject({
@@ -9,6 +10,8 @@ export const ApprovalDecisionSchema = z.strictObject({
   reason: z.string().max(2000).optional(),
   /** Replaces the model's arguments; validated against the tool's schema before it runs. */
   editedArgs: z.record(z.string(), z.unknown()).optional(),
+  /** Proof that `by` is who it says: verified by the worker; the run keeps the evidence, never the credential. */
+  credential: CredentialSchema.optional(),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
 

@@ -105,6 +105,13 @@ export const ErrorType = {
   PolicyViolation: 'PolicyViolation',
   /** The worker's platform policy file cannot be read or is invalid, and no earlier version is at hand. */
   PolicyInvalid: 'PolicyInvalid',
+  /**
+   * Who a run is for cannot be established: the caller supplied roles although the worker has a directory, the
+   * directory does not know the user, or a required credential is missing or does not prove the userId.
+   */
+  IdentityRefused: 'IdentityRefused',
+  /** The worker's directory (its roles file, or an organisation's own) cannot answer, and no earlier version is at hand. */
+  DirectoryInvalid: 'DirectoryInvalid',
   /** A request to apply the platform policy to a run is malformed. */
   PolicyApplyInvalid: 'PolicyApplyInvalid',
   /**

@@ -5,6 +5,7 @@ import { DEFAULT_TEAM, TeamNameSchema } from './policy/platform-policy';
 import { PriceTableSchema, priceFor } from './pricing';
 import { RoleDefinitionSchema } from './policy/tool-settings';
 import { describeZodIssues } from './zod-issues';
+import { CredentialSchema } from './identity/credentials';
 
 export const SpendCapSchema = z.strictObject({
   /** USD a user's runs may spend per UTC day, across all their runs. */
@@ -17,9 +18,14 @@ export const RunInputSchema = z
     prompt: z.string().min(1, 'prompt must not be empty'),
     /** Who the run acts for; recorded on every call and shown in the Temporal UI. */
     userId: z.string().min(1, 'userId must not be empty').max(200),
-    /** Roles per user id, e.g. from the operator's roles file; approver rules that name roles are checked against it. */
+    /** Proof of `userId` from the organisation's identity provider; required when the platform policy says so. */
+    credential: CredentialSchema.optional(),
+    /**
+     * Roles per user id, for single-user setups whose workers have no directory; refused when the worker has one
+     * (its directory alone says who holds which role).
+     */
     roles: z.record(z.string(), z.array(z.string().min(1))).default({}),
-    /** What each role may use (tools and classes); when any are defined, a run's tools are limited to its user's roles. */
+    /** What each role may use, likewise only without a worker directory; when any are defined, tools follow roles. */
     roleDefinitions: z.record(z.string(), RoleDefinitionSchema).default({}),
     /** Lower limits for this run only; a value above the spec's or the platform policy's is refused at start. */
     budget: BudgetOverridesSchema.prefault({}),

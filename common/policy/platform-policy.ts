@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ApproversByClassSchema, ApproverSetSchema } from './approval-settings';
 import { BudgetOverridesSchema } from '../budget';
 import { DurationSchema } from '../duration';
+import { IdentitySettingsSchema } from '../identity/identity-settings';
+import { ToolClassSchema } from '../tool-class';
 
 /** Team names as they appear on runs, in search attributes and on the command line. */
 export const TeamNameSchema = z
@@ -52,6 +54,29 @@ export const PolicyScopeSchema = z.strictObject({
       byClass: ApproversByClassSchema.optional(),
       /** The longest an approval gate may wait (each stage); also the default wait when the spec names none. */
       maxTimeout: DurationSchema.optional(),
+      /**
+       * Approvals that count only with a verified credential (an identity provider's token or a registered key's
+       * signature): for these classes (all when omitted) and agents (globs over agent names; all when omitted).
+       */
+      verified: z
+        .strictObject({
+          classes: z.array(ToolClassSchema).min(1).optional(),
+          agents: z.array(z.string().min(1)).min(1).optional(),
+        })
+        .optional(),
+      /** The fewest distinct approvers a gate needs (per class when given as an object); specs may ask for more. */
+      quorum: z
+        .union([
+          z.number().int().min(1).max(10),
+          z.strictObject({
+            read: z.number().int().min(1).max(10).optional(),
+            write: z.number().int().min(1).max(10).optional(),
+            destructive: z.number().int().min(1).max(10).optional(),
+          }),
+        ])
+        .optional(),
+      /** `false`: the user a run acts for may not approve its calls (separation of duties). */
+      requesterMayApprove: z.boolean().optional(),
     })
     .optional(),
   /** `required`: code tools run only inside an isolating sandbox; a worker without one refuses them. */
@@ -69,6 +94,8 @@ export type TeamScope = z.output<typeof TeamScopeSchema>;
 
 export const PlatformPolicySchema = z.strictObject({
   org: PolicyScopeSchema.prefault({}),
+  /** Who vouches for users and approvers: identity providers and approvers' signing keys. Organisation-wide. */
+  identity: IdentitySettingsSchema.prefault({}),
   teams: z.record(TeamNameSchema, TeamScopeSchema).default({}),
 });
 export type PlatformPolicy = z.output<typeof PlatformPolicySchema>;
