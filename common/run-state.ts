@@ -3,6 +3,8 @@ import type { ApproverSet } from './policy/approval-settings';
 import type { Budget } from './budget';
 import type { EffectivePolicy } from './policy/resolve';
 import type { ChatMessage } from './chat';
+import type { CredentialEvidence } from './identity/credentials';
+import type { RunIdentity } from './identity/run-identity';
 
 export const RUN_STATUSES = [
   'running',
@@ -85,6 +87,28 @@ export interface ApprovalRequest {
   requiredApprovers?: Array<{ source: string; approvers: ApproverSet }>;
   /** Workspace paths among the arguments, as the tool will resolve them; `resolved` is null when the path does not normalise. */
   paths?: Array<{ arg: string; requested: string; resolved: string | null }>;
+  /** Distinct approvals the call needs (1 when absent). */
+  quorum?: number;
+  /** Groups each of which must count at least one approver among the approvals. */
+  quorumGroups?: ApproverSet[];
+  /** Approvals so far, oldest first; the request is decided when `quorum` of them (and every group) are in. */
+  approvals?: ApprovalVote[];
+  /** Approvals count only with a verified credential (the platform policy's rule that asks for it). */
+  verifiedRule?: string;
+  /** The user the run acts for, when the platform forbids them to approve their own run's calls. */
+  requesterExcluded?: string;
+}
+
+/** One approval towards a request's quorum. */
+export interface ApprovalVote {
+  by: string;
+  at: string;
+  via: 'update' | 'signal';
+  reason?: string;
+  /** The roles the directory (or the credential) gave the approver when the approval arrived. */
+  roles?: string[];
+  /** What the approver's credential proved, when one was sent; never the credential itself. */
+  evidence?: CredentialEvidence;
 }
 
 /** One workspace path argument of a call and where it leads (null: it does not normalise, or the tool refuses it). */
@@ -100,6 +124,10 @@ export interface DecisionRecord {
   /** `timeout` when nobody decided in time and the gate rejected the call itself. */
   via: 'update' | 'signal' | 'timeout';
   decidedAt: string;
+  /** Every approval that made the quorum (for an approval), oldest first; each with its evidence when verified. */
+  approvals?: ApprovalVote[];
+  /** What the deciding credential proved (the rejecter's, or the last approver's). */
+  evidence?: CredentialEvidence;
 }
 
 /** A decision that arrived but could not be applied (unknown id, already decided...). Kept for the audit. */
@@ -172,6 +200,8 @@ export interface RunState {
   team?: string;
   /** The rules the run obeys and where each came from, fixed at start unless an operator applies a new policy. */
   policy?: EffectivePolicy;
+  /** Who the run acts for, as the worker's directory (or, without one, the caller) said at start. */
+  identity?: RunIdentity;
   /** Every time an operator applied a newer platform policy to this run. */
   policyChanges?: PolicyChange[];
   /** Why the run stopped, when it stopped for any reason other than an answer. */
