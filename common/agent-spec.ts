@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ApprovalSettingsSchema,
   ApproverSetSchema,
+  QuorumSchema,
   TimeoutActionSchema,
   ToolApprovalSchema,
 } from './policy/approval-settings';
@@ -31,6 +32,8 @@ export const AgentToolSchema = z.strictObject({
   /** How long this tool's approval gate waits; overrides approvals.timeout. */
   timeout: DurationSchema.optional(),
   onTimeout: TimeoutActionSchema.optional(),
+  /** Distinct approvals this tool's calls need; overrides approvals.quorum (the platform's minimum still holds). */
+  quorum: QuorumSchema.optional(),
   /** Overrides the class the tool declares (or its MCP annotations suggest). */
   class: ToolClassSchema.optional(),
   /** Settings for the tool's code on the worker (hosts for http_request, the connection for sql). */

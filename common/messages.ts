@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { ApprovalDecision } from './approval';
 import type { ChatMessage } from './chat';
-import type { DecisionRecord, PolicyChange, RunState } from './run-state';
+import type { DecisionReceipt, PolicyChange, RunState } from './run-state';
 
 /** Workflow type name; the client starts runs by this name. */
 export const AGENT_RUN_WORKFLOW = 'agentRun';
@@ -16,7 +16,7 @@ export const transcriptQuery = defineQuery<ChatMessage[]>('transcript');
  * A decision on a pending approval. The update answers its caller at once (accepted or refused with the
  * reason); the signal carries the same payload for fire-and-forget senders such as the Temporal UI.
  */
-export const decideUpdate = defineUpdate<DecisionRecord, [ApprovalDecision]>('decide');
+export const decideUpdate = defineUpdate<DecisionReceipt, [ApprovalDecision]>('decide');
 export const decideSignal = defineSignal<[ApprovalDecision]>('decide');
 
 /** An operator's request to apply the workers' current platform policy to a running run. */

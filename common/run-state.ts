@@ -91,6 +91,8 @@ export interface ApprovalRequest {
   quorum?: number;
   /** Groups each of which must count at least one approver among the approvals. */
   quorumGroups?: ApproverSet[];
+  /** Arguments an approver edited while more approvals were still needed: the later approvals approve these. */
+  editedArgs?: Record<string, unknown>;
   /** Approvals so far, oldest first; the request is decided when `quorum` of them (and every group) are in. */
   approvals?: ApprovalVote[];
   /** Approvals count only with a verified credential (the platform policy's rule that asks for it). */
@@ -129,6 +131,14 @@ export interface DecisionRecord {
   /** What the deciding credential proved (the rejecter's, or the last approver's). */
   evidence?: CredentialEvidence;
 }
+
+/**
+ * What the `decide` update answers: the settled record, or (`awaiting`) an approval counted towards a quorum that is
+ * not met yet, with the approvals so far.
+ */
+export type DecisionReceipt = DecisionRecord & {
+  awaiting?: { approvals: number; quorum: number; missingGroups: number };
+};
 
 /** A decision that arrived but could not be applied (unknown id, already decided...). Kept for the audit. */
 export interface IgnoredDecision {

@@ -78,6 +78,15 @@ export const POLICY_ACTIVITY_OPTIONS: LocalActivityOptions = {
 };
 
 /**
+ * Looking a user up in the worker's directory and verifying a credential: a file read, or a JWKS fetch the verifier
+ * caches. Local activities, so the answer is a marker in history and a decision costs no task-queue round trip.
+ */
+export const IDENTITY_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 4, nonRetryableErrorTypes: [ErrorType.DirectoryInvalid] },
+};
+
+/**
  * Resolving a call's workspace paths: a few stat calls on the worker's disk. A local activity, recorded as a marker,
  * so gating a call adds no task-queue round trip (hundreds of runs reaching their gates at once would feel it).
  */

@@ -1,4 +1,5 @@
 import type { RoleDefinition } from '../policy/tool-settings';
+import type { CredentialCheck, CredentialVerdict } from './credentials';
 
 /**
  * What the platform's directory says of one user. Recorded in history (the result of a local activity) when a run
@@ -27,4 +28,11 @@ export interface DirectoryAnswer {
 export interface DirectoryQuery {
   userIds: string[];
   roleDefinitions: boolean;
+}
+
+/** The worker's identity activities, as workflows call them (local activities: their results are markers in history). */
+export interface IdentityActivities {
+  /** Undefined when the worker has no directory. */
+  lookupDirectory(query: DirectoryQuery): Promise<DirectoryAnswer | undefined>;
+  verifyCredential(check: CredentialCheck): Promise<CredentialVerdict>;
 }

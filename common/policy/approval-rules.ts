@@ -1,5 +1,6 @@
 import type { AgentSpec, AgentTool, ToolClass } from '../agent-spec';
-import type { ApproverSet } from './approval-settings';
+import type { ApproverSet, Quorum } from './approval-settings';
+import { firstMatch } from '../glob';
 import type { ToolDefinition } from '../chat';
 import type { EffectivePolicy } from './resolve';
 import { isPlatformSource } from './scopes';
@@ -55,6 +56,25 @@ export interface GateSettings {
   required: Array<{ source: string; approvers: ApproverSet }>;
   timeoutMs: number;
   onTimeout: 'reject' | 'escalate';
+  /** Distinct approvals needed: the spec's (tool, then run-wide) or the platform's minimum, whichever is more. */
+  quorum: number;
+  /** Groups each of which must be represented among the approvers. */
+  quorumGroups: ApproverSet[];
+  /** The platform rule that asks for verified approvals here, as text; undefined when unverified ones count. */
+  verifiedRule?: string;
+  /** Whether the run's own user may approve. */
+  requesterMayApprove: boolean;
+}
+
+const quorumCount = (quorum: Quorum | undefined) => (typeof quorum === 'number' ? quorum : quorum?.approvals);
+const quorumGroupsOf = (quorum: Quorum | undefined) => (typeof quorum === 'object' ? quorum.groups : []);
+
+/** The first platform rule that asks for verified approvals of this class of call by this agent, as text. */
+function verifiedRuleFor(policy: EffectivePolicy, toolClass: ToolClass, agent: string): string | undefined {
+  const rule = (policy.verifiedApprovals ?? []).find(
+    (r) => (!r.classes || r.classes.includes(toolClass)) && (!r.agents || firstMatch(r.agents, agent) !== undefined),
+  );
+  return rule ? `the ${rule.source} policy requires verified approvals for ${toolClass} tools` : undefined;
 }
 
 export function gateFor(
@@ -70,11 +90,17 @@ export function gateFor(
   });
   // A tool's own wait is capped by the platform's maximum (a spec asking for longer is refused at start).
   const wait = tool?.timeout ?? policy.approvalTimeout.value;
+  const asked = tool?.quorum ?? settings.quorum;
+  const verifiedRule = verifiedRuleFor(policy, toolClass, spec.name);
   return {
     approvers: tool?.approvers ?? settings.byClass[toolClass] ?? settings.approvers,
     required,
     timeoutMs: Math.min(wait, policy.maxApprovalTimeout?.value ?? wait),
     onTimeout: tool?.onTimeout ?? settings.onTimeout,
+    quorum: Math.max(quorumCount(asked) ?? 1, policy.quorum?.[toolClass].value ?? 1),
+    quorumGroups: quorumGroupsOf(asked),
+    ...(verifiedRule ? { verifiedRule } : {}),
+    requesterMayApprove: policy.requesterMayApprove?.value ?? true,
   };
 }
 
@@ -85,10 +111,21 @@ export function approverRefusal(
   roles: Readonly<Record<string, readonly string[]>>,
   what: string,
 ): string | undefined {
-  if (!approvers) return undefined;
-  if (approvers.users.includes(by)) return undefined;
-  const held = ownValue(roles, by) ?? [];
-  if (approvers.roles.some((role) => held.includes(role))) return undefined;
+  return heldRolesRefusal(approvers, by, ownValue(roles, by) ?? [], what);
+}
+
+/** Whether `by`, holding `held`, is in an approver set. */
+export const inApproverSet = (approvers: ApproverSet, by: string, held: readonly string[]): boolean =>
+  approvers.users.includes(by) || approvers.roles.some((role) => held.includes(role));
+
+/** Refusal reason, or undefined when `by`, holding the roles `held`, may decide under `approvers`. */
+export function heldRolesRefusal(
+  approvers: ApproverSet | undefined,
+  by: string,
+  held: readonly string[],
+  what: string,
+): string | undefined {
+  if (!approvers || inApproverSet(approvers, by, held)) return undefined;
   const allowed = [
     approvers.users.length ? `users ${approvers.users.join(', ')}` : '',
     approvers.roles.length ? `roles ${approvers.roles.join(', ')}` : '',

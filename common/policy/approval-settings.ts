@@ -45,6 +45,21 @@ export type ToolApproval = z.output<typeof ToolApprovalSchema>;
 
 export const TimeoutActionSchema = z.enum(['reject', 'escalate']);
 
+/**
+ * How many distinct approvers a gate needs: a count, or a count with groups each of which must be represented among
+ * the approvers (`{ approvals: 2, groups: [{ roles: [ops] }, { roles: [security] }] }`: one of each).
+ */
+export const QuorumSchema = z.union([
+  z.number().int().min(1).max(10),
+  z
+    .strictObject({
+      approvals: z.number().int().min(1).max(10),
+      groups: z.array(ApproverSetSchema).max(10).default([]),
+    })
+    .refine((q) => q.groups.length <= q.approvals, 'a quorum cannot need more groups than approvals'),
+]);
+export type Quorum = z.output<typeof QuorumSchema>;
+
 /** Approvers per tool class. */
 export const ApproversByClassSchema = z.strictObject({
   read: ApproverSetSchema.optional(),
@@ -60,6 +75,8 @@ export const ApprovalSettingsSchema = z
     /** How long a gate waits; a day unless the platform policy sets a shorter maximum. */
     timeout: DurationSchema.optional(),
     onTimeout: TimeoutActionSchema.default('reject'),
+    /** Distinct approvals every gate needs (1 unless set); the platform policy may ask for more. */
+    quorum: QuorumSchema.optional(),
     escalation: z.strictObject({ approvers: ApproverSetSchema, timeout: DurationSchema.optional() }).optional(),
     /**
      * A write or destructive call that was interrupted with its effect unknown: `refuse` tells the model and runs

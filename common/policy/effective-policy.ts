@@ -25,6 +25,13 @@ export interface ApproverLayer {
   byClass: Partial<Record<ToolClass, ApproverSet>>;
 }
 
+/** One scope's demand that approvals be verified: for these classes and agents (every one when a list is absent). */
+export interface VerifiedRule {
+  source: string;
+  classes?: ToolClass[];
+  agents?: string[];
+}
+
 /**
  * The rules one run obeys, each with the scope it came from. Computed once when the run starts (recorded in its
  * history with the run state) and replaced only when an operator applies a new policy to the run.
@@ -45,6 +52,14 @@ export interface EffectivePolicy {
   approvalTimeout: Ruled<number>;
   escalationTimeout: Ruled<number>;
   maxApprovalTimeout?: Ruled<number>;
+  /** Scopes whose gates count only verified approvals, for these classes and agents (all when absent). Absent in runs from before. */
+  verifiedApprovals?: VerifiedRule[];
+  /** The fewest distinct approvers per class the platform asks of every gate. Absent in runs from before. */
+  quorum?: Record<ToolClass, Ruled<number>>;
+  /** Whether the run's own user may approve its calls. Absent (yes) in runs from before. */
+  requesterMayApprove?: Ruled<boolean>;
+  /** `required`: the run's userId must be proven by a credential. */
+  requesterCredential?: 'required' | 'optional';
   codeSandbox: Ruled<'required' | 'optional'>;
   /** Whether this run's spans may carry message content (the worker must also be set to record it). */
   traceContent: Ruled<boolean>;

@@ -78,6 +78,7 @@ export function explainPolicy(policy: EffectivePolicy): PolicyRuleRow[] {
       source: policy.maxApprovalTimeout.source,
     });
   }
+  rows.push(...approverRuleRows(policy));
   rows.push(
     { rule: 'sandbox.codeTools', value: policy.codeSandbox.value, source: policy.codeSandbox.source },
     {
@@ -86,6 +87,31 @@ export function explainPolicy(policy: EffectivePolicy): PolicyRuleRow[] {
       source: policy.traceContent.source,
     },
   );
+  return rows;
+}
+
+/** Quorums, verified approvals and self-approval, for policies that have them (runs from before do not). */
+function approverRuleRows(policy: EffectivePolicy): PolicyRuleRow[] {
+  const rows: PolicyRuleRow[] = [];
+  for (const toolClass of policy.quorum ? TOOL_CLASSES : []) {
+    const ruled = policy.quorum?.[toolClass];
+    if (ruled) rows.push({ rule: `approvals.quorum.${toolClass}`, value: String(ruled.value), source: ruled.source });
+  }
+  for (const rule of policy.verifiedApprovals ?? []) {
+    const classes = rule.classes ? `${rule.classes.join(', ')} tools` : 'all tools';
+    const agents = rule.agents ? ` of agents ${rule.agents.join(', ')}` : '';
+    rows.push({ rule: 'approvals.verified', value: `${classes}${agents}`, source: rule.source });
+  }
+  if (policy.requesterMayApprove) {
+    rows.push({
+      rule: 'approvals.requesterMayApprove',
+      value: policy.requesterMayApprove.value ? 'yes' : 'no',
+      source: policy.requesterMayApprove.source,
+    });
+  }
+  if (policy.requesterCredential) {
+    rows.push({ rule: 'identity.requester', value: policy.requesterCredential, source: 'org' });
+  }
   return rows;
 }
 

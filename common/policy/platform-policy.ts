@@ -95,7 +95,7 @@ export type TeamScope = z.output<typeof TeamScopeSchema>;
 export const PlatformPolicySchema = z.strictObject({
   org: PolicyScopeSchema.prefault({}),
   /** Who vouches for users and approvers: identity providers and approvers' signing keys. Organisation-wide. */
-  identity: IdentitySettingsSchema.prefault({}),
+  identity: IdentitySettingsSchema.optional(),
   teams: z.record(TeamNameSchema, TeamScopeSchema).default({}),
 });
 export type PlatformPolicy = z.output<typeof PlatformPolicySchema>;

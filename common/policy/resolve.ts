@@ -68,6 +68,7 @@ function resolveRules(loaded: LoadedPolicy | undefined, spec: AgentSpec, run: Ru
     classes: resolveClasses(resolving),
     ...resolveNameRules(resolving),
     ...resolveApprovals(resolving),
+    ...(loaded?.policy.identity?.requester === 'required' ? { requesterCredential: 'required' as const } : {}),
     ...resolveCodeAndTraces(resolving),
   };
   return { policy, violations };

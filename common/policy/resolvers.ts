@@ -24,6 +24,7 @@ import {
 } from './effective-policy';
 import { modelsOfSpec, mcpServerAddress, policyNameOfSpecTool } from './spec-reach';
 import { ownValue } from '../own';
+import type { ToolClass } from '../tool-class';
 
 /** What each part of a resolution works from, and where it reports what the spec or caller asks to loosen. */
 export interface Resolving {
@@ -212,7 +213,16 @@ export function resolveApprovals({
   scopes,
   spec,
   refuse,
-}: Resolving): Pick<EffectivePolicy, 'approvers' | 'approvalTimeout' | 'escalationTimeout' | 'maxApprovalTimeout'> {
+}: Resolving): Pick<
+  EffectivePolicy,
+  | 'approvers'
+  | 'approvalTimeout'
+  | 'escalationTimeout'
+  | 'maxApprovalTimeout'
+  | 'verifiedApprovals'
+  | 'quorum'
+  | 'requesterMayApprove'
+> {
   const approvers: ApproverLayer[] = scopes.flatMap((scope) => {
     const settings = scope.rules.approvals;
     if (!settings?.approvers && !settings?.byClass) return [];
@@ -245,7 +255,42 @@ export function resolveApprovals({
   const approvalTimeout = wait(spec.approvals.timeout, 'spec.approvals.timeout');
   const escalationTimeout = wait(spec.approvals.escalation?.timeout, 'spec.approvals.escalation.timeout');
   spec.tools.forEach((tool, index) => wait(tool.timeout, `spec.tools.${index}.timeout`));
-  return { approvers, approvalTimeout, escalationTimeout, ...(maxWait ? { maxApprovalTimeout: maxWait } : {}) };
+  return {
+    approvers,
+    approvalTimeout,
+    escalationTimeout,
+    ...(maxWait ? { maxApprovalTimeout: maxWait } : {}),
+    ...resolveApproverRules(scopes),
+  };
+}
+
+/**
+ * Who must approve, beyond which users: verified approvals, quorums and separation of duties. Every scope's rule
+ * holds at once (the largest quorum, any scope's demand for verification, any scope's ban on self-approval), so a team
+ * can add to what the organisation asks and never take from it.
+ */
+function resolveApproverRules(
+  scopes: readonly NamedScope[],
+): Pick<EffectivePolicy, 'verifiedApprovals' | 'quorum' | 'requesterMayApprove'> {
+  const verifiedApprovals = scopes.flatMap((scope) => {
+    const rule = scope.rules.approvals?.verified;
+    return rule ? [{ source: scope.source, ...rule }] : [];
+  });
+  const quorum = {} as Record<ToolClass, Ruled<number>>;
+  for (const toolClass of TOOL_CLASSES) {
+    let found: Ruled<number> = { value: 1, source: 'default' };
+    for (const scope of scopes) {
+      const asked = scope.rules.approvals?.quorum;
+      const value = typeof asked === 'number' ? asked : asked?.[toolClass];
+      if (value !== undefined && value > found.value) found = { value, source: scope.source };
+    }
+    quorum[toolClass] = found;
+  }
+  const banned = scopes.find((scope) => scope.rules.approvals?.requesterMayApprove === false);
+  const requesterMayApprove: Ruled<boolean> = banned
+    ? { value: false, source: banned.source }
+    : { value: true, source: 'default' };
+  return { verifiedApprovals, quorum, requesterMayApprove };
 }
 
 /** Whether code tools need a sandbox, and whether this run's spans may carry message content. */

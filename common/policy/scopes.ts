@@ -113,6 +113,12 @@ export function teamLoosenings(policy: PlatformPolicy): ScopeLoosening[] {
         message: `may only shorten the org's ${formatDuration(orgWait)}, not extend it to ${formatDuration(teamWait)}`,
       });
     }
+    if (org.approvals?.requesterMayApprove === false && rules.approvals?.requesterMayApprove === true) {
+      found.push({
+        path: at('approvals', 'requesterMayApprove'),
+        message: "the org forbids approving one's own runs; a team may not allow it",
+      });
+    }
     if (org.sandbox?.codeTools === 'required' && rules.sandbox?.codeTools === 'optional') {
       found.push({ path: at('sandbox', 'codeTools'), message: 'the org requires a sandbox for code tools' });
     }

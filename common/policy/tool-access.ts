@@ -4,14 +4,35 @@ import type { RoleDefinition } from './tool-settings';
 import { nameVerdict, type EffectivePolicy } from './resolve';
 import { firstMatch } from '../glob';
 import { mcpServerAddress } from './spec-reach';
-import { ownValue } from '../own';
+import { hasOwnKey, ownValue } from '../own';
 
 export type ToolAccess = { allowed: true } | { allowed: false; rule: string };
 
-export interface RunIdentity {
+/** What tool access knows of the run's user: the roles it holds and what each role may use. */
+export interface AccessIdentity {
   userId: string;
-  roles: Readonly<Record<string, readonly string[]>>;
+  /** The user's roles (the directory's `default` already applied). */
+  roles: readonly string[];
   roleDefinitions: Readonly<Record<string, RoleDefinition>>;
+  /**
+   * Whether tools follow roles. Decided once, where the identity is settled (always with a directory), never
+   * inferred here from empty lists: a directory that defines no roles leaves its users no tools, not every tool.
+   */
+  restricted: boolean;
+}
+
+/**
+ * The access identity of a run that predates settled identities: roles from its input, which limit tools only when
+ * the input defines any, as such runs always did.
+ */
+export function callerAccessIdentity(
+  userId: string,
+  roles: Readonly<Record<string, readonly string[]>>,
+  roleDefinitions: Readonly<Record<string, RoleDefinition>>,
+): AccessIdentity {
+  const named = ownValue(roles, userId) ?? [];
+  const held = named.length > 0 ? [...named] : hasOwnKey(roleDefinitions, 'default') ? ['default'] : [];
+  return { userId, roles: held, roleDefinitions, restricted: Object.keys(roleDefinitions).length > 0 };
 }
 
 export const policyNameOf = (definition: ToolDefinition) => definition.policyName ?? definition.name;
@@ -25,13 +46,6 @@ export function effectiveClass(
   return tool?.class ?? perCall ?? definition.class;
 }
 
-/** The roles that apply to the run's user; `default` covers users the roles file does not name. */
-function rolesOf(identity: RunIdentity): string[] {
-  const named = ownValue(identity.roles, identity.userId) ?? [];
-  if (named.length > 0) return [...named];
-  return identity.roleDefinitions.default ? ['default'] : [];
-}
-
 /**
  * Whether this run (its agent and its user) may use a tool at all. Decided in the workflow, from data recorded in
  * history; a tool that is not allowed is neither offered to the model nor run when the model asks for it anyway.
@@ -39,7 +53,7 @@ function rolesOf(identity: RunIdentity): string[] {
 export function toolAccess(
   definition: ToolDefinition,
   spec: AgentSpec,
-  identity: RunIdentity,
+  identity: AccessIdentity,
   policy: EffectivePolicy,
   perCall?: ToolClass,
 ): ToolAccess {
@@ -66,13 +80,13 @@ export function toolAccess(
       rule: `the ${policy.codeSandbox.source} policy requires a sandbox for code tools, and ${name} runs unsandboxed on this worker`,
     };
   }
-  if (Object.keys(identity.roleDefinitions).length === 0) return { allowed: true };
+  if (!identity.restricted) return { allowed: true };
   const toolClass = effectiveClass(
     definition,
     spec.tools.find((t) => t.name === definition.name),
     perCall,
   );
-  const roles = rolesOf(identity);
+  const roles = identity.roles;
   const permitted = roles.some((role) => {
     const reach = ownValue(identity.roleDefinitions, role);
     if (!reach) return false;

@@ -1,3 +1,4 @@
+import { callerAccessIdentity } from '../../common/policy/tool-access';
 import type { ToolDefinition } from '../../common';
 import { AgentSpecSchema } from '../../common/agent-spec';
 import { evaluatePolicy } from '../../common/policy/resolve';
@@ -48,7 +49,7 @@ describe('outside strings are never read from an object prototype', () => {
     const spec = AgentSpecSchema.parse({ name: 'a', instructions: 'i', model: { name: 'm' } });
     const definition: ToolDefinition = toolDefinition(deleteFile);
     const policy = evaluatePolicy({ platform: undefined, spec: spec, run: { userId, team: 'default' } }).policy;
-    const identity = { userId, roles: {}, roleDefinitions: { ops: { classes: ['destructive' as const] } } };
+    const identity = callerAccessIdentity(userId, {}, { ops: { classes: ['destructive' as const] } });
     expect(toolAccess(definition, spec, identity, policy)).toEqual({
       allowed: false,
       rule: `user ${userId} (no roles) may not use destructive tool delete_file`,

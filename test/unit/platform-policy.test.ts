@@ -34,7 +34,7 @@ import { mcpServerAddress, modelsOfSpec, policyNameOfSpecTool } from '../../comm
 import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { decideToolCall, gateFor } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
-import { toolAccess, type RunIdentity } from '../../common/policy/tool-access';
+import { callerAccessIdentity, toolAccess, type AccessIdentity } from '../../common/policy/tool-access';
 
 type PolicyInput = z.input<typeof PlatformPolicySchema>;
 
@@ -72,7 +72,7 @@ const def = (
 const readFile = def('read_file', 'read');
 const writeFile = def('write_file', 'write');
 const deleteFile = def('delete_file', 'destructive');
-const anyone: RunIdentity = { userId: 'alice', roles: {}, roleDefinitions: {} };
+const anyone: AccessIdentity = callerAccessIdentity('alice', {}, {});
 
 describe('org rules apply to a spec that is silent', () => {
   test('budget ceilings: maxSteps is the lower of the default and the ceiling, the others become the limit', () => {
@@ -407,6 +407,9 @@ describe('org rules apply to a spec that is silent', () => {
       required: [{ source: 'org', approvers: { users: [], roles: ['security'] } }],
       timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS,
       onTimeout: 'reject',
+      quorum: 1,
+      quorumGroups: [],
+      requesterMayApprove: true,
     });
     const team = effective(policyInput, s, { team: 'payments' });
     expect(gateFor(s, undefined, 'destructive', team).required).toEqual([

@@ -1,3 +1,4 @@
+import { callerAccessIdentity } from '../../common/policy/tool-access';
 import { AgentSpecSchema, type AgentSpecInput } from '../../common/agent-spec';
 import { builtInDefinitions } from '../../common/builtin-tools';
 import type { ToolCallRequest, ToolDefinition } from '../../common/chat';
@@ -25,7 +26,7 @@ function catalogFor(input: Partial<AgentSpecInput>, roles: Record<string, string
     agentTools: new Map(spec.tools.map((tool) => [tool.name, tool])),
     validator: new ToolArgsValidator(definitions),
     spec,
-    identity: { userId: 'alice', roles, roleDefinitions: {} },
+    identity: callerAccessIdentity('alice', roles, {}),
     policy: () => policy,
   };
 }
@@ -119,7 +120,13 @@ describe('openGates: a request per call that needs a person', () => {
     ];
     const book = new ApprovalBook(catalog.validator, {});
     const before = Date.now();
-    openGates(book, calls, { spec: catalog.spec, policy: catalog.policy(), agentTools: catalog.agentTools, step: 4 });
+    openGates(book, calls, {
+      spec: catalog.spec,
+      policy: catalog.policy(),
+      agentTools: catalog.agentTools,
+      step: 4,
+      userId: 'alice',
+    });
     expect(book.pending).toHaveLength(1);
     const [request] = book.pending;
     expect(request).toMatchObject({

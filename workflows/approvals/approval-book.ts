@@ -1,11 +1,25 @@
 import type { AgentSpec } from '../../common/agent-spec';
 import type { ApprovalDecision } from '../../common/approval';
 import { formatDuration } from '../../common/duration';
-import type { ApprovalRequest, DecisionRecord, IgnoredDecision, RunState } from '../../common/run-state';
-import { approverRefusal } from '../../common/policy/approval-rules';
+import type { ApprovalRequest, ApprovalVote, DecisionRecord, IgnoredDecision, RunState } from '../../common/run-state';
+import { heldRolesRefusal } from '../../common/policy/approval-rules';
+import { ownValue } from '../../common/own';
+import {
+  evidenceSeen,
+  quorumMet,
+  quorumOf,
+  sameCredential,
+  voteRefusal,
+  votesOf,
+  type Decider,
+} from './approval-votes';
 import type { ToolArgsValidator } from '../tools/tool-args';
 
 export type DecisionCheck = { ok: true } | { ok: false; why: string };
+
+/** What applying a decision did: settled the request, or counted an approval towards its quorum. */
+export type DecisionOutcome =
+  { settled: true; record: DecisionRecord } | { settled: false; request: ApprovalRequest; vote: ApprovalVote };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -47,7 +61,11 @@ export class ApprovalBook {
     this.requests.push(request);
   }
 
-  check(decision: ApprovalDecision): DecisionCheck {
+  /**
+   * Whether `decider` may take this decision now. Without a decider (runs that read the caller's roles) `by` is taken
+   * at its word and its roles come from the run input, as before verified approvals existed.
+   */
+  check(decision: ApprovalDecision, decider?: Decider, rolesKnown = true): DecisionCheck {
     const request = this.pending.find((r) => r.requestId === decision.requestId);
     if (!request) {
       const earlier = this.decisionFor(decision.requestId);
@@ -55,22 +73,18 @@ export class ApprovalBook {
         ? { ok: false, why: `request ${decision.requestId} was already decided (${earlier.decision} by ${earlier.by})` }
         : { ok: false, why: `no pending request ${decision.requestId}` };
     }
-    const refusal = approverRefusal(
-      request.approvers,
-      decision.by,
-      this.roles,
-      `${request.tool} (${decision.requestId})`,
-    );
+    const what = `${request.tool} (${decision.requestId})`;
+    const held = decider?.roles ?? this.callerRoles(decision.by);
+    const refusal = rolesKnown ? heldRolesRefusal(request.approvers, decision.by, held, what) : undefined;
     if (refusal) return { ok: false, why: refusal };
-    for (const group of request.requiredApprovers ?? []) {
-      const missing = approverRefusal(
-        group.approvers,
-        decision.by,
-        this.roles,
-        `${request.tool} (${decision.requestId})`,
-      );
+    for (const group of rolesKnown ? (request.requiredApprovers ?? []) : []) {
+      const missing = heldRolesRefusal(group.approvers, decision.by, held, what);
       if (missing) return { ok: false, why: `${missing} (required by the ${group.source} policy)` };
     }
+    const vote = voteRefusal(request, decision.decision, decider ?? { by: decision.by }, (evidence) =>
+      evidenceSeen(this.pending, this.decisions).some((seen) => sameCredential(seen, evidence)),
+    );
+    if (vote) return { ok: false, why: vote };
     if (decision.editedArgs !== undefined) {
       if (decision.decision !== 'approve') return { ok: false, why: 'editedArgs only go with an approval' };
       const edited = this.args.check(request.tool, decision.editedArgs);
@@ -79,10 +93,59 @@ export class ApprovalBook {
     return { ok: true };
   }
 
-  /** Applies a decision that passed `check`. */
-  apply(decision: ApprovalDecision, via: DecisionRecord['via'], nowMs: number): DecisionRecord {
+  /**
+   * What can be judged of a decision before its sender is identified (an update's validator cannot wait for the
+   * directory or the credential's verification): the request, separation of duties, a credential where one is needed,
+   * a second approval by the same name, the edited arguments. `check` judges the rest once the sender is known.
+   */
+  precheck(decision: ApprovalDecision): DecisionCheck {
+    return this.check(decision, { by: decision.by, credentialSent: decision.credential !== undefined }, false);
+  }
+
+  /** The roles the run's input gives `by`: what runs whose worker has no directory judge approvers by. */
+  callerRoles(by: string): readonly string[] {
+    return ownValue(this.roles, by) ?? [];
+  }
+
+  /**
+   * Applies a decision that passed `check`. A rejection settles the request at once; an approval counts towards its
+   * quorum and settles it when the quorum is met. Returns the settled record, or the approval in hand and what is
+   * still needed.
+   */
+  apply(decision: ApprovalDecision, via: DecisionRecord['via'], nowMs: number, decider?: Decider): DecisionOutcome {
+    const request = this.pending.find((r) => r.requestId === decision.requestId);
+    if (request && decision.decision === 'approve' && via !== 'timeout') {
+      const vote: ApprovalVote = {
+        by: decision.by,
+        at: iso(nowMs),
+        via,
+        ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+        ...(decider?.roles ? { roles: [...decider.roles] } : {}),
+        ...(decider?.evidence ? { evidence: decider.evidence } : {}),
+      };
+      // Approvals given to other arguments do not carry over to edited ones.
+      if (decision.editedArgs !== undefined && quorumOf(request) > 1) {
+        request.editedArgs = decision.editedArgs;
+        request.approvals = [];
+      }
+      request.approvals = [...votesOf(request), vote];
+      if (!quorumMet(request)) {
+        return { settled: false, request, vote };
+      }
+    }
+    return { settled: true, record: this.settle(decision, via, nowMs, decider) };
+  }
+
+  private settle(
+    decision: ApprovalDecision,
+    via: DecisionRecord['via'],
+    nowMs: number,
+    decider?: Decider,
+  ): DecisionRecord {
     const index = this.pending.findIndex((r) => r.requestId === decision.requestId);
-    const [request] = this.pending.splice(index, 1);
+    const [request] = index >= 0 ? this.pending.splice(index, 1) : [];
+    const editedArgs = decision.editedArgs ?? request?.editedArgs;
+    const approvals = request ? votesOf(request) : [];
     const record: DecisionRecord = {
       requestId: decision.requestId,
       tool: request?.tool ?? 'unknown',
@@ -91,7 +154,9 @@ export class ApprovalBook {
       via,
       decidedAt: iso(nowMs),
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
-      ...(decision.editedArgs !== undefined ? { editedArgs: decision.editedArgs } : {}),
+      ...(editedArgs !== undefined ? { editedArgs } : {}),
+      ...(approvals.length > 0 && (quorumOf(request!) > 1 || approvals.some((v) => v.evidence)) ? { approvals } : {}),
+      ...(decider?.evidence ? { evidence: decider.evidence } : {}),
     };
     this.decisions.push(record);
     return record;

@@ -5,39 +5,52 @@ import type { EffectivePolicy } from '../../common/policy/resolve';
 import { ErrorType } from '../../common/errors';
 import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../../common/messages';
 import { describeUndecodable, undecodableReason } from '../../common/undecodable';
-import type { ApprovalBook } from './approval-book';
+import type { RunIdentity } from '../../common/identity/run-identity';
+import type { DecisionReceipt } from '../../common/run-state';
+import type { ApprovalBook, DecisionOutcome } from './approval-book';
+import { missingGroups, type Decider } from './approval-votes';
+import { identifyDecider } from './decider-identity';
 import { gateFor } from '../../common/policy/approval-rules';
 import type { PreparedCall } from '../tools/prepare-call';
 
 /**
  * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so
- * its caller learns why at once; a signal cannot be refused, so a bad one is kept as ignored, with the reason.
+ * its caller learns why at once; a signal cannot be refused, so a bad one is kept as ignored, with the reason. In a run
+ * that settled its identity at start (`identity()`), the sender is identified first (directory and credential, see
+ * identifyDecider) and judged with what the platform says of it; the validator judges what it can without that.
  */
-export function registerDecisionHandlers(book: ApprovalBook, onChange: () => void): void {
+export function registerDecisionHandlers(
+  book: ApprovalBook,
+  onChange: () => void,
+  identity: () => RunIdentity | undefined,
+): void {
   setHandler(
     decideUpdate,
-    (raw) => {
+    async (raw): Promise<DecisionReceipt> => {
       // The validator passed this very payload; parsing again hands on only the fields the schema knows.
       const decision = parseApprovalDecision(raw);
       if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
-      const record = book.apply(decision.value, 'update', Date.now());
+      const judged = await judgeSender(book, decision.value, identity());
+      if (!judged.ok) throw ApplicationFailure.nonRetryable(judged.why, ErrorType.ApprovalInvalid);
+      const receipt = receiptOf(book.apply(decision.value, 'update', Date.now(), judged.decider));
       onChange();
-      return record;
+      return receipt;
     },
     {
       description: HANDLER_DESCRIPTIONS.decide,
       validator: (raw: ApprovalDecision) => {
-        const check = judge(book, raw);
+        const check = judge(book, raw, identity() !== undefined);
         if (!check.ok) throw ApplicationFailure.nonRetryable(check.why, ErrorType.ApprovalInvalid);
       },
     },
   );
   setHandler(
     decideSignal,
-    (raw: ApprovalDecision) => {
-      const check = judge(book, raw);
-      if (check.ok) {
-        book.apply(check.decision, 'signal', Date.now());
+    async (raw: ApprovalDecision) => {
+      const check = judge(book, raw, identity() !== undefined);
+      const judged = check.ok ? await judgeSender(book, check.decision, identity()) : check;
+      if (check.ok && judged.ok) {
+        book.apply(check.decision, 'signal', Date.now(), judged.decider);
       } else {
         const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
           Record<keyof ApprovalDecision, unknown>
@@ -47,7 +60,7 @@ export function registerDecisionHandlers(book: ApprovalBook, onChange: () => voi
           by: textOf(sent.by),
           via: 'signal',
           receivedAt: new Date(Date.now()).toISOString(),
-          why: check.why,
+          why: judged.ok ? 'the decision could not be judged' : judged.why,
         });
       }
       onChange();
@@ -56,17 +69,63 @@ export function registerDecisionHandlers(book: ApprovalBook, onChange: () => voi
   );
 }
 
-/** One judgement for both doors: a payload that could not be decoded, then the schema, then the book's rules. */
+/**
+ * The sender, identified and judged. Runs from before identities were settled at start take `by` at its word, with
+ * the roles in their input, and await nothing (their histories replay as they were recorded). Every other run
+ * identifies the sender first, then judges the decision again: other decisions may have arrived meanwhile.
+ */
+async function judgeSender(
+  book: ApprovalBook,
+  decision: ApprovalDecision,
+  identity: RunIdentity | undefined,
+): Promise<{ ok: true; decider?: Decider } | { ok: false; why: string }> {
+  if (!identity) {
+    const check = book.check(decision);
+    return check.ok ? { ok: true } : check;
+  }
+  const identified = await identifyDecider(decision, identity, (by) => book.callerRoles(by));
+  if (!identified.ok) return identified;
+  const check = book.check(decision, identified.decider);
+  return check.ok ? { ok: true, decider: identified.decider } : check;
+}
+
+/** What the update answers: the settled record, or the approval counted and what the quorum still needs. */
+function receiptOf(outcome: DecisionOutcome): DecisionReceipt {
+  if (outcome.settled) return outcome.record;
+  const { request, vote } = outcome;
+  const approvals = request.approvals ?? [];
+  return {
+    requestId: request.requestId,
+    tool: request.tool,
+    decision: 'approve',
+    by: vote.by,
+    via: vote.via,
+    decidedAt: vote.at,
+    approvals,
+    ...(vote.evidence ? { evidence: vote.evidence } : {}),
+    awaiting: {
+      approvals: approvals.length,
+      quorum: request.quorum ?? 1,
+      missingGroups: missingGroups(request).length,
+    },
+  };
+}
+
+/**
+ * One judgement for both doors, before the sender is identified: a payload that could not be decoded, then the
+ * schema, then the book's rules (all of them for runs that take `by` at its word, what needs no identity otherwise).
+ */
 function judge(
   book: ApprovalBook,
   raw: unknown,
+  identifiesSenders: boolean,
 ): { ok: true; decision: ApprovalDecision } | { ok: false; why: string } {
   const undecodable = undecodableReason(raw);
   if (undecodable !== undefined) return { ok: false, why: describeUndecodable(undecodable) };
   try {
     const decision = parseApprovalDecision(raw);
     if (!decision.ok) return { ok: false, why: decision.message };
-    const check = book.check(decision.value);
+    const check = identifiesSenders ? book.precheck(decision.value) : book.check(decision.value);
     return check.ok ? { ok: true, decision: decision.value } : check;
   } catch (error) {
     // Nothing above should throw; if something does, the sender hears of it and the run's task does not fail.
@@ -104,7 +163,14 @@ export async function waitForDecisions(
 export function openGates(
   book: ApprovalBook,
   calls: PreparedCall[],
-  context: { spec: AgentSpec; policy: EffectivePolicy; agentTools: ReadonlyMap<string, AgentTool>; step: number },
+  context: {
+    spec: AgentSpec;
+    policy: EffectivePolicy;
+    agentTools: ReadonlyMap<string, AgentTool>;
+    step: number;
+    /** Who the run acts for: kept off its own calls' approvals when the platform says so. */
+    userId: string;
+  },
 ): void {
   const nowMs = Date.now();
   for (const call of calls) {
@@ -126,6 +192,10 @@ export function openGates(
       ...(gate.approvers ? { approvers: gate.approvers } : {}),
       ...(gate.required.length ? { requiredApprovers: gate.required } : {}),
       ...(call.paths?.length ? { paths: call.paths } : {}),
+      ...(gate.quorum > 1 ? { quorum: gate.quorum } : {}),
+      ...(gate.quorumGroups.length ? { quorumGroups: gate.quorumGroups } : {}),
+      ...(gate.verifiedRule ? { verifiedRule: gate.verifiedRule } : {}),
+      ...(gate.requesterMayApprove ? {} : { requesterExcluded: context.userId }),
     });
   }
 }

@@ -39,6 +39,7 @@ import { TurnDeps } from './turn-deps';
 import { CallSettlement } from './call-settlement';
 import type { RunCarry } from './run-carry';
 import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
+import { settleIdentity } from './run-identity';
 import { RunVisibility } from './visibility';
 import { releaseRunWorkspace } from './workspace-release';
 
@@ -109,14 +110,16 @@ export class AgentRunner {
   registerHandlers(): void {
     setHandler(stateQuery, () => this.view(), { description: HANDLER_DESCRIPTIONS.state });
     setHandler(transcriptQuery, () => this.context.transcript, { description: HANDLER_DESCRIPTIONS.transcript });
-    registerDecisionHandlers(this.book, this.publish);
+    registerDecisionHandlers(this.book, this.publish, () => this.record.identity);
   }
 
   /** Starts the run (or its next execution) and runs the loop until an answer, a limit, a failure or a roll-over. */
   async run(): Promise<RunResult> {
     const input = this.input;
     if (!input) return this.fail(ErrorType.RunInputInvalid, `invalid run input: ${this.inputProblem}`);
-    const refusal = await startPolicy(input, this.record, !this.carry);
+    const refusal =
+      (await startPolicy(input, this.record, !this.carry)) ??
+      (this.carry ? undefined : await settleIdentity(input, this.record));
     if (refusal) return this.fail(refusal.type, refusal.message);
     const turns = new TurnDeps({
       input,

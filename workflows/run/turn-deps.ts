@@ -4,6 +4,8 @@ import type { EffectivePolicy } from '../../common/policy/resolve';
 import { priceFor, type ModelPrice } from '../../common/pricing';
 import type { RunInput } from '../../common/run-input';
 import type { RunRecord } from '../../common/run-state';
+import type { RunIdentity } from '../../common/identity/run-identity';
+import { callerAccessIdentity, type AccessIdentity } from '../../common/policy/tool-access';
 import type { SpendCapContext } from '../budget/spend-cap';
 import type { RoomDeps } from '../model/context-room';
 import type { ContextWindow } from '../model/context-window';
@@ -44,7 +46,7 @@ export class TurnDeps {
       validator: run.validator,
       agentTools: this.agentTools,
       spec: input.spec,
-      identity: { userId: input.userId, roles: input.roles, roleDefinitions: input.roleDefinitions },
+      identity: accessIdentityOf(input, record.identity),
       policy,
     };
     this.price = priceFor(input.prices, input.spec.model.name);
@@ -67,6 +69,17 @@ export class TurnDeps {
   }
 
   gateContext(step: number) {
-    return { spec: this.spec, policy: this.policy(), agentTools: this.agentTools, step };
+    return { spec: this.spec, policy: this.policy(), agentTools: this.agentTools, step, userId: this.input.userId };
   }
+}
+
+/** What tool access judges the run's user by: the identity settled at start, or (older runs) the input's roles. */
+function accessIdentityOf(input: RunInput, identity: RunIdentity | undefined): AccessIdentity {
+  if (!identity) return callerAccessIdentity(input.userId, input.roles, input.roleDefinitions);
+  return {
+    userId: identity.userId,
+    roles: identity.roles,
+    roleDefinitions: identity.roleDefinitions,
+    restricted: identity.restricted,
+  };
 }

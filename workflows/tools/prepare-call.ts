@@ -4,7 +4,7 @@ import { ErrorType } from '../../common/errors';
 import type { McpServerSpec } from '../../common/mcp-server';
 import { decideToolCall } from '../../common/policy/approval-rules';
 import type { EffectivePolicy } from '../../common/policy/resolve';
-import { effectiveClass, toolAccess, type RunIdentity } from '../../common/policy/tool-access';
+import { effectiveClass, toolAccess, type AccessIdentity } from '../../common/policy/tool-access';
 import { pathForms, pathTargets } from '../../common/policy/workspace-paths';
 import type { PathTarget, ToolCallRecord } from '../../common/run-state';
 import type { ToolArgsValidator } from './tool-args';
@@ -52,7 +52,7 @@ export interface ToolCatalog {
   agentTools: ReadonlyMap<string, AgentTool>;
   validator: ToolArgsValidator;
   spec: AgentSpec;
-  identity: RunIdentity;
+  identity: AccessIdentity;
   /** The run's effective policy now (an operator may apply a newer one while the run goes on). */
   policy: () => EffectivePolicy;
 }

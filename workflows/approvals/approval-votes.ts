@@ -1,0 +1,79 @@
+import type { ApproverSet } from '../../common/policy/approval-settings';
+import type { CredentialEvidence } from '../../common/identity/credentials';
+import type { ApprovalRequest, DecisionRecord } from '../../common/run-state';
+import { inApproverSet } from '../../common/policy/approval-rules';
+
+/** Who sent a decision, as far as the run can tell: the name, the roles the platform gives it, the credential's proof. */
+export interface Decider {
+  by: string;
+  /** Roles from the worker's directory (and the credential); undefined in runs that still read the caller's roles. */
+  roles?: readonly string[];
+  evidence?: CredentialEvidence;
+  /** Before verification (an update's validator): a credential came with the decision, not yet checked. */
+  credentialSent?: boolean;
+}
+
+/** Approvals a request has, and how many it needs. */
+export const votesOf = (request: ApprovalRequest) => request.approvals ?? [];
+export const quorumOf = (request: ApprovalRequest) => request.quorum ?? 1;
+
+/**
+ * The groups not yet represented among a request's approvers. Roles are those each approver held when approving, so
+ * a role taken away later does not undo an approval already counted, and one given later does not add to it.
+ */
+export function missingGroups(request: ApprovalRequest): ApproverSet[] {
+  return (request.quorumGroups ?? []).filter(
+    (group) => !votesOf(request).some((vote) => inApproverSet(group, vote.by, vote.roles ?? [])),
+  );
+}
+
+/** Whether the approvals in hand decide the request: enough distinct approvers, and every group among them. */
+export const quorumMet = (request: ApprovalRequest): boolean =>
+  votesOf(request).length >= quorumOf(request) && missingGroups(request).length === 0;
+
+/**
+ * Why a decider may not take part in a request beyond the approver sets: separation of duties, verification the
+ * platform asks for, a second vote from the same person, a credential already used. Undefined when nothing stands in
+ * the way.
+ */
+export function voteRefusal(
+  request: ApprovalRequest,
+  decision: 'approve' | 'reject',
+  decider: Decider,
+  used: (evidence: CredentialEvidence) => boolean,
+): string | undefined {
+  const what = `${request.tool} (${request.requestId})`;
+  if (decision === 'approve' && request.requesterExcluded === decider.by) {
+    return `${decider.by} started this run and may not approve its calls (separation of duties)`;
+  }
+  if (request.verifiedRule && !decider.evidence && !decider.credentialSent) {
+    return `${request.verifiedRule}: a decision on ${what} needs a credential that proves who sends it`;
+  }
+  if (decider.evidence && used(decider.evidence)) {
+    return `the credential sent for ${what} was already used in this run; a credential counts once`;
+  }
+  if (votesOf(request).some((vote) => vote.by === decider.by)) {
+    return `${decider.by} already approved ${what}; it needs ${quorumOf(request)} distinct approvers`;
+  }
+  return undefined;
+}
+
+/** Whether a credential's proof is the one behind an earlier decision or approval of the run. */
+export function sameCredential(a: CredentialEvidence, b: CredentialEvidence): boolean {
+  if (a.digest === b.digest) return true;
+  return a.tokenId !== undefined && a.tokenId === b.tokenId && a.issuer === b.issuer;
+}
+
+/** Every credential's proof the run has accepted so far: on open requests' approvals and on decisions. */
+export function evidenceSeen(
+  pending: readonly ApprovalRequest[],
+  decisions: readonly DecisionRecord[],
+): CredentialEvidence[] {
+  return [
+    ...pending.flatMap((r) => votesOf(r).flatMap((v) => (v.evidence ? [v.evidence] : []))),
+    ...decisions.flatMap((d) => [
+      ...(d.evidence ? [d.evidence] : []),
+      ...(d.approvals ?? []).flatMap((v) => (v.evidence ? [v.evidence] : [])),
+    ]),
+  ];
+}
