@@ -5,7 +5,6 @@ import { AgentSpecSchema, type AgentSpec } from '../common/agent-spec';
 import { describeZodIssues } from '../common/zod-issues';
 import { AgentFileError } from './errors';
 
-
 /** Reads an agent spec from a YAML or JSON file; errors name the file and each bad field. */
 export async function loadAgentFile(file: string): Promise<AgentSpec> {
   let text: string;

@@ -19,7 +19,7 @@ import {
 } from '../common/messages';
 import type { PriceTable } from '../common/pricing';
 import type { RunInputArgs } from '../common/run-input';
-import type { ApprovalRequest, DecisionRecord, PolicyChange, RunResult, RunState } from '../common/run-state';
+import type { ApprovalRequest, DecisionReceipt, PolicyChange, RunResult, RunState } from '../common/run-state';
 import { describeZodIssues } from '../common/zod-issues';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -262,14 +262,15 @@ export class ReinsClient {
   }
 
   /**
-   * Sends a decision. By update (default) the call returns the recorded decision or throws DecisionRefusedError with
+   * Sends a decision. By update (default) the call returns the recorded decision (with `awaiting` when it is one
+   * approval towards a quorum not yet met) or throws DecisionRefusedError with
    * the run's reason; by signal it returns once the signal is delivered, and a bad decision is recorded as ignored.
    */
   async decide(
     runId: string,
     raw: ApprovalDecision,
     options: { via?: 'update' | 'signal'; timeoutMs?: number } = {},
-  ): Promise<DecisionRecord | undefined> {
+  ): Promise<DecisionReceipt | undefined> {
     const parsed = parseApprovalDecision(raw);
     if (!parsed.ok) throw new DecisionRefusedError(`invalid decision: ${parsed.message}`);
     const handle = this.handle(runId);

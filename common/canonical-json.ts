@@ -9,13 +9,11 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  const entries = Object.keys(value)
-    .sort()
-    .flatMap((key) => {
-      const item: unknown = (value as Record<string, unknown>)[key];
-      if (item === undefined || typeof item === 'function') return [];
-      return [`${JSON.stringify(key)}:${canonicalJson(item)}`];
-    });
+  // Own enumerable entries only, as JSON.stringify sees them; sorted by key with the same order everywhere.
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined && typeof item !== 'function')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`);
   return `{${entries.join(',')}}`;
 }
 

@@ -1,5 +1,7 @@
 import { argsJson, clipText, pathLine, shellQuote, showRequestCommand, visible } from '../../common/display-text';
 import type { ApprovalRequest, DecisionRecord, RunState, UsageTotals } from '../../common/run-state';
+import { approvalProgress } from '../../common/approval-progress';
+import type { CredentialEvidence } from '../../common/identity/credentials';
 import type { PendingRun } from '../reins-client';
 import type { RunSummary } from '../run-queries';
 
@@ -89,9 +91,15 @@ function requestLines(runId: string, request: ApprovalRequest, now: number, max?
     ...callLines(runId, request, { indent: '  ', ...(max !== undefined ? { max } : {}) }),
     `      requested ${request.requestedAt} (${age(request.requestedAt, now)} ago) · rule: ${visible(request.rule)}${stage}`,
     `      may decide: ${approversOf(request)} · on timeout (${request.expiresAt}): ${request.onTimeout}`,
+    ...progressLines(request, '      '),
     `      decide: ${decideHint(runId, request.requestId)}`,
   ];
 }
+
+const progressLines = (request: ApprovalRequest, indent: string) => {
+  const progress = approvalProgress(request);
+  return progress ? [`${indent}${visible(progress)}`] : [];
+};
 
 function decisionLines(runId: string, decision: DecisionRecord): string[] {
   const edited = decision.editedArgs
@@ -102,7 +110,22 @@ function decisionLines(runId: string, decision: DecisionRecord): string[] {
   return [
     `  ${decision.requestId}  ${visible(decision.tool)}  ${decision.decision} by ${visible(decision.by)} via ${decision.via} at ${decision.decidedAt}${args}${reason}`,
     ...(edited?.lines ?? []),
+    ...(decision.approvals && decision.approvals.length > 1
+      ? [
+          `      approvals: ${visible(decision.approvals.map((v) => v.by + (v.evidence ? ' (verified)' : '')).join(', '))}`,
+        ]
+      : []),
+    ...(decision.evidence ? [`      ${visible(evidenceText(decision.evidence))}`] : []),
   ];
+}
+
+/** What a verified credential proved, without the credential. */
+function evidenceText(evidence: CredentialEvidence): string {
+  const source = evidence.issuer ? `${evidence.provider} (${evidence.issuer})` : evidence.provider;
+  const roles = evidence.roles.length
+    ? ` · roles ${evidence.roles.map((r) => `${r.role} from ${r.claim}=${r.value}`).join(', ')}`
+    : '';
+  return `verified by ${source}: subject ${evidence.subject}${evidence.keyId ? `, key ${evidence.keyId}` : ''}${roles}`;
 }
 
 export function formatState(state: RunState, uiUrl: string, now: number = Date.now()): string {

@@ -4,15 +4,8 @@ import { formatDuration } from '../../common/duration';
 import type { ApprovalRequest, ApprovalVote, DecisionRecord, IgnoredDecision, RunState } from '../../common/run-state';
 import { heldRolesRefusal } from '../../common/policy/approval-rules';
 import { ownValue } from '../../common/own';
-import {
-  evidenceSeen,
-  quorumMet,
-  quorumOf,
-  sameCredential,
-  voteRefusal,
-  votesOf,
-  type Decider,
-} from './approval-votes';
+import { quorumMet, quorumOf, votesOf } from '../../common/approval-progress';
+import { evidenceSeen, sameCredential, voteRefusal, type Decider } from './approval-votes';
 import type { ToolArgsValidator } from '../tools/tool-args';
 
 export type DecisionCheck = { ok: true } | { ok: false; why: string };

@@ -8,7 +8,8 @@ import { describeUndecodable, undecodableReason } from '../../common/undecodable
 import type { RunIdentity } from '../../common/identity/run-identity';
 import type { DecisionReceipt } from '../../common/run-state';
 import type { ApprovalBook, DecisionOutcome } from './approval-book';
-import { missingGroups, type Decider } from './approval-votes';
+import { missingGroups } from '../../common/approval-progress';
+import type { Decider } from './approval-votes';
 import { identifyDecider } from './decider-identity';
 import { gateFor } from '../../common/policy/approval-rules';
 import type { PreparedCall } from '../tools/prepare-call';

@@ -1,7 +1,6 @@
-import type { ApproverSet } from '../../common/policy/approval-settings';
 import type { CredentialEvidence } from '../../common/identity/credentials';
 import type { ApprovalRequest, DecisionRecord } from '../../common/run-state';
-import { inApproverSet } from '../../common/policy/approval-rules';
+import { quorumOf, votesOf } from '../../common/approval-progress';
 
 /** Who sent a decision, as far as the run can tell: the name, the roles the platform gives it, the credential's proof. */
 export interface Decider {
@@ -12,24 +11,6 @@ export interface Decider {
   /** Before verification (an update's validator): a credential came with the decision, not yet checked. */
   credentialSent?: boolean;
 }
-
-/** Approvals a request has, and how many it needs. */
-export const votesOf = (request: ApprovalRequest) => request.approvals ?? [];
-export const quorumOf = (request: ApprovalRequest) => request.quorum ?? 1;
-
-/**
- * The groups not yet represented among a request's approvers. Roles are those each approver held when approving, so
- * a role taken away later does not undo an approval already counted, and one given later does not add to it.
- */
-export function missingGroups(request: ApprovalRequest): ApproverSet[] {
-  return (request.quorumGroups ?? []).filter(
-    (group) => !votesOf(request).some((vote) => inApproverSet(group, vote.by, vote.roles ?? [])),
-  );
-}
-
-/** Whether the approvals in hand decide the request: enough distinct approvers, and every group among them. */
-export const quorumMet = (request: ApprovalRequest): boolean =>
-  votesOf(request).length >= quorumOf(request) && missingGroups(request).length === 0;
 
 /**
  * Why a decider may not take part in a request beyond the approver sets: separation of duties, verification the

@@ -11,6 +11,7 @@ import {
   showRequestCommand,
 } from '../../common/display-text';
 import type { ApprovalRequest, RunState } from '../../common/run-state';
+import { approvalProgress } from '../../common/approval-progress';
 import {
   ReinsAgent,
   ReinsCostUsd,
@@ -51,6 +52,8 @@ function pendingLines(state: RunState, request: ApprovalRequest, max: number): s
     lines.push(`  … ${omitted} more characters; show all: ${markdownCode(showRequestCommand(run, id))}`);
   }
   for (const path of request.paths ?? []) lines.push(`  ${markdownText(pathLine(path))}`);
+  const progress = approvalProgress(request);
+  if (progress) lines.push(`  ${markdownText(progress)}`);
   const quoted = shellQuote(run);
   lines.push(
     `  decide: ${markdownCode(`reins approve ${quoted} ${id} --by <you>`)} or ` +

@@ -57,7 +57,11 @@ async function decide(
   });
   ctx.out.result({ runId, decision: record }, () => {
     const tool = record ? ` (${record.tool})` : '';
-    return `${verb} ${decision.requestId}${tool} on run ${runId} as ${decision.by}.`;
+    const done = `${verb} ${decision.requestId}${tool} on run ${runId} as ${decision.by}`;
+    const awaiting = record?.awaiting;
+    if (!awaiting) return `${done}.`;
+    const groups = awaiting.missingGroups ? ` and ${awaiting.missingGroups} group(s) not yet represented` : '';
+    return `${done}: approval ${awaiting.approvals} of ${awaiting.quorum}${groups}; the call waits for the rest.`;
   });
 }
 
