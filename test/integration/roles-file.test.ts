@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadRolesFile } from '../../client/roles-file';
 import { fileClerkSpec, messagesOf, withReins } from '../helpers/harness';
 
 function rolesFile(content: string): string {
@@ -16,47 +15,62 @@ roles:
   ops: {}
 users:
   ana: [analyst]
-  olga: [ops]
+  olga: { roles: [ops], teams: [payments] }
 `;
 
-describe('the operator roles file', () => {
-  test('is validated, naming undefined roles and bad fields', () => {
-    expect(loadRolesFile(rolesFile(ROLES))).toEqual({
-      roles: { analyst: { classes: ['read'] }, ops: {} },
-      users: { ana: ['analyst'], olga: ['ops'] },
-    });
-    expect(() => loadRolesFile(rolesFile('users: { bob: [admin] }'))).toThrow(
-      /users\.bob names undefined roles: admin/,
+// The file's validation and re-reading are unit-tested (test/unit/roles-directory.test.ts); here the worker reads it.
+describe("the worker's roles file", () => {
+  test("limits the tools offered to a user's runs", async () => {
+    await withReins(
+      {
+        script: [
+          { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'a', content: 'b' } }] } },
+          { reply: { content: 'done' } },
+        ],
+        rolesFile: rolesFile(ROLES),
+      },
+      async ({ reins, model }) => {
+        const result = await reins.result(
+          (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'ana' })).runId,
+        );
+        const offered = (model.requests[0]!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? [];
+        expect(offered.map((t) => t.function.name).sort()).toEqual(['list_files', 'read_file']);
+        expect(result.toolCalls).toEqual([expect.objectContaining({ outcome: 'denied' })]);
+        expect(messagesOf(model, 1).at(-1)).toMatchObject({
+          content: expect.stringContaining('user ana (roles: analyst) may not use write tool write_file'),
+        });
+      },
     );
-    expect(() => loadRolesFile(rolesFile('roles: { x: { classes: [everything] } }'))).toThrow(/roles\.x\.classes\.0/);
   });
 
-  test("limits the tools offered to a user's runs", async () => {
-    const previous = process.env.REINS_ROLES_FILE;
-    process.env.REINS_ROLES_FILE = rolesFile(ROLES);
-    try {
-      await withReins(
-        {
-          script: [
-            { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'a', content: 'b' } }] } },
-            { reply: { content: 'done' } },
-          ],
-        },
-        async ({ reins, model }) => {
-          const result = await reins.result(
-            (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'ana' })).runId,
-          );
-          const offered = (model.requests[0]!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? [];
-          expect(offered.map((t) => t.function.name).sort()).toEqual(['list_files', 'read_file']);
-          expect(result.toolCalls).toEqual([expect.objectContaining({ outcome: 'denied' })]);
-          expect(messagesOf(model, 1).at(-1)).toMatchObject({
-            content: expect.stringContaining('user ana (roles: analyst) may not use write tool write_file'),
-          });
-        },
-      );
-    } finally {
-      if (previous === undefined) delete process.env.REINS_ROLES_FILE;
-      else process.env.REINS_ROLES_FILE = previous;
-    }
+  test("gives a user it does not name only its default role, and records each run's identity", async () => {
+    const file = rolesFile(ROLES.replace('  ops: {}', '  ops: {}\n  default: { tools: [list_files] }'));
+    await withReins(
+      { script: [{ reply: { content: 'done' } }, { reply: { content: 'done' } }], rolesFile: file },
+      async ({ reins, model }) => {
+        const stranger = (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'stranger' })).runId;
+        await reins.result(stranger);
+        const offered = (model.requests[0]!.body as { tools?: Array<{ function: { name: string } }> }).tools ?? [];
+        expect(offered.map((t) => t.function.name)).toEqual(['list_files']);
+        expect((await reins.getState(stranger)).identity).toMatchObject({
+          source: 'directory',
+          directory: expect.stringMatching(/^roles file [0-9a-f]{12}$/),
+          userId: 'stranger',
+          known: false,
+          roles: ['default'],
+          teams: [],
+        });
+
+        const olga = (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'olga' })).runId;
+        await reins.result(olga);
+        expect((await reins.getState(olga)).identity).toMatchObject({
+          source: 'directory',
+          known: true,
+          roles: ['ops'],
+          teams: ['payments'],
+          restricted: true,
+        });
+      },
+    );
   });
 });
