@@ -1,7 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileClerkSpec, messagesOf, withReins } from '../helpers/harness';
+import { WorkerConfigError } from '../../common/worker-config-error';
+import { createReinsWorker } from '../../worker/create-worker';
+import { fileClerkSpec, messagesOf, testWorkerConfig, withReins } from '../helpers/harness';
+import { connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 function rolesFile(content: string): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'reins-roles-')), 'roles.yaml');
@@ -72,5 +75,29 @@ describe("the worker's roles file", () => {
         });
       },
     );
+  });
+
+  test('a worker refuses to start on a missing or invalid roles file, or on a roles file and a directory at once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-roles-'));
+    const config = (rolesFile: string) => ({
+      ...testWorkerConfig(uniqueTaskQueue('reins-roles'), 'http://127.0.0.1:9/v1', dir),
+      rolesFile,
+    });
+    const native = await connectNative();
+    const start = (rolesFile: string, extra = {}) =>
+      createReinsWorker({ config: config(rolesFile), connection: native, workflowBundle: workflowBundle(), ...extra });
+    try {
+      const bad = rolesFile('users: { bob: [admin] }');
+      await expect(start(bad)).rejects.toThrow(
+        new WorkerConfigError(`roles file ${bad} is invalid: users.bob: names undefined roles: admin`),
+      );
+      await expect(start(path.join(dir, 'nope.yaml'))).rejects.toThrow(
+        /cannot read the roles file .*nope\.yaml: ENOENT/,
+      );
+      const directory = { lookup: () => Promise.reject(new Error('unused')) };
+      await expect(start(rolesFile(ROLES), { directory })).rejects.toThrow(/use one or the other/);
+    } finally {
+      await native.close();
+    }
   });
 });
