@@ -78,7 +78,6 @@ export interface WorkerConfig {
   rolesFile?: string;
 }
 
-
 function providerLabel(baseURL: string | undefined): string {
   if (!baseURL) return 'openai';
   const host = new URL(baseURL).hostname;
