@@ -1,3 +1,5 @@
+import { createDirectoryActivities } from './identity/directory-activities';
+import type { Directory } from './identity/directory';
 import { createMcpActivities, type McpPool } from './mcp';
 import { createPolicyActivities } from './policy/policy-activities';
 import type { PolicySource } from './policy/policy-source';
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   mcpPool?: McpPool;
   /** The platform policy every new run starts under; none when unset. */
   policy?: PolicySource;
+  /** Who users are (roles, teams, what each role may use); runs take roles from their input when unset. */
+  directory?: Directory;
 }
 
 /** The workspace store activities use, also for the worker's start-up sweep. */
@@ -50,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
       ...createSpendActivities(),
       ...createPolicyActivities(deps.policy),
+      ...createDirectoryActivities(deps.directory),
       ...createMcpActivities({
         secrets,
         pool: deps.mcpPool,
@@ -73,3 +78,4 @@ export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';
 export { PolicySource } from './policy/policy-source';
+export { DirectoryInvalidError, RolesFileDirectory, type Directory } from './identity/directory';

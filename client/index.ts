@@ -3,5 +3,4 @@ export * from './reins-client';
 export * from './run-queries';
 export * from './agent-file';
 export * from './prices';
-export * from './roles-file';
 export * from './usage-report';

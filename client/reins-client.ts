@@ -45,7 +45,6 @@ import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
-import { loadRolesFile, type RolesFile } from './roles-file';
 import {
   parseListOptions,
   runSummaryOf,
@@ -139,7 +138,6 @@ export class ReinsClient {
   async startRun(raw: RunInputArgs, options: { runId?: string } = {}): Promise<StartedRun> {
     const input = prepareRunInput(raw, {
       priceTable: () => this.priceTable(),
-      rolesFile: () => this.rolesFile(),
       ...(this.policyFile ? { policyFile: this.policyFile } : {}),
     });
     const runId = options.runId ?? `${input.spec.name}-${randomUUID().slice(0, 8)}`;
@@ -167,14 +165,6 @@ export class ReinsClient {
   }
 
   private prices?: PriceTable;
-  private roles?: RolesFile;
-
-  /** The operator's roles file (REINS_ROLES_FILE), read once per client. */
-  rolesFile(): RolesFile {
-    this.roles ??= loadRolesFile();
-    return this.roles;
-  }
-
   /** The operator's price table (defaults plus REINS_PRICES_FILE), read once per client. */
   priceTable(): PriceTable {
     this.prices ??= loadPriceTable();

@@ -1,15 +1,16 @@
 import { RunInputInvalidError, PolicyViolationError } from './errors';
 import { loadPolicyFile, startViolations } from './policy-check';
 import { pricesForModels } from './prices';
-import type { RolesFile } from './roles-file';
 import type { PriceTable } from '../common/pricing';
 import { parseRunInput, teamOf, type RunInput, type RunInputArgs } from '../common/run-input';
 import { ReinsAgent, ReinsStatus, ReinsTeam, ReinsUser } from '../common/search-attributes';
 
-/** What a client brings to a run's input besides the caller's arguments: the operator's files. */
+/**
+ * What a client brings to a run's input besides the caller's arguments: the operator's files. Not the roles file:
+ * who a user is comes from the worker's directory, never from what a client sends.
+ */
 export interface RunStartSources {
   priceTable: () => PriceTable;
-  rolesFile: () => RolesFile;
   /** The platform policy a run is checked against before it starts; its spec alone when unset. */
   policyFile?: string;
 }
@@ -23,7 +24,7 @@ function candidateModels(spec: unknown): unknown[] {
 }
 
 /**
- * The validated input of a new run: the caller's arguments with prices and roles from the operator's files, checked
+ * The validated input of a new run: the caller's arguments with prices from the operator's price file, checked
  * against its spec's limits and the platform policy when the client has it. Throws RunInputInvalidError or PolicyViolationError, naming
  * every bad field or broken rule at once.
  */
@@ -34,14 +35,8 @@ export function prepareRunInput(raw: RunInputArgs, sources: RunStartSources): Ru
     (m): m is string => typeof m === 'string',
   );
   const prices = raw.prices ?? pricesForModels(sources.priceTable(), models);
-  // Roles from the operator's file apply unless the caller passed its own (the start input may name more users).
-  const rolesFile = sources.rolesFile();
-  const parsed = parseRunInput({
-    ...raw,
-    prices,
-    roles: { ...rolesFile.users, ...raw.roles },
-    roleDefinitions: { ...rolesFile.roles, ...raw.roleDefinitions },
-  });
+  // Roles the caller passes go as given: a worker without a directory applies them, one with a directory refuses them.
+  const parsed = parseRunInput({ ...raw, prices });
   if (!parsed.ok) throw new RunInputInvalidError(`invalid run input: ${parsed.message}`);
   // The workers hold the authoritative copy of the policy and check again when the run starts.
   const loaded = sources.policyFile ? loadPolicyFile(sources.policyFile) : undefined;

@@ -112,6 +112,8 @@ export const ErrorType = {
   IdentityRefused: 'IdentityRefused',
   /** The worker's directory (its roles file, or an organisation's own) cannot answer, and no earlier version is at hand. */
   DirectoryInvalid: 'DirectoryInvalid',
+  /** The worker's directory could not be reached or failed for a reason a later attempt may not share; retried. */
+  DirectoryUnavailable: 'DirectoryUnavailable',
   /** A request to apply the platform policy to a run is malformed. */
   PolicyApplyInvalid: 'PolicyApplyInvalid',
   /**

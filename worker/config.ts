@@ -48,6 +48,8 @@ const WorkerEnvSchema = z.object({
   REINS_SECRETS_DIR: z.string().min(1).optional(),
   /** The platform policy file (YAML): organisation and team rules every new run obeys; re-read when it changes. */
   REINS_POLICY_FILE: z.string().min(1).optional(),
+  /** The roles file (YAML): users, their roles and teams, what each role may use; re-read when it changes. */
+  REINS_ROLES_FILE: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -72,8 +74,9 @@ export interface WorkerConfig {
   encryptionKeys?: EncryptionKeys;
   /** The platform policy file; runs obey only their specs when unset. */
   policyFile?: string;
+  /** The roles file the worker's directory reads; runs take roles from their input when unset (and no directory). */
+  rolesFile?: string;
 }
-
 
 function providerLabel(baseURL: string | undefined): string {
   if (!baseURL) return 'openai';
@@ -142,5 +145,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     secretsDir: e.REINS_SECRETS_DIR ? path.resolve(e.REINS_SECRETS_DIR) : undefined,
     encryptionKeys,
     ...(e.REINS_POLICY_FILE ? { policyFile: path.resolve(e.REINS_POLICY_FILE) } : {}),
+    ...(e.REINS_ROLES_FILE ? { rolesFile: path.resolve(e.REINS_ROLES_FILE) } : {}),
   };
 }

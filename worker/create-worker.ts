@@ -7,7 +7,15 @@ import { checkSecretDirectory, directorySecretSource } from '../activities/secre
 import type { NamedSecret } from '../activities/secrets/scrub';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets/secret-resolver';
 import { reinsDataConverter } from '../shared/payload-storage';
-import { createActivities, McpPool, PolicySource, createWorkspaceStore, type ToolImplementation } from '../activities';
+import {
+  createActivities,
+  McpPool,
+  PolicySource,
+  RolesFileDirectory,
+  createWorkspaceStore,
+  type Directory,
+  type ToolImplementation,
+} from '../activities';
 import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { WorkerConfigError } from '../common/worker-config-error';
 import { NO_MODEL_KEY, type WorkerConfig } from './config';
@@ -27,6 +35,11 @@ export interface ReinsWorkerOptions {
   heartbeatIntervalMs?: number;
   /** Tracing; by default from the OTEL_EXPORTER_OTLP_* environment (off when unset). `null` turns it off. */
   telemetry?: WorkerTelemetry | null;
+  /**
+   * Who users are: an organisation's own directory (LDAP, SCIM, HTTP...). Without it, `config.rolesFile` builds one
+   * over the roles file; with neither, runs take roles from their input. Setting both is refused.
+   */
+  directory?: Directory;
 }
 
 export function createModelClient(config: WorkerConfig['model']): OpenAI {
@@ -82,6 +95,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       throw new WorkerConfigError((error as Error).message);
     }
   }
+  const directory = workerDirectory(options);
   const mcpPool = new McpPool({ secrets });
   const defaultClient = { openai: createModelClient(config.model), label: config.model.provider };
   const providers = new ProviderRegistry({
@@ -95,6 +109,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
       secrets,
       mcpPool,
       ...(policy ? { policy } : {}),
+      ...(directory ? { directory } : {}),
       model: {
         openai: defaultClient.openai,
         provider: config.model.provider,
@@ -165,6 +180,26 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
   const run = worker.run.bind(worker);
   worker.run = () => run().finally(() => Promise.all([mcpPool.close(), telemetry?.flush()]));
   return worker;
+}
+
+/** The worker's directory: the one passed in, or the roles file's, which must be valid now or the worker stops. */
+function workerDirectory(options: ReinsWorkerOptions): Directory | undefined {
+  const { rolesFile } = options.config;
+  if (options.directory && rolesFile) {
+    // Two sources of roles would leave it unclear which one a run was judged by.
+    throw new WorkerConfigError(
+      `a directory was passed to the worker and REINS_ROLES_FILE is set (${rolesFile}): use one or the other`,
+    );
+  }
+  if (options.directory || !rolesFile) return options.directory;
+  const directory = new RolesFileDirectory(rolesFile);
+  // Later changes are re-read as runs look users up; a bad change keeps the last good version.
+  try {
+    directory.check();
+  } catch (error) {
+    throw new WorkerConfigError((error as Error).message);
+  }
+  return directory;
 }
 
 /** Runs the provider queues' workers for as long as the main worker runs. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import type { SandboxSettings, ToolImplementation } from '../../activities';
+import type { Directory, SandboxSettings, ToolImplementation } from '../../activities';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { ReinsClient } from '../../client';
 import type { EncryptionKeys } from '../../shared/codec';
@@ -44,6 +44,10 @@ export async function withReins(
     encryptionKeys?: EncryptionKeys;
     /** A platform policy file for the worker. */
     policyFile?: string;
+    /** A roles file for the worker's directory. */
+    rolesFile?: string;
+    /** An organisation's own directory for the worker (instead of a roles file). */
+    directory?: Directory;
     /** How the worker runs run_code (bubblewrap with default limits when unset). */
     sandbox?: SandboxSettings;
   },
@@ -56,6 +60,7 @@ export async function withReins(
     ...testWorkerConfig(taskQueue, model.url, dataDir),
     encryptionKeys: options.encryptionKeys,
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    ...(options.rolesFile ? { rolesFile: options.rolesFile } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
   };
   let native: NativeConnection | undefined;
@@ -74,6 +79,7 @@ export async function withReins(
       connection: native,
       workflowBundle: workflowBundle(),
       extraTools: options.extraTools,
+      ...(options.directory ? { directory: options.directory } : {}),
     });
     const reins = new ReinsClient(client, { taskQueue });
     await worker.runUntil(body({ reins, temporal: client, model, taskQueue, dataDir, config }));

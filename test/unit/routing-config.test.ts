@@ -69,3 +69,12 @@ describe('ProviderRegistry', () => {
     expect(() => registry().client('nowhere')).toThrow(/provider "nowhere" is not configured.*local, router/);
   });
 });
+
+describe('REINS_ROLES_FILE', () => {
+  test("is the worker's to read: its path goes into the worker config, resolved", () => {
+    const config = loadWorkerConfig({ OPENAI_API_KEY: 'k', REINS_ROLES_FILE: 'conf/roles.yaml' });
+    expect(config.rolesFile).toBe(path.resolve('conf/roles.yaml'));
+    expect(loadWorkerConfig({ OPENAI_API_KEY: 'k' }).rolesFile).toBeUndefined();
+    expect(() => loadWorkerConfig({ OPENAI_API_KEY: 'k', REINS_ROLES_FILE: '' })).toThrow(/REINS_ROLES_FILE/);
+  });
+});
