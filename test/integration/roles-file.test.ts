@@ -64,7 +64,8 @@ describe("the worker's roles file", () => {
           teams: [],
         });
 
-        const olga = (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'olga' })).runId;
+        const olga = (await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'olga', team: 'payments' }))
+          .runId;
         await reins.result(olga);
         expect((await reins.getState(olga)).identity).toMatchObject({
           source: 'directory',
@@ -75,6 +76,27 @@ describe("the worker's roles file", () => {
         });
       },
     );
+  });
+
+  test('refuses runs that bring their own roles, name a user it does not know, or a team the user is not in', async () => {
+    await withReins({ script: [], rolesFile: rolesFile(ROLES) }, async ({ reins }) => {
+      const refusal = async (input: Partial<Parameters<typeof reins.startRun>[0]>) => {
+        const { runId } = await reins.startRun({ spec: fileClerkSpec(), prompt: 'p', userId: 'ana', ...input });
+        const result = await reins.result(runId);
+        expect(result.status).toBe('failed');
+        return `${result.lastError?.type}: ${result.lastError?.message}`;
+      };
+      expect(await refusal({ roles: { ana: ['ops'] } })).toMatch(
+        /IdentityRefused: roles: this worker's directory \(roles file [0-9a-f]{12}\) says who holds which role/,
+      );
+      expect(await refusal({ roleDefinitions: { analyst: {} } })).toMatch(/IdentityRefused: roleDefinitions: /);
+      expect(await refusal({ userId: 'stranger' })).toMatch(
+        /IdentityRefused: userId: stranger is not in the directory .* which defines no default role/,
+      );
+      expect(await refusal({ userId: 'olga' })).toMatch(
+        /IdentityRefused: team: the directory puts olga in payments; the run is for default/,
+      );
+    });
   });
 
   test('a worker refuses to start on a missing or invalid roles file, or on a roles file and a directory at once', async () => {

@@ -61,7 +61,11 @@ export async function settleIdentity(input: RunInput, record: RunRecord): Promis
       );
     }
     if (entry.teams.length > 0 && !entry.teams.includes(record.team ?? '')) {
-      return refuse(`team: the directory puts ${input.userId} in ${entry.teams.join(', ')}, not in ${record.team}`);
+      // A run that names no team is refused too, rather than put in one: which scope's rules apply is the caller's
+      // to say and the directory's to allow, and the default team must not be a way around a team's stricter rules.
+      return refuse(
+        `team: the directory puts ${input.userId} in ${entry.teams.join(', ')}; the run is for ${record.team ?? 'no team'}`,
+      );
     }
     const identity: RunIdentity = {
       source: 'directory',
