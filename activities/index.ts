@@ -1,3 +1,4 @@
+import { createCredentialActivities } from './identity/credential-activities';
 import { createMcpActivities, type McpPool } from './mcp';
 import { createPolicyActivities } from './policy/policy-activities';
 import type { PolicySource } from './policy/policy-source';
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createModelActivities({ heartbeatIntervalMs: deps.heartbeatIntervalMs, ...deps.model }),
       ...createSpendActivities(),
       ...createPolicyActivities(deps.policy),
+      ...createCredentialActivities(deps.policy),
       ...createMcpActivities({
         secrets,
         pool: deps.mcpPool,
