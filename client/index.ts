@@ -5,3 +5,5 @@ export * from './agent-file';
 export * from './prices';
 export * from './roles-file';
 export * from './usage-report';
+export { signDecision, type SignDecisionOptions } from '../shared/identity/sign-decision';
+export { bindingPayload } from '../common/identity/binding-payload';

@@ -1,5 +1,5 @@
 /** Signs a decision for a client: the `signature` credential an approver's registered key vouches for. */
-import { KeyObject } from 'node:crypto';
+import { type JsonWebKey, KeyObject } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import { bindingPayload } from '../../common/identity/binding-payload';
 import type { CredentialBinding } from '../../common/identity/credentials';
@@ -8,8 +8,8 @@ import { CREDENTIAL_ALGORITHMS } from '../../common/identity/identity-settings';
 type CredentialAlgorithm = (typeof CREDENTIAL_ALGORITHMS)[number];
 
 /** The algorithm a private key signs with when its JWK names none: the usual one for its type and curve. */
-function algorithmFor(key: KeyObject | JWK): CredentialAlgorithm {
-  const jwk: JWK = key instanceof KeyObject ? (key.export({ format: 'jwk' }) as JWK) : key;
+function algorithmFor(key: KeyObject | JsonWebKey): CredentialAlgorithm {
+  const jwk = (key instanceof KeyObject ? key.export({ format: 'jwk' }) : key) as JWK;
   const named = CREDENTIAL_ALGORITHMS.find((alg) => alg === jwk.alg);
   if (named) return named;
   if (jwk.kty === 'RSA') return 'RS256';
@@ -31,12 +31,12 @@ export interface SignDecisionOptions {
  */
 export async function signDecision(
   binding: CredentialBinding,
-  privateKey: KeyObject | JWK,
+  privateKey: KeyObject | JsonWebKey,
   kid: string,
   options: SignDecisionOptions = {},
 ): Promise<string> {
   const alg = algorithmFor(privateKey);
-  const key = privateKey instanceof KeyObject ? privateKey : await importJWK(privateKey, alg);
+  const key = privateKey instanceof KeyObject ? privateKey : await importJWK(privateKey as JWK, alg);
   const iat = Math.floor((options.issuedAt ?? new Date()).getTime() / 1000);
   const payload = new TextEncoder().encode(JSON.stringify({ ...bindingPayload(binding), iat }));
   return new CompactSign(payload).setProtectedHeader({ alg, kid }).sign(key);
