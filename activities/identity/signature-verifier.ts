@@ -19,7 +19,7 @@ function payloadMismatch(payload: Record<string, unknown>, binding: CredentialBi
     const want = expected[field];
     const got = ownValue(payload, field);
     if (got !== want) {
-      return `signed decision is for ${field} ${got === undefined ? '(none)' : quoted(got)}, not ${want === undefined ? '(none)' : quoted(want)}`;
+      return `signed decision is for ${field} ${quoted(got)}, not ${quoted(want)}`;
     }
   }
   const allowed = new Set<string>([...BINDING_FIELDS, 'iat']);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 
 /** An outside value as a reason quotes it: JSON-quoted, cut to a length that keeps reasons readable. */
 export function quoted(value: unknown): string {
+  if (value === undefined) return '(none)';
   let text: string;
   try {
     text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));

@@ -22,6 +22,8 @@ const MAX_USER_ID_CHARS = 200;
 /** Group values read from a roles claim; a token listing more is not made more powerful by the rest. */
 const MAX_GROUPS = 256;
 
+type ProtectedHeader = ReturnType<typeof decodeProtectedHeader>;
+
 /**
  * Remote key sets by URL, shared by every check: jose refetches a set when a token names a key it lacks (a rotation),
  * at most once per cooldown, so a flood of tokens with made-up key ids cannot turn into a flood of fetches.
@@ -91,7 +93,7 @@ function rolesOf(payload: JWTPayload, provider: IdentityProvider): RoleMapping[]
 }
 
 /**
- * Checks a token against the provider whose issuer it names: signature with the provider's keys, allowed algorithms,
+ * Checks a token against the providers configured for the issuer it names (the first that accepts it): signature with the provider's keys, allowed algorithms,
  * issuer, audience, exp/nbf (with the clock tolerance) and maxTokenAge. Answers a verdict, never throws, and never
  * quotes the token. The evidence has no policyVersion; the caller knows which policy it used.
  */
@@ -104,7 +106,7 @@ export async function verifyProviderToken(
   if (token.length > MAX_CREDENTIAL_CHARS)
     return { ok: false, reason: `token longer than ${MAX_CREDENTIAL_CHARS} characters` };
   if (providers.length === 0) return { ok: false, reason: 'the platform policy configures no identity providers' };
-  let header: ReturnType<typeof decodeProtectedHeader>;
+  let header: ProtectedHeader;
   let unverified: JWTPayload;
   try {
     header = decodeProtectedHeader(token);
@@ -114,8 +116,24 @@ export async function verifyProviderToken(
   }
   const issuer = unverified.iss;
   if (typeof issuer !== 'string') return { ok: false, reason: 'token names no issuer (iss)' };
-  const provider = providers.find((p) => p.issuer === issuer);
-  if (!provider) return { ok: false, reason: `issuer ${quoted(issuer)} is not configured` };
+  // One issuer may be configured more than once (an audience for the Web UI, another for approvers' tools).
+  const candidates = providers.filter((p) => p.issuer === issuer);
+  if (candidates.length === 0) return { ok: false, reason: `issuer ${quoted(issuer)} is not configured` };
+  let first: CredentialVerdict | undefined;
+  for (const provider of candidates) {
+    const verdict = await verifyWith(provider, token, header, now);
+    if (verdict.ok) return verdict;
+    first ??= verdict;
+  }
+  return first as CredentialVerdict;
+}
+
+async function verifyWith(
+  provider: IdentityProvider,
+  token: string,
+  header: ProtectedHeader,
+  now: Date,
+): Promise<CredentialVerdict> {
   // Checked before jose so the reason names the algorithm; jose refuses it again with the same allow-list.
   const algorithms: readonly string[] = provider.algorithms;
   if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
@@ -151,7 +169,7 @@ export async function verifyProviderToken(
     evidence: {
       kind: 'jwt',
       provider: provider.name,
-      issuer,
+      issuer: provider.issuer,
       subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 500) : userId,
       userId,
       keyId: typeof header.kid === 'string' ? header.kid.slice(0, 200) : undefined,
