@@ -67,12 +67,13 @@ function tokenMatches(given: string, token: string): boolean {
 
 /** Checks a request's `Authorization` header against the configuration. Never throws for what a caller sends. */
 export async function authorizeCodecCall(header: string | undefined, auth: CodecAuth): Promise<CodecCaller> {
-  if (auth.insecureNoAuth && auth.token === undefined && !auth.providers) return { ok: true, who: 'anyone' };
+  const providers = auth.providers?.() ?? [];
+  // Open only as checkCodecAuth allowed it: nothing else configured. A token or a provider, once given, is required.
+  if (auth.insecureNoAuth && auth.token === undefined && providers.length === 0) return { ok: true, who: 'anyone' };
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
   if (bearer === undefined)
     return { ok: false, status: 401, reason: 'missing bearer token (Authorization: Bearer <token>)' };
   if (auth.token !== undefined && tokenMatches(bearer, auth.token)) return { ok: true, who: 'codec token' };
-  const providers = auth.providers?.() ?? [];
   if (providers.length === 0) return { ok: false, status: 401, reason: 'wrong bearer token' };
   const verdict = await verifyProviderToken(bearer, providers);
   if (!verdict.ok) return { ok: false, status: 401, reason: `access token refused: ${verdict.reason}` };

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { policyFileProviders } from '../../client/codec-auth';
 import { startCodecServer, type CodecServer } from '../../client/codec-server';
 import { IdentityProviderSchema } from '../../common/identity/identity-settings';
 import { EncryptionCodec, parseEncryptionKeys } from '../../shared/codec';
@@ -94,6 +95,30 @@ describe('codec server with the identity provider of the platform policy', () =>
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(UI);
+  });
+});
+
+describe('codec server reading the policy file', () => {
+  it('stops trusting a provider as soon as the policy file drops it', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'reins-codec-')), 'policy.yaml');
+    writeFileSync(file, JSON.stringify({ identity: { providers: [providerConfig()] } }));
+    const server = await startCodecServer({
+      keys,
+      port: 0,
+      token: 'static-codec-token-0123',
+      providers: policyFileProviders(file),
+    });
+    try {
+      const token = await idp.tokenFor('bob');
+      expect((await decode(server, bearer(token))).status).toBe(200);
+      writeFileSync(file, JSON.stringify({ identity: { providers: [] } }));
+      const after = await decode(server, bearer(token));
+      expect(after.status).toBe(401);
+      expect(await errorOf(after)).toBe('wrong bearer token');
+      expect((await decode(server, bearer('static-codec-token-0123'))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
 
