@@ -1,5 +1,6 @@
 import { createDirectoryActivities } from './identity/directory-activities';
 import type { Directory } from './identity/directory';
+import { createCredentialActivities } from './identity/credential-activities';
 import { createMcpActivities, type McpPool } from './mcp';
 import { createPolicyActivities } from './policy/policy-activities';
 import type { PolicySource } from './policy/policy-source';
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createSpendActivities(),
       ...createPolicyActivities(deps.policy),
       ...createDirectoryActivities(deps.directory),
+      ...createCredentialActivities(deps.policy),
       ...createMcpActivities({
         secrets,
         pool: deps.mcpPool,

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
@@ -6,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { DEFAULT_CODEC_ORIGINS } from '../common/task-queues';
 import { EncryptionCodec, type EncryptionKeys } from '../shared/codec';
+import { authorizeCodecCall, checkCodecAuth, type CodecAuth } from './codec-auth';
 
 const ProtoPayload = temporal.api.common.v1.Payload;
 
@@ -13,12 +13,11 @@ const ProtoPayload = temporal.api.common.v1.Payload;
 export { DEFAULT_CODEC_ORIGINS };
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-export interface CodecServerOptions {
+export interface CodecServerOptions extends CodecAuth {
   keys: EncryptionKeys;
   port?: number;
+  /** 127.0.0.1 unless set; serving without authentication is allowed only on a loopback host. */
   host?: string;
-  /** Required as `Authorization: Bearer <token>` when set. */
-  token?: string;
   /** Browser origins allowed to call (the UI's address). */
   origins?: string[];
 }
@@ -51,12 +50,6 @@ function toJson(payload: Payload): unknown {
   return ProtoPayload.toObject(ProtoPayload.create(payload), { bytes: String });
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 async function readBody(request: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -71,9 +64,12 @@ async function readBody(request: http.IncomingMessage): Promise<string> {
 /**
  * The Temporal Web UI's remote codec endpoint: POST /encode and /decode with `{ payloads }`. The UI calls it from
  * the browser, so it answers CORS preflights for the configured origins only; decrypted data leaves it only to
- * callers holding the token.
+ * callers holding the token or an access token from the policy's identity providers (see codec-auth.ts). Refuses to
+ * start with neither, unless told to serve anyone on a loopback host.
  */
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
+  const host = options.host ?? '127.0.0.1';
+  checkCodecAuth(options, host);
   const codec = new EncryptionCodec(options.keys);
   const origins = new Set(options.origins ?? DEFAULT_CODEC_ORIGINS);
 
@@ -100,8 +96,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       if (request.method !== 'POST' || (route !== '/encode' && route !== '/decode')) {
         throw new HttpError(404, 'POST /encode or /decode');
       }
-      if (options.token && !tokenMatches(request.headers.authorization, options.token)) {
-        throw new HttpError(401, 'missing or wrong bearer token');
+      const caller = await authorizeCodecCall(request.headers.authorization, options);
+      if (!caller.ok) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        throw new HttpError(caller.status, caller.reason);
       }
       let json: unknown;
       try {
@@ -128,7 +126,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8888, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 8888, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

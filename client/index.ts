@@ -4,3 +4,5 @@ export * from './run-queries';
 export * from './agent-file';
 export * from './prices';
 export * from './usage-report';
+export { signDecision, type SignDecisionOptions } from '../shared/identity/sign-decision';
+export { bindingPayload } from '../common/identity/binding-payload';
