@@ -94,13 +94,13 @@ export async function authorizeCodecCall(header: string | undefined, auth: Codec
  */
 export function policyFileProviders(file: string): () => readonly IdentityProvider[] {
   let seen: string | undefined;
-  let providers = loadPolicyFile(file).policy.identity.providers;
+  let providers = loadPolicyFile(file).policy.identity?.providers ?? [];
   return () => {
     try {
       const stat = statSync(file);
       const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
       if (stamp !== seen) {
-        providers = readPolicyFile(file).policy.identity.providers;
+        providers = readPolicyFile(file).policy.identity?.providers ?? [];
         seen = stamp;
       }
     } catch {

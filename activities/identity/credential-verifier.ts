@@ -4,6 +4,7 @@
  */
 import type { CredentialCheck, CredentialVerdict } from '../../common/identity/credentials';
 import type { LoadedPolicy } from '../../common/policy/platform-policy';
+import { NO_IDENTITY_SETTINGS } from '../../common/identity/identity-settings';
 import { quoted } from '../../shared/identity/credential-text';
 import { verifyProviderToken } from '../../shared/identity/jwt-verifier';
 import { verifySignedDecision } from './signature-verifier';
@@ -22,7 +23,7 @@ export async function verifyCredential(
   loaded: LoadedPolicy,
   now: Date = new Date(),
 ): Promise<CredentialVerdict> {
-  const { identity } = loaded.policy;
+  const identity = loaded.policy.identity ?? NO_IDENTITY_SETTINGS;
   const { credential, binding } = check;
   let verdict: CredentialVerdict;
   if (credential.kind === 'jwt') {

@@ -64,3 +64,6 @@ export const IdentitySettingsSchema = z.strictObject({
   requester: z.enum(['required', 'optional']).default('optional'),
 });
 export type IdentitySettings = z.output<typeof IdentitySettingsSchema>;
+
+/** What a platform policy without an `identity:` section trusts: no provider and no approver key. */
+export const NO_IDENTITY_SETTINGS: IdentitySettings = IdentitySettingsSchema.parse({});

@@ -110,8 +110,8 @@ describe('tokens from an OpenID provider', () => {
   });
 
   it('tries each provider configured for the issuer, so one issuer can serve several audiences', async () => {
-    const ui = policyWith({ name: 'corp-ui', audience: 'temporal-ui' }).policy.identity.providers;
-    const api = policyWith().policy.identity.providers;
+    const ui = policyWith({ name: 'corp-ui', audience: 'temporal-ui' }).policy.identity!.providers;
+    const api = policyWith().policy.identity!.providers;
     const both = PlatformPolicySchema.parse({ identity: { providers: [...ui, ...api] } });
     const verdict = await verifyToken(await idp.tokenFor('alice'), { policy: both, version: 'v-two' });
     expect(verdict.ok && verdict.evidence.provider).toBe('corp');
