@@ -1,4 +1,5 @@
-import { argsDigest, auditRun, type AuditRecord } from '../../client/audit';
+import { argsDigest, auditRun } from '../../client/audit';
+import type { AuditRecord } from '../../client/audit-record';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 
@@ -9,10 +10,12 @@ const script = [
   { reply: { content: 'done' } },
 ];
 const prices = { 'scripted-1': { input: 1, output: 2 } };
+/** The exported entries, without the head record that closes them. */
 const lines = (text: string) =>
   text
     .trim()
     .split('\n')
+    .slice(0, -1)
     .map((line) => JSON.parse(line) as AuditRecord & Record<string, unknown>);
 
 test('reins audit prints the run step for step: model calls, tool calls, requests and decisions', async () => {
