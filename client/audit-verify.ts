@@ -173,6 +173,18 @@ function checkSignature(
  * the first problem and names it. `workflowId`, if given, is the run the trail must be of.
  */
 export function verifyTrail(bytes: Buffer, options: { publicKey?: KeyObject; workflowId?: string } = {}): TrailVerdict {
+  try {
+    return verifyBytes(bytes, options);
+  } catch (error) {
+    // Reading, writing and hashing JSON recurse; a hostile file nests deep enough to exhaust the stack.
+    if (error instanceof RangeError) {
+      return bad('unreadable', 'the file nests values too deeply to be read: it is not an export of reins audit');
+    }
+    throw error;
+  }
+}
+
+function verifyBytes(bytes: Buffer, options: { publicKey?: KeyObject; workflowId?: string }): TrailVerdict {
   const lines = parseLines(bytes);
   if (!Array.isArray(lines)) return lines;
   const last = lines.at(-1);

@@ -211,6 +211,7 @@ describe('hostile files get a clear problem, never an exception', () => {
       `{"seq":"0","prev":1,"hash":null,"kind":"x"}\n${linesOf(exported({ of: [] }))[0]}\n`,
       /line 1 is not an audit trail entry \(seq: .*expected number/,
     ],
+    ['nested too deep', `{"v":${'['.repeat(200_000)}${']'.repeat(200_000)}}\n`, /nests values too deeply/],
     ['a repeated key', '{"kind":"audit_head","kind":"audit_head"}\n', /a key repeated/],
   ])('%s', (_name, content, message) => {
     const verdict = verifyTrail(typeof content === 'string' ? Buffer.from(content) : content);

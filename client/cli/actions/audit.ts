@@ -101,7 +101,12 @@ async function verifyExport(
   }[signature];
   const againstHistory =
     history &&
-    `matches the run's history${history.newer > 0 ? ` (which has ${history.newer} entries more since the export)` : ''}`;
+    `matches the run's history${
+      history.newer > 0
+        ? `; the history has ${history.newer} entries after the file's last: the run was exported while it was ` +
+          'going, or entries were cut off the end'
+        : ''
+    }`;
   ctx.out.result(
     {
       verified: true,
