@@ -117,10 +117,19 @@ test('an exported trail verifies through the CLI, and an edited one does not', a
     const runId = `audit-verify-${Date.now()}`;
     await reins.startRun({ spec: fileClerkSpec(), prompt: 'tidy', userId: 'ursula', prices }, { runId });
     await waitForState(reins, runId, (s) => s.pendingApprovals[0]?.requestId === '2-1');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-audit-'));
+    // Exported while the run waits: the history gains entries after it, and still matches what it holds.
+    const midway = await runCli(['--task-queue', taskQueue, 'audit', runId]);
+    expect(midway.code).toBe(0);
+    const midwayFile = path.join(dir, 'midway.jsonl');
+    writeFileSync(midwayFile, midway.stdout);
     await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
     await reins.result(runId);
+    const later = await runCli(['audit', '--verify', midwayFile, '--against-history']);
+    expect(later.code).toBe(0);
+    expect(later.stdout).toContain(`verified ${lines(midway.stdout).length} entries of run ${runId}`);
+    expect(later.stdout).toContain("the history has 3 entries after the file's last");
 
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-audit-'));
     const keys = generateKeyPairSync('ed25519');
     const privateKey = path.join(dir, 'signing.pem');
     const publicKey = path.join(dir, 'signing.pub.pem');
