@@ -12,7 +12,8 @@ import {
   trailJsonl,
   type TrailHead,
 } from '../../client/audit-chain';
-import { compareWithHistory, readTrailFile, verifyTrail } from '../../client/audit-verify';
+import { compareWithHistory } from '../../client/audit-compare';
+import { readTrailFile, verifyTrail } from '../../client/audit-verify';
 import { argsDigest } from '../../client/audit-args';
 
 const RUN = 'run-1';

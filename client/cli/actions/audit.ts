@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { visible } from '../../../common/display-text';
 import { hashArgsFromEnv, readAuditTrail } from '../../audit';
 import { AuditKeyError, chainTrail, loadPublicKey, loadSigningKey, trailJsonl } from '../../audit-chain';
-import { compareWithHistory, readTrailFile, TrailFileError, verifyTrail, type TrailProblem } from '../../audit-verify';
+import { compareWithHistory } from '../../audit-compare';
+import { readTrailFile, TrailFileError, verifyTrail, type TrailProblem } from '../../audit-verify';
 import type { CliContext, Handler } from '../context';
 import { EXIT_FAILED, EXIT_UNREADABLE, UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';
@@ -97,7 +98,7 @@ async function verifyExport(
   const signed = {
     verified: `signature verified (key ${head.signature?.keyId ?? ''})`,
     unchecked: 'the head is signed, but its signature was not checked: give --public-key',
-    unsigned: 'unsigned: a file rewritten from the first entry to the head would verify too',
+    unsigned: 'unsigned: a file rewritten from any entry to its end, head included, would verify too',
   }[signature];
   const againstHistory =
     history &&
