@@ -89,6 +89,14 @@ describe('an exported trail', () => {
     expect(problemOf(fileOf(lines))).toMatchObject({ kind: 'edited', seq: 2 });
   });
 
+  test('a field named __proto__ (arguments are outside input) is hashed like any other', () => {
+    const record = JSON.parse('{"kind":"tool_call","args":{"__proto__":{"admin":true}}}') as object;
+    const lines = linesOf(exported({ of: [record] }));
+    expect(verifyTrail(fileOf(lines))).toMatchObject({ ok: true });
+    lines[0] = lines[0]!.replace('"admin":true', '"admin":false');
+    expect(problemOf(fileOf(lines))).toMatchObject({ kind: 'edited', seq: 0 });
+  });
+
   test('refuses a record that already holds a field of the chain', () => {
     expect(() => chainTrail([{ kind: 'x', hash: 'h' }], RUN, { exportedAt: 'now' })).toThrow(/"hash"/);
   });
@@ -283,7 +291,8 @@ describe('any single change to a valid chain is detected', () => {
             const entry = parsed(lines[change.at]!);
             fc.pre(canonicalJson(new Map(Object.entries(entry)).get(change.key)) !== canonicalJson(change.value));
             fc.pre(!(change.value === null && !Object.hasOwn(entry, change.key)));
-            lines[change.at] = JSON.stringify(Object.assign(entry, { [change.key]: change.value }));
+            // A spread with a computed key defines even `__proto__` as a field, as JSON.parse would.
+            lines[change.at] = JSON.stringify({ ...entry, [change.key]: change.value });
             break;
           }
           case 'delete': {
