@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../common/chat';
 import type { RunState } from '../common/run-state';
+import { canonicalJson, sha256Hex } from './audit-chain';
 
 // Tool-call arguments as the audit trail shows them: whole, or as a digest of their canonical JSON.
 
@@ -9,18 +9,9 @@ export function hashArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] 
   return (env.REINS_AUDIT_HASH_ARGS ?? '').split(/[\s,]+/).filter((glob) => glob !== '');
 }
 
-/** JSON with sorted keys, so equal arguments always hash the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
+/** sha256 of the arguments' canonical JSON (sorted keys), so equal arguments always hash the same. */
 export function argsDigest(args: unknown): string {
-  return createHash('sha256').update(canonical(args)).digest('hex');
+  return sha256Hex(canonicalJson(args));
 }
 
 function parseArgs(raw: string): unknown {

@@ -49,6 +49,8 @@ test('a claim-check file gone: audit prints what it can, names the event it cann
     );
     const tool = lines(audit.stdout).find((r) => r.kind === 'tool_call');
     expect(tool).toMatchObject({ tool: 'write_file', argsUnreadable: expect.stringContaining(key) });
+    // The exported trail's head says it is incomplete.
+    expect(lines(audit.stdout).at(-1)).toMatchObject({ kind: 'audit_head', unreadableParts: 1 });
 
     // Every stored payload gone: the run's result itself cannot be read, and no view pretends otherwise.
     await fs.rm(payloadDir, { recursive: true });
