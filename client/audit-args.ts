@@ -1,17 +1,11 @@
 import type { ChatMessage } from '../common/chat';
 import type { RunState } from '../common/run-state';
-import { canonicalJson, sha256Hex } from './audit-chain';
 
 // Tool-call arguments as the audit trail shows them: whole, or as a digest of their canonical JSON.
 
 /** Globs from REINS_AUDIT_HASH_ARGS (comma or space separated), e.g. `send_*,mcp__vault__*`. */
 export function hashArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.REINS_AUDIT_HASH_ARGS ?? '').split(/[\s,]+/).filter((glob) => glob !== '');
-}
-
-/** sha256 of the arguments' canonical JSON (sorted keys), so equal arguments always hash the same. */
-export function argsDigest(args: unknown): string {
-  return sha256Hex(canonicalJson(args));
 }
 
 function parseArgs(raw: string): unknown {

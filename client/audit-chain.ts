@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { canonicalJson, sha256Hex } from '../common/canonical-json';
 
 // The hash chain over an exported audit trail: each entry names the hash of the one before it, and a head record at
 // the end counts them and names the last, optionally signed with an Ed25519 key. client/audit-verify.ts checks it.
@@ -33,29 +34,6 @@ export interface TrailHead {
   unreadableParts?: number;
   signature?: TrailSignature;
 }
-
-/**
- * JSON with object keys sorted (by UTF-16 code units) at every depth and no whitespace. For values that came from
- * JSON this is RFC 8785's canonical form: strings and numbers are written the way JSON.stringify writes them.
- * Object members whose value JSON cannot hold (undefined, functions) are left out, as JSON.stringify leaves them out,
- * so a record hashes the same before it is written and after it is read back.
- */
-export function canonicalJson(value: unknown): string {
-  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') {
-    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
-  }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const members = Object.entries(value)
-      .filter(([, item]) => item !== undefined && typeof item !== 'function' && typeof item !== 'symbol')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${members.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  // Non-finite numbers become null, as in JSON.stringify; a bare undefined or function is no JSON value at all.
-  return JSON.stringify(value) ?? 'null';
-}
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * The `prev` of the first entry. It depends on the workflow id, so a trail's first entry (and with it the whole

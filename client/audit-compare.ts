@@ -1,6 +1,7 @@
 import { visible } from '../common/display-text';
-import { argsDigest } from './audit-args';
-import { canonicalJson, CHAIN_FIELDS } from './audit-chain';
+import { argsDigest } from '../common/canonical-json';
+import { canonicalJson } from '../common/canonical-json';
+import { CHAIN_FIELDS } from './audit-chain';
 import type { TrailProblem } from './audit-verify';
 
 // A verified trail compared with the trail rebuilt from the run's history: what a key cannot give an unsigned file.

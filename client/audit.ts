@@ -5,7 +5,8 @@ import type { RunState } from '../common/run-state';
 import type { AuditArgs, AuditBase, AuditOptions, AuditRecord } from './audit-record';
 import { activityTrails, type ActivityTrail } from './audit-history';
 import { PayloadUnreadableError, type UnreadablePart } from './errors';
-import { argsDigest, requestedArgs } from './audit-args';
+import { requestedArgs } from './audit-args';
+import { argsDigest } from '../common/canonical-json';
 import { decodeFailureOf } from './read-guard';
 import type { ReinsClient } from './reins-client';
 
@@ -234,4 +235,5 @@ export async function auditRun(reins: ReinsClient, runId: string, options: Audit
 }
 
 // Part of what callers of the audit trail use: how digests are made, and which tools the environment hashes.
-export { argsDigest, hashArgsFromEnv } from './audit-args';
+export { hashArgsFromEnv } from './audit-args';
+export { argsDigest } from '../common/canonical-json';

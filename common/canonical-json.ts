@@ -2,19 +2,24 @@ import { sha256 } from '@noble/hashes/sha256';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 
 /**
- * JSON with object keys sorted at every depth and no whitespace: the same value always gives the same text, on the
- * client that signs or hashes it and in the workflow that checks it. Values JSON cannot hold (undefined, functions)
- * are dropped from objects as JSON.stringify drops them.
+ * JSON with object keys sorted (by UTF-16 code units) at every depth and no whitespace. For values that came from
+ * JSON this is RFC 8785's canonical form: strings and numbers are written the way JSON.stringify writes them.
+ * Object members whose value JSON cannot hold (undefined, functions) are left out, as JSON.stringify leaves them out,
+ * so a record hashes the same before it is written and after it is read back.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') {
+    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
+  }
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  // Own enumerable entries only, as JSON.stringify sees them; sorted by key with the same order everywhere.
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined && typeof item !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`);
-  return `{${entries.join(',')}}`;
+  if (value !== null && typeof value === 'object') {
+    const members = Object.entries(value)
+      .filter(([, item]) => item !== undefined && typeof item !== 'function' && typeof item !== 'symbol')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${members.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  // Non-finite numbers become null, as in JSON.stringify; a bare undefined or function is no JSON value at all.
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** SHA-256 of a text, hex. Pure JavaScript, so workflows can use it as well as clients. */

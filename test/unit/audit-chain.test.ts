@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { argsDigest, canonicalJson } from '../../common/canonical-json';
 import {
-  canonicalJson,
   chainTrail,
   genesisHash,
   loadPublicKey,
@@ -14,7 +14,6 @@ import {
 } from '../../client/audit-chain';
 import { compareWithHistory } from '../../client/audit-compare';
 import { readTrailFile, verifyTrail } from '../../client/audit-verify';
-import { argsDigest } from '../../client/audit-args';
 
 const RUN = 'run-1';
 const records = [
