@@ -64,6 +64,13 @@ const decisionLike = fc.record(
     by: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'mike', '', 'x'.repeat(100_000)), fc.string()),
     reason: fc.oneof(fc.string(), fc.jsonValue()),
     editedArgs: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()),
+    // Credentials of the right shape go on to the worker's verifier, which must refuse them without failing anything.
+    credential: fc.oneof(
+      fc.jsonValue(),
+      fc.record({ kind: fc.constant('jwt'), token: fc.oneof(fc.string({ minLength: 1 }), fc.constant('a.b.c')) }),
+      fc.record({ kind: fc.constant('signature'), jws: fc.string({ minLength: 1 }) }),
+      fc.record({ kind: fc.constant('jwt'), token: fc.constant('x'.repeat(20_000)) }),
+    ),
     __proto__: fc.jsonValue(),
     constructor: fc.jsonValue(),
   },
