@@ -1,9 +1,10 @@
 /**
  * Records the histories of representative runs into test/histories/, where the test suite replays them against the
  * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
- *   npx tsx scripts/record-histories.ts [approvals|long|context|duration|policy ...]
+ *   npx tsx scripts/record-histories.ts [approvals|long|context|duration|policy|governance ...]
  * Only the named recordings are replaced (all when none is named): older ones stay to prove newer code replays them.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { createReinsWorker } from '../worker/create-worker';
 import { isServerReachable, startDevServer } from './dev-server';
 import { startScriptedModel, type ScriptFn } from './scripted-model';
 import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
+import { signDecision } from '../shared/identity/sign-decision';
+import { stringify } from 'yaml';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -89,6 +92,11 @@ const script: ScriptFn = (request, turn, attempt) => {
       ? { reply: { toolCalls: [{ name: 'write_file', arguments: { path: 'notes.txt', content: 'x' } }] } }
       : { reply: { toolCalls: [{ name: 'list_files', arguments: {} }] } };
   }
+  if (prompt.startsWith('governance')) {
+    return turn === 0
+      ? { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'old.log' } }] } }
+      : { reply: { content: 'governed' } };
+  }
   if (prompt.startsWith('duration'))
     return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'x' } }] } };
   return { reply: { content: 'unexpected prompt' } };
@@ -105,12 +113,34 @@ async function main(): Promise<void> {
   const wanted = new Set(process.argv.slice(2));
   const recording = (name: string) => wanted.size === 0 || wanted.has(name);
   const policyFile = path.join(dataDir, 'policy.yaml');
+  // Approvers' signing keys for the governed run: made afresh, only their public halves go into the policy.
+  const keys = { olga: generateKeyPairSync('ed25519'), sam: generateKeyPairSync('ed25519') };
+  const approverKeys = Object.entries(keys).map(([user, pair]) => ({
+    user,
+    kid: `${user}-1`,
+    jwk: pair.publicKey.export({ format: 'jwk' }),
+  }));
   const writePolicy = (maxSteps: number) =>
     writeFileSync(
       policyFile,
-      `org:\n  budget: { maxSteps: ${maxSteps} }\n  classes: { write: approval }\n  approvals: { approvers: { users: [sec] } }\nteams:\n  ops: {}\n`,
+      stringify({
+        org: { budget: { maxSteps }, classes: { write: 'approval' }, approvals: { approvers: { users: ['sec'] } } },
+        teams: {
+          ops: {},
+          governed: { approvals: { quorum: 2, requesterMayApprove: false, verified: { classes: ['destructive'] } } },
+        },
+        identity: { approverKeys },
+      }),
     );
   writePolicy(5);
+  const rolesFile = path.join(dataDir, 'roles.yaml');
+  writeFileSync(
+    rolesFile,
+    stringify({
+      roles: { default: {}, ops: {} },
+      users: { olga: ['ops'], sam: ['ops'], alice: { roles: ['ops'], teams: ['governed'] } },
+    }),
+  );
   const config = {
     temporalAddress: address,
     namespace: 'default',
@@ -118,6 +148,8 @@ async function main(): Promise<void> {
     model: { baseURL: model.url, apiKey: 'x', provider: 'scripted' },
     dataDir,
     policyFile,
+    // Only the governed run needs a directory; the others were recorded without one and are left as they were.
+    ...(recording('governance') ? { rolesFile } : {}),
   };
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -209,6 +241,35 @@ async function main(): Promise<void> {
       await reins.decide(policy, { requestId: '1-1', decision: 'approve', by: 'sec' });
       await reins.result(policy);
       runs.push(policy);
+    }
+
+    // The worker's directory, a quorum of two signed approvals, and the requester kept off its own call.
+    if (recording('governance')) {
+      const governed = `governance-${stamp}`;
+      const spec = clerk({ approvals: { approvers: { users: [], roles: ['ops'] } } });
+      await reins.startRun({ spec, prompt: 'governance', userId: 'alice', team: 'governed' }, { runId: governed });
+      await waitFor(governed, 1);
+      await reins.decide(governed, { requestId: '1-1', decision: 'approve', by: 'alice' }, { via: 'signal' });
+      for (const [by, via] of [
+        ['olga', 'update'],
+        ['sam', 'signal'],
+      ] as const) {
+        const binding = {
+          purpose: 'decision' as const,
+          workflowId: governed,
+          requestId: '1-1',
+          decision: 'approve' as const,
+          claimedUser: by,
+        };
+        const jws = await signDecision(binding, keys[by].privateKey, `${by}-1`);
+        await reins.decide(
+          governed,
+          { requestId: '1-1', decision: 'approve', by, credential: { kind: 'signature', jws } },
+          { via },
+        );
+      }
+      await reins.result(governed);
+      runs.push(governed);
     }
   });
 

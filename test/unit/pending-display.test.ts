@@ -1,4 +1,4 @@
-import { ARGS_SHOWN_CHARS, formatRequest, formatState } from '../../client/cli/format';
+import { ARGS_SHOWN_CHARS, formatPendingRuns, formatRequest, formatState } from '../../client/cli/format';
 import { visible } from '../../common/display-text';
 import type { ApprovalRequest } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';
@@ -93,5 +93,81 @@ describe('what an approver sees of a pending call', () => {
     const pretty = JSON.stringify(huge, null, 2);
     expect(details).toContain(`… ${pretty.length - DETAILS_ARGS_BUDGET} more characters; show all: \`${SEE_ALL} 2-1\``);
     expect(details.length).toBeLessThan(DETAILS_ARGS_BUDGET + 2_000);
+  });
+});
+
+describe('what an approver sees of a governed request', () => {
+  const governed = request(
+    '2-1',
+    { query: 'DELETE FROM t' },
+    {
+      quorum: 2,
+      quorumGroups: [{ users: [], roles: ['security'] }],
+      approvals: [
+        {
+          by: 'olga',
+          at: '2026-01-01T11:59:30Z',
+          via: 'update',
+          roles: ['ops'],
+          evidence: {
+            kind: 'jwt',
+            provider: 'corp',
+            issuer: 'https://idp.example',
+            subject: 'olga',
+            userId: 'olga',
+            algorithm: 'RS256',
+            digest: 'd1',
+            roles: [{ claim: 'groups', value: 'ops-admins', role: 'ops' }],
+          },
+        },
+      ],
+      verifiedRule: 'the org policy requires verified approvals for destructive tools',
+      requesterExcluded: 'alice',
+    },
+  );
+  const progress =
+    'approvals 1 of 2 (olga (verified)); still needed: 1 more, one from role security · verified approvals only · ' +
+    'alice (who started the run) may not approve';
+
+  test('reins status, reins pending and the UI details say what it has and still needs', () => {
+    const state = stateWith([governed]);
+    expect(formatState(state, 'http://ui', NOW)).toContain(progress);
+    expect(
+      formatPendingRuns(
+        [
+          {
+            runId: 'run-1',
+            agent: 'a',
+            user: 'alice',
+            startedAt: '2026-01-01T11:00:00Z',
+            status: 'awaiting_approval',
+            taskQueue: 'q',
+            requests: [governed],
+          },
+        ],
+        NOW,
+      ),
+    ).toContain(progress);
+    expect(describeRun(state)).toContain(progress);
+  });
+
+  test("a decision's evidence is shown, the credential never", () => {
+    const state = stateWith([], {
+      decisions: [
+        {
+          requestId: '2-1',
+          tool: 'sql',
+          decision: 'approve',
+          by: 'sam',
+          via: 'update',
+          decidedAt: '2026-01-01T11:59:40Z',
+          approvals: [...(governed.approvals ?? []), { by: 'sam', at: '2026-01-01T11:59:40Z', via: 'update' }],
+          evidence: governed.approvals![0]!.evidence!,
+        },
+      ],
+    });
+    const text = formatState(state, 'http://ui', NOW);
+    expect(text).toContain('approvals: olga (verified), sam');
+    expect(text).toContain('verified by corp (https://idp.example): subject olga · roles ops from groups=ops-admins');
   });
 });
