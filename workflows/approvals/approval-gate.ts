@@ -25,18 +25,20 @@ export function registerDecisionHandlers(
   onChange: () => void,
   identity: () => RunIdentity | undefined,
 ): void {
+  const inOrder = arrivalOrder();
   setHandler(
     decideUpdate,
-    async (raw): Promise<DecisionReceipt> => {
-      // The validator passed this very payload; parsing again hands on only the fields the schema knows.
-      const decision = parseApprovalDecision(raw);
-      if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
-      const judged = await judgeSender(book, decision.value, identity());
-      if (!judged.ok) throw ApplicationFailure.nonRetryable(judged.why, ErrorType.ApprovalInvalid);
-      const receipt = receiptOf(book.apply(decision.value, 'update', Date.now(), judged.decider));
-      onChange();
-      return receipt;
-    },
+    (raw): Promise<DecisionReceipt> =>
+      inOrder(async () => {
+        // The validator passed this very payload; parsing again hands on only the fields the schema knows.
+        const decision = parseApprovalDecision(raw);
+        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.message, ErrorType.ApprovalInvalid);
+        const judged = await judgeSender(book, decision.value, identity());
+        if (!judged.ok) throw ApplicationFailure.nonRetryable(judged.why, ErrorType.ApprovalInvalid);
+        const receipt = receiptOf(book.apply(decision.value, 'update', Date.now(), judged.decider));
+        onChange();
+        return receipt;
+      }),
     {
       description: HANDLER_DESCRIPTIONS.decide,
       validator: (raw: ApprovalDecision) => {
@@ -45,29 +47,49 @@ export function registerDecisionHandlers(
       },
     },
   );
-  setHandler(
-    decideSignal,
-    async (raw: ApprovalDecision) => {
-      const check = judge(book, raw, identity() !== undefined);
-      const judged = check.ok ? await judgeSender(book, check.decision, identity()) : check;
-      if (check.ok && judged.ok) {
-        book.apply(check.decision, 'signal', Date.now(), judged.decider);
-      } else {
-        const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
-          Record<keyof ApprovalDecision, unknown>
-        >;
-        book.ignore({
-          requestId: textOf(sent.requestId),
-          by: textOf(sent.by),
-          via: 'signal',
-          receivedAt: new Date(Date.now()).toISOString(),
-          why: judged.ok ? 'the decision could not be judged' : judged.why,
-        });
-      }
-      onChange();
-    },
-    { description: HANDLER_DESCRIPTIONS.decide },
-  );
+  setHandler(decideSignal, (raw: ApprovalDecision) => inOrder(() => judgeSignal(book, raw, identity(), onChange)), {
+    description: HANDLER_DESCRIPTIONS.decide,
+  });
+}
+
+/**
+ * Runs decisions one at a time, in the order they arrived. Identifying a sender waits on local activities; without
+ * this, a later decision could overtake an earlier one (a rejection settle a request before the approval sent first
+ * is judged), and the order in the run's records would not be the order in its history.
+ */
+function arrivalOrder(): <T>(step: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (step) => {
+    const next = tail.then(step, step);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/** A signal cannot be refused: a decision that does not pass is kept as ignored, with the reason. */
+async function judgeSignal(
+  book: ApprovalBook,
+  raw: ApprovalDecision,
+  identity: RunIdentity | undefined,
+  onChange: () => void,
+): Promise<void> {
+  const check = judge(book, raw, identity !== undefined);
+  const judged = check.ok ? await judgeSender(book, check.decision, identity) : check;
+  if (check.ok && judged.ok) {
+    book.apply(check.decision, 'signal', Date.now(), judged.decider);
+  } else {
+    const sent = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
+      Record<keyof ApprovalDecision, unknown>
+    >;
+    book.ignore({
+      requestId: textOf(sent.requestId),
+      by: textOf(sent.by),
+      via: 'signal',
+      receivedAt: new Date(Date.now()).toISOString(),
+      why: judged.ok ? 'the decision could not be judged' : judged.why,
+    });
+  }
+  onChange();
 }
 
 /**
