@@ -124,9 +124,9 @@ async function main(): Promise<void> {
     writeFileSync(
       policyFile,
       stringify({
-        org: { budget: { maxSteps }, classes: { write: 'approval' }, approvals: { approvers: { users: ['sec'] } } },
+        org: { budget: { maxSteps }, classes: { write: 'approval' } },
         teams: {
-          ops: {},
+          ops: { approvals: { approvers: { users: ['sec'] } } },
           governed: { approvals: { quorum: 2, requesterMayApprove: false, verified: { classes: ['destructive'] } } },
         },
         identity: { approverKeys },
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     // The worker's directory, a quorum of two signed approvals, and the requester kept off its own call.
     if (recording('governance')) {
       const governed = `governance-${stamp}`;
-      const spec = clerk({ approvals: { approvers: { users: [], roles: ['ops'] } } });
+      const spec = clerk({ maxSteps: undefined, approvals: { approvers: { users: [], roles: ['ops'] } } });
       await reins.startRun({ spec, prompt: 'governance', userId: 'alice', team: 'governed' }, { runId: governed });
       await waitFor(governed, 1);
       await reins.decide(governed, { requestId: '1-1', decision: 'approve', by: 'alice' }, { via: 'signal' });
