@@ -42,6 +42,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.dbFilename) await fs.mkdir(path.dirname(path.resolve(opts.dbFilename)), { recursive: true });
   const ui = opts.ui ?? opts.uiPort !== undefined;
   const codecEndpoint = ui ? (opts.uiCodecEndpoint ?? defaultCodecEndpoint(process.env)) : undefined;
+  if (ui) log(uiPayloadsText(codecEndpoint));
   if (cli.kind !== 'path') return startWithSdk({ ...opts, ip, ui, codecEndpoint });
 
   const port = opts.port ?? (await freePort(ip));
@@ -174,4 +175,19 @@ function portOf(address: string): number {
 function defaultCodecEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   if (env.REINS_UI_CODEC_ENDPOINT) return env.REINS_UI_CODEC_ENDPOINT;
   return env.REINS_ENCRYPTION_KEYS || env.REINS_ENCRYPTION_KEYS_FILE ? 'http://127.0.0.1:8888' : undefined;
+}
+
+/**
+ * Which way the dev UI shows payloads, said at start: the launcher starts no codec server, and one started without
+ * `--token` or `--insecure-no-auth` refuses to run, so a user who only sees ciphertext learns why and what to run.
+ */
+export function uiPayloadsText(codecEndpoint: string | undefined): string {
+  if (codecEndpoint === undefined) {
+    return 'Web UI payloads: shown as stored, no codec server (no REINS_ENCRYPTION_KEYS, REINS_ENCRYPTION_KEYS_FILE or REINS_UI_CODEC_ENDPOINT).';
+  }
+  return (
+    `Web UI payloads: decoded by the codec server at ${codecEndpoint}, which is not started here. Run it with the ` +
+    'same keys: `npx reins codec-server --insecure-no-auth` (anyone on this machine may decode; this UI has no ' +
+    "login) or `npx reins codec-server --token <secret>` with the token in the UI's codec settings."
+  );
 }

@@ -1,3 +1,5 @@
+import type { ApprovalDecision } from '../approval';
+import { argsDigest } from '../canonical-json';
 import type { CredentialBinding } from './credentials';
 
 /** How long a signed decision counts after it was signed: long enough to click through, too short to stockpile. */
@@ -16,4 +18,19 @@ export type BindingPayload = Pick<CredentialBinding, (typeof BINDING_FIELDS)[num
 export function bindingPayload(binding: CredentialBinding): BindingPayload {
   const entries = BINDING_FIELDS.flatMap((field) => (binding[field] === undefined ? [] : [[field, binding[field]]]));
   return Object.fromEntries(entries) as BindingPayload;
+}
+
+/** What a decision's credential must be about: one function for the run that verifies and the client that signs. */
+export function decisionBinding(
+  workflowId: string,
+  decision: Pick<ApprovalDecision, 'requestId' | 'decision' | 'editedArgs' | 'by'>,
+): CredentialBinding {
+  return {
+    purpose: 'decision',
+    workflowId,
+    requestId: decision.requestId,
+    decision: decision.decision,
+    ...(decision.editedArgs !== undefined ? { argsDigest: argsDigest(decision.editedArgs) } : {}),
+    claimedUser: decision.by,
+  };
 }

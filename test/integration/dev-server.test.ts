@@ -1,4 +1,4 @@
-import { isServerReachable } from '../../scripts/dev-server';
+import { isServerReachable, uiPayloadsText } from '../../scripts/dev-server';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
 import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
 import { connectClient, testAddress } from '../helpers/temporal';
@@ -36,5 +36,15 @@ describe('findOrInstallTemporalCli', () => {
   it('rejects a TEMPORAL_CLI that points nowhere, naming the variable', async () => {
     process.env.TEMPORAL_CLI = '/nonexistent/reins/temporal';
     await expect(findOrInstallTemporalCli()).rejects.toThrow(/TEMPORAL_CLI.*\/nonexistent\/reins\/temporal/);
+  });
+});
+
+describe('what the launcher says about the Web UI and payloads', () => {
+  it('names the mode: no codec server, or the endpoint and how to start one there', () => {
+    expect(uiPayloadsText(undefined)).toMatch(/^Web UI payloads: shown as stored, no codec server/);
+    const codec = uiPayloadsText('http://127.0.0.1:8888');
+    expect(codec).toContain('decoded by the codec server at http://127.0.0.1:8888, which is not started here');
+    expect(codec).toContain('npx reins codec-server --insecure-no-auth');
+    expect(codec).toContain('npx reins codec-server --token <secret>');
   });
 });

@@ -1,6 +1,6 @@
 import { isCancellation, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalDecision } from '../../common/approval';
-import { argsDigest } from '../../common/canonical-json';
+import { decisionBinding } from '../../common/identity/binding-payload';
 import type { IdentityActivities } from '../../common/identity/directory';
 import type { CredentialEvidence } from '../../common/identity/credentials';
 import type { RunIdentity } from '../../common/identity/run-identity';
@@ -27,14 +27,7 @@ export async function identifyDecider(
     if (decision.credential) {
       const verdict = await verifyCredential({
         credential: decision.credential,
-        binding: {
-          purpose: 'decision',
-          workflowId: workflowInfo().workflowId,
-          requestId: decision.requestId,
-          decision: decision.decision,
-          ...(decision.editedArgs !== undefined ? { argsDigest: argsDigest(decision.editedArgs) } : {}),
-          claimedUser: decision.by,
-        },
+        binding: decisionBinding(workflowInfo().workflowId, decision),
       });
       if (!verdict.ok) return { ok: false, why: `the credential does not prove ${decision.by}: ${verdict.reason}` };
       evidence = verdict.evidence;

@@ -6,6 +6,21 @@ import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 import { reportResult } from './result';
 import { defaultUserId } from '../../default-user';
+import { CredentialFileError, tokenFileCredential } from '../../credentials';
+import { UsageError } from '../exit-codes';
+import type { Credential } from '../../../common/identity/credentials';
+
+/** The requester's credential: `--token-file`, else $REINS_REQUESTER_TOKEN_FILE; read before the server is asked. */
+export async function requesterCredential(
+  tokenFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Credential | undefined> {
+  const file = tokenFile ?? (env.REINS_REQUESTER_TOKEN_FILE || undefined);
+  if (file === undefined) return undefined;
+  return tokenFileCredential(file).catch((error: unknown) => {
+    throw error instanceof CredentialFileError ? new UsageError(error.message) : error;
+  });
+}
 
 const count = z.coerce.number().int().positive();
 
@@ -21,6 +36,7 @@ const StartFlagsSchema = z.strictObject({
   maxTotalTokens: count.optional(),
   maxCostUsd: z.coerce.number().positive().optional(),
   maxDuration: z.string().min(1).optional(),
+  tokenFile: z.string().min(1, 'name a file').optional(),
 });
 
 /** The per-run limits among the flags; the run refuses any above the agent's or the platform policy's. */
@@ -34,10 +50,18 @@ export const start: Handler = async (ctx, [file, prompt], options) => {
   const flags = parseFlags(StartFlagsSchema, options);
   const spec = await loadAgentFile(file!);
   const userId = flags.user ?? defaultUserId(ctx.io.env);
+  const credential = await requesterCredential(flags.tokenFile, ctx.io.env);
   const reins = await ctx.reins();
   const team = flags.team ?? spec.team;
   const started = await reins.startRun(
-    { spec, prompt: prompt!, userId, ...(team ? { team } : {}), budget: budgetOf(flags) },
+    {
+      spec,
+      prompt: prompt!,
+      userId,
+      ...(team ? { team } : {}),
+      ...(credential ? { credential } : {}),
+      budget: budgetOf(flags),
+    },
     { runId: flags.id },
   );
   const uiUrl = ctx.uiUrl(started.runId, reins);

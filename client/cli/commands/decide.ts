@@ -8,7 +8,13 @@ function describeCommon(command: Command): Command {
     .argument('<request>', 'approval request id, as `reins status` or `reins pending` shows it (e.g. 3-1)')
     .requiredOption('--by <who>', 'who decides (recorded in the run and its audit trail)')
     .option('--signal', 'send the decision as a signal (fire-and-forget) instead of an update (confirmed)')
-    .option('--timeout <duration>', 'how long to wait for the run to confirm (e.g. 30s); default 15s');
+    .option('--timeout <duration>', 'how long to wait for the run to confirm (e.g. 30s); default 15s')
+    .option(
+      '--token-file <file>',
+      "a JWT from the organisation's identity provider proving --by (default: $REINS_APPROVER_TOKEN_FILE)",
+    )
+    .option('--sign-key <file>', 'sign the decision with this PEM private key (registered in identity.approverKeys)')
+    .option('--key-id <kid>', 'the id the signing key is registered under (with --sign-key)');
 }
 
 export function registerDecide(program: Command, run: ActionRunner): void {

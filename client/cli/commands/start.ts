@@ -25,6 +25,10 @@ export function registerStart(program: Command, run: ActionRunner): void {
     .option('--max-total-tokens <n>', 'lower the total-token limit for this run')
     .option('--max-cost-usd <usd>', 'lower the cost limit for this run (needs a price for the model)')
     .option('--max-duration <d>', 'lower the wall-clock limit for this run, e.g. 30m or 2h')
+    .option(
+      '--token-file <file>',
+      "a JWT from the organisation's identity provider proving --user (default: $REINS_REQUESTER_TOKEN_FILE)",
+    )
     .option('--wait', 'wait for the run to end and print its answer')
     .action(run(() => (require('../actions/start') as typeof Action).start));
 }
