@@ -124,6 +124,23 @@ describe('verified approvals: tokens from a real OpenID provider, judged in the 
     });
   });
 
+  test("without a directory, a caller's roles never satisfy the platform's approver group; a token's groups do", async () => {
+    const file = policyFile({ org: { approvals: { approvers: { users: [], roles: ['ops'] } } } });
+    await withReins({ script: deletesTwice.slice(1), policyFile: file }, async ({ reins }) => {
+      const input = { spec, prompt: 'delete b.txt', userId: 'alice', roles: { olga: ['ops'], mallory: ['ops'] } };
+      const { runId } = await reins.startRun(input);
+      await waitForState(reins, runId, (s) => s.pendingApprovals.length === 1, 120_000);
+      await expect(decideWith(reins, runId, '1-1', 'mallory')).rejects.toThrow(
+        /mallory may not decide delete_file \(1-1\): approvers are roles ops \(required by the org policy, which counts only roles the directory or a verified credential gives\)/,
+      );
+      expect(await decideWith(reins, runId, '1-1', 'olga', await idp.tokenFor('olga'))).toMatchObject({
+        decision: 'approve',
+        evidence: { roles: [{ claim: 'groups', value: 'ops-admins', role: 'ops' }] },
+      });
+      expect((await reins.result(runId)).status).toBe('completed');
+    });
+  });
+
   test('a platform that requires a proven requester refuses a run without one, or with a token for someone else', async () => {
     const file = policyFile({ identity: { requester: 'required' } });
     await withReins({ script: [{ reply: { content: 'done' } }], policyFile: file }, async ({ reins }) => {

@@ -223,6 +223,22 @@ describe('separation of duties and verified approvals', () => {
   });
 });
 
+describe("the platform's approver groups count only roles the platform vouches for", () => {
+  test("a caller's own roles satisfy the spec's approvers but never a platform group; a directory's or a token's do", () => {
+    const open = () =>
+      bookWith(
+        request({
+          approvers: { users: [], roles: ['ops'] },
+          requiredApprovers: [{ source: 'org', approvers: { users: [], roles: ['ops'] } }],
+        }),
+      );
+    expect(send(open(), approve('olga'), { by: 'olga', roles: ['ops'], vouchedRoles: [] })).toBe(
+      'olga may not decide delete_file (1-1): approvers are roles ops (required by the org policy, which counts only roles the directory or a verified credential gives)',
+    );
+    expect(send(open(), approve('olga'), { by: 'olga', roles: ['ops'], vouchedRoles: ['ops'] })).toBeUndefined();
+  });
+});
+
 describe('gates take quorums, verification and separation of duties from the platform', () => {
   const policyOf = (raw: unknown): LoadedPolicy => ({ policy: PlatformPolicySchema.parse(raw), version: 'v1' });
   const spec = AgentSpecSchema.parse({ name: 'payments-bot', instructions: 'x', model: { name: 'm' } });

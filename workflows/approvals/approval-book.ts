@@ -70,9 +70,17 @@ export class ApprovalBook {
     const held = decider?.roles ?? this.callerRoles(decision.by);
     const refusal = rolesKnown ? heldRolesRefusal(request.approvers, decision.by, held, what) : undefined;
     if (refusal) return { ok: false, why: refusal };
+    const vouched = decider?.vouchedRoles ?? held;
     for (const group of rolesKnown ? (request.requiredApprovers ?? []) : []) {
-      const missing = heldRolesRefusal(group.approvers, decision.by, held, what);
-      if (missing) return { ok: false, why: `${missing} (required by the ${group.source} policy)` };
+      const missing = heldRolesRefusal(group.approvers, decision.by, vouched, what);
+      if (!missing) continue;
+      const unvouched = vouched !== held && !heldRolesRefusal(group.approvers, decision.by, held, what);
+      return {
+        ok: false,
+        why: unvouched
+          ? `${missing} (required by the ${group.source} policy, which counts only roles the directory or a verified credential gives)`
+          : `${missing} (required by the ${group.source} policy)`,
+      };
     }
     const vote = voteRefusal(request, decision.decision, decider ?? { by: decision.by }, (evidence) =>
       evidenceSeen(this.pending, this.decisions).some((seen) => sameCredential(seen, evidence)),

@@ -7,6 +7,11 @@ export interface Decider {
   by: string;
   /** Roles from the worker's directory (and the credential); undefined in runs that still read the caller's roles. */
   roles?: readonly string[];
+  /**
+   * The roles the platform vouches for (the directory's, and those a verified credential's claims map to), which
+   * alone count towards the platform policy's approver groups: a caller's own roles never satisfy a platform rule.
+   */
+  vouchedRoles?: readonly string[];
   evidence?: CredentialEvidence;
   /** Before verification (an update's validator): a credential came with the decision, not yet checked. */
   credentialSent?: boolean;

@@ -32,19 +32,16 @@ export async function identifyDecider(
       if (!verdict.ok) return { ok: false, why: `the credential does not prove ${decision.by}: ${verdict.reason}` };
       evidence = verdict.evidence;
     }
-    let roles: readonly string[];
+    const mapped = evidence?.roles.map((mapping) => mapping.role) ?? [];
     if (identity.source === 'directory') {
       const answer = await lookupDirectory({ userIds: [decision.by], roleDefinitions: false });
       if (!answer) return { ok: false, why: 'the worker has no directory to look the approver up in' };
-      roles = answer.entries.find((entry) => entry.userId === decision.by)?.roles ?? [];
-    } else {
-      roles = callerRoles(decision.by);
+      const listed = answer.entries.find((entry) => entry.userId === decision.by)?.roles ?? [];
+      const roles = [...new Set([...listed, ...mapped])];
+      return { ok: true, decider: { by: decision.by, roles, vouchedRoles: roles, ...(evidence ? { evidence } : {}) } };
     }
-    const mapped = evidence?.roles.map((mapping) => mapping.role) ?? [];
-    return {
-      ok: true,
-      decider: { by: decision.by, roles: [...new Set([...roles, ...mapped])], ...(evidence ? { evidence } : {}) },
-    };
+    const roles = [...new Set([...callerRoles(decision.by), ...mapped])];
+    return { ok: true, decider: { by: decision.by, roles, vouchedRoles: mapped, ...(evidence ? { evidence } : {}) } };
   } catch (error) {
     if (isCancellation(error)) throw error;
     return { ok: false, why: `the approver could not be identified: ${(error as Error).message}` };
