@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { RoleDefinition } from '../../common/policy/tool-settings';
 import { RolesFileSchema } from '../../common/identity/roles-file-schema';
 import { ownValue } from '../../common/own';
 import { describeZodIssues } from '../../common/zod-issues';
+import { readYamlFile } from '../../shared/yaml-file';
 
 /** What one user holds, as the roles file says. */
 export interface RolesFileUser {
@@ -42,14 +40,10 @@ function reservedKeys(raw: unknown): string[] {
 
 /** Reads and validates a roles file; the error names the file and each bad field. */
 export function readRolesFile(file: string): LoadedRolesFile {
-  let text: string;
-  let raw: unknown;
-  try {
-    text = readFileSync(file, 'utf8');
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new RolesFileError(`cannot read the roles file ${file}: ${(error as Error).message}`);
-  }
+  const { raw, version } = readYamlFile(
+    file,
+    (problem) => new RolesFileError(`cannot read the roles file ${file}: ${problem}`),
+  );
   const reserved = reservedKeys(raw);
   if (reserved.length > 0) throw new RolesFileError(`roles file ${file} is invalid: ${reserved.join('; ')}`);
   const parsed = RolesFileSchema.safeParse(raw ?? {});
@@ -61,7 +55,7 @@ export function readRolesFile(file: string): LoadedRolesFile {
     users.set(user, Array.isArray(entry) ? { roles: entry, teams: [] } : entry);
   }
   return {
-    version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    version,
     roles: new Map(Object.entries(parsed.data.roles)),
     users,
   };

@@ -14,27 +14,12 @@ import { toolDefinition } from '../../activities/tools/registry';
 import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import type { Decider } from '../../workflows/approvals/approval-votes';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
+import { approvalRequest, T0 } from '../helpers/approval-requests';
 
-const T0 = Date.parse('2026-01-01T00:00:00Z');
 const definitions = new Map<string, ToolDefinition>([[deleteFile.name, toolDefinition(deleteFile)]]);
 
-function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  return {
-    requestId: '1-1',
-    step: 1,
-    toolCallId: 'c',
-    tool: 'delete_file',
-    toolClass: 'destructive',
-    args: { path: 'a' },
-    rule: 'test',
-    requestedAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 60_000).toISOString(),
-    onTimeout: 'reject',
-    stage: 'primary',
-    approvers: { users: [], roles: ['ops', 'security'] },
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<ApprovalRequest> = {}): ApprovalRequest =>
+  approvalRequest({ approvers: { users: [], roles: ['ops', 'security'] }, ...overrides });
 
 const bookWith = (open: ApprovalRequest) => {
   const book = new ApprovalBook(new ToolArgsValidator(definitions), {});

@@ -1,5 +1,5 @@
 import { AgentSpecSchema, type AgentTool } from '../../common/agent-spec';
-import type { ApprovalRequest, ToolDefinition } from '../../common';
+import type { ToolDefinition } from '../../common';
 import { deleteFile, writeFile } from '../../activities/tools/file-tools';
 import { toolDefinition } from '../../activities/tools/registry';
 import { conditionHolds } from '../../common/policy/arg-conditions';
@@ -7,6 +7,7 @@ import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { evaluatePolicy } from '../../common/policy/resolve';
 import { approverRefusal, decideToolCall, gateFor } from '../../common/policy/approval-rules';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
+import { approvalRequest, T0 } from '../helpers/approval-requests';
 
 const definitions = new Map<string, ToolDefinition>(
   [writeFile, deleteFile].map((tool) => [tool.name, toolDefinition(tool)]),
@@ -16,24 +17,8 @@ const CLASSES = {
   write: { value: 'allow', source: 'default' },
   destructive: { value: 'approval', source: 'default' },
 } as const;
-const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  return {
-    requestId: '1-1',
-    step: 1,
-    toolCallId: 'c',
-    tool: 'delete_file',
-    toolClass: 'destructive',
-    args: { path: 'a' },
-    rule: 'test',
-    requestedAt: new Date(T0).toISOString(),
-    expiresAt: new Date(T0 + 60_000).toISOString(),
-    onTimeout: 'reject',
-    stage: 'primary',
-    ...overrides,
-  };
-}
+const request = approvalRequest;
 
 describe('approval conditions on arguments', () => {
   test('globs, bounds and equality', () => {
