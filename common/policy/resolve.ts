@@ -6,13 +6,13 @@ import type { LoadedPolicy } from './platform-policy';
 import { scopesFor } from './scopes';
 import {
   checkMembership,
-  resolveApprovals,
   resolveBudget,
   resolveClasses,
   resolveCodeAndTraces,
   resolveNameRules,
   type Resolving,
 } from './resolvers';
+import { resolveApprovals } from './approval-resolvers';
 import type { EffectivePolicy, PolicyResolution, PolicyViolation, RunContext } from './effective-policy';
 import { toolViolations } from './tool-checks';
 
