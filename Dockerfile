@@ -32,6 +32,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
+COPY cli ./cli
 COPY agents ./agents
 COPY scripts ./scripts
 

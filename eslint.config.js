@@ -23,9 +23,10 @@ const workflowRestrictedImports = {
       allowTypeImports: true,
     },
     fence(
-      'workflows/ imports nothing from worker/, client/, shared/, scripts or tests.',
+      'workflows/ imports nothing from worker/, client/, cli/, shared/, scripts or tests.',
       'worker',
       'client',
+      'cli',
       'shared',
       'scripts',
       'test',
@@ -54,13 +55,27 @@ const workflowRestrictedImports = {
 const clientRestrictedImports = {
   patterns: [
     fence(
-      'client/ imports no activity, worker or workflow code; move what both sides need to common/ or shared/.',
+      'client/ imports no activity, worker, workflow or CLI code; move what both sides need to common/ or shared/.',
+      'activities',
+      'worker',
+      'workflows',
+      'cli',
+    ),
+  ],
+  paths: [{ name: '@temporalio/worker', message: 'client/ does not load the worker SDK.' }],
+};
+
+/** The CLI is a user of the client library: the same fences, with client/ allowed. */
+const cliRestrictedImports = {
+  patterns: [
+    fence(
+      'cli/ goes through the client library: no activity, worker or workflow code (only `reins worker` runs one).',
       'activities',
       'worker',
       'workflows',
     ),
   ],
-  paths: [{ name: '@temporalio/worker', message: 'client/ does not load the worker SDK (only `reins worker` does).' }],
+  paths: [{ name: '@temporalio/worker', message: 'cli/ does not load the worker SDK (only `reins worker` does).' }],
 };
 
 module.exports = tseslint.config(
@@ -84,14 +99,19 @@ module.exports = tseslint.config(
   },
   {
     files: ['client/**/*.ts'],
-    // `reins worker` is the one command that runs a worker; the CLI loads it only when that command runs.
-    ignores: ['client/cli/actions/worker.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', clientRestrictedImports] },
+  },
+  {
+    // The CLI sits on the client library; `reins worker` is the one command that runs a worker, and the CLI loads it
+    // only when that command runs.
+    files: ['cli/**/*.ts'],
+    ignores: ['cli/actions/worker.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', cliRestrictedImports] },
   },
   {
     // Each command's handler loads only when the command runs: `import()` is no option here (CommonJS under node16
     // resolution, jest without VM modules), so a command requires its own action module and nothing else.
-    files: ['client/cli/commands/*.ts'],
+    files: ['cli/commands/*.ts'],
     rules: { '@typescript-eslint/no-require-imports': ['error', { allow: ['^\\.\\./actions/[a-z-]+$'] }] },
   },
   {
@@ -101,7 +121,13 @@ module.exports = tseslint.config(
         'error',
         {
           patterns: [
-            fence('activities/ imports nothing from client/, worker/ or workflows/.', 'client', 'worker', 'workflows'),
+            fence(
+              'activities/ imports nothing from client/, cli/, worker/ or workflows/.',
+              'client',
+              'cli',
+              'worker',
+              'workflows',
+            ),
           ],
         },
       ],
@@ -115,7 +141,11 @@ module.exports = tseslint.config(
         'error',
         {
           patterns: [
-            fence('worker/ imports nothing from client/; put what both need in common/ or shared/.', 'client'),
+            fence(
+              'worker/ imports nothing from client/ or cli/; put what both need in common/ or shared/.',
+              'client',
+              'cli',
+            ),
           ],
         },
       ],
@@ -132,6 +162,7 @@ module.exports = tseslint.config(
               'shared/ is what client, worker and activities all import: it imports only common/.',
               'activities',
               'client',
+              'cli',
               'worker',
               'workflows',
               'scripts',
@@ -169,6 +200,7 @@ module.exports = tseslint.config(
               'workflows',
               'worker',
               'client',
+              'cli',
               'shared',
               'scripts',
               'test',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ReinsClient } from '../../client';
 import { quoteLiteral, runsQuery } from '../../client/run-queries';
-import { age, argsLines, decideHint } from '../../client/cli/format';
+import { age, argsLines, decideHint } from '../../cli/format';
 import { fileClerkSpec } from '../helpers/harness';
 import { connectClient, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chainTrail, trailJsonl } from '../../client/audit-chain';
-import { runCli } from '../../client/cli/program';
+import { runCli } from '../../cli/program';
 
 // `reins audit --verify` needs no server unless --against-history is given: these run the CLI in-process.
 

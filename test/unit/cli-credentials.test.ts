@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { verifyCredential } from '../../activities/identity/credential-verifier';
-import { decisionFromFlags } from '../../client/cli/actions/decide';
-import { requesterCredential } from '../../client/cli/actions/start';
-import { runCli } from '../../client/cli/program';
+import { decisionFromFlags } from '../../cli/actions/decide';
+import { requesterCredential } from '../../cli/actions/start';
+import { runCli } from '../../cli/program';
 import { decisionBinding } from '../../common/identity/binding-payload';
 import { PlatformPolicySchema, type LoadedPolicy } from '../../common/policy/platform-policy';
 

@@ -1,5 +1,5 @@
 import { buildAudit } from '../../client/audit';
-import { formatState } from '../../client/cli/format';
+import { formatState } from '../../cli/format';
 import type { ModelAttemptRecord } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';
 

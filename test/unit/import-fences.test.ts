@@ -44,14 +44,14 @@ describe('the client library loads no worker-side code', () => {
 describe('the CLI loads a command only when it runs', () => {
   const loadedFor = (args: string[]) =>
     modulesLoadedBy(
-      `const { runCli } = require('./client/cli/program.ts'); ` +
+      `const { runCli } = require('./cli/program.ts'); ` +
         `const io = { stdout: () => undefined, stderr: () => undefined, env: {} }; ` +
         `await runCli(['node', 'reins', ...${JSON.stringify(args)}], io);`,
     );
 
   it.each([[['--help']], [['status', '--help']], [['worker', '--help']]])('reins %j', (args) => {
     const loaded = loadedFor(args);
-    expect(loaded).toContain('client/cli/commands/status.ts');
+    expect(loaded).toContain('cli/commands/status.ts');
     const heavy = loaded.filter(
       (file) =>
         /^client\/(cli\/actions\/|reins-client)|^node_modules\/(@temporalio|yaml)\//.test(file) ||

@@ -1,4 +1,4 @@
-import { ARGS_SHOWN_CHARS, formatPendingRuns, formatRequest, formatState } from '../../client/cli/format';
+import { ARGS_SHOWN_CHARS, formatPendingRuns, formatRequest, formatState } from '../../cli/format';
 import { visible } from '../../common/display-text';
 import type { ApprovalRequest } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';

@@ -1,6 +1,6 @@
 import type * as TemporalClient from '@temporalio/client';
 import { CommanderError } from 'commander';
-import { WorkerConfigError } from '../../common/worker-config-error';
+import { WorkerConfigError } from '../common/worker-config-error';
 import {
   AgentFileError,
   InvalidOptionsError,
@@ -11,7 +11,7 @@ import {
   RunInputInvalidError,
   RunNotFoundError,
   ServerUnreachableError,
-} from '../errors';
+} from '../client/errors';
 
 /** 0: done. 1: the run failed or ended without an answer, a decision was refused, or anything unexpected. */
 export const EXIT_OK = 0;

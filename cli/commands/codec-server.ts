@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CODEC_ORIGINS } from '../../../common/task-queues';
+import { DEFAULT_CODEC_ORIGINS } from '../../common/task-queues';
 import type * as Action from '../actions/codec-server';
 import type { ActionRunner } from '../context';
 

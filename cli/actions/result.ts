@@ -1,4 +1,4 @@
-import type { RunResult } from '../../../common/run-state';
+import type { RunResult } from '../../common/run-state';
 import type { CliContext, Handler } from '../context';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes';
 import { formatUsage } from '../format';

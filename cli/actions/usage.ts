@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageReport, type UsageRow } from '../../usage-report';
+import { usageReport, type UsageRow } from '../../client/usage-report';
 import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 import { table } from '../format';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RUN_STATUSES } from '../../../common/run-state';
+import { RUN_STATUSES } from '../../common/run-state';
 import type * as Action from '../actions/list';
 import type { ActionRunner } from '../context';
 

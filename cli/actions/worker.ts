@@ -1,9 +1,9 @@
 import type { NativeConnection as NativeConnectionType } from '@temporalio/worker';
 import { z } from 'zod';
-import { loadWorkerConfig } from '../../../worker/config';
-import type { createReinsWorker as CreateReinsWorker } from '../../../worker/create-worker';
-import type * as WorkerLogging from '../../../worker/logging';
-import { ServerUnreachableError } from '../../errors';
+import { loadWorkerConfig } from '../../worker/config';
+import type { createReinsWorker as CreateReinsWorker } from '../../worker/create-worker';
+import type * as WorkerLogging from '../../worker/logging';
+import { ServerUnreachableError } from '../../client/errors';
 import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 
@@ -17,10 +17,10 @@ function loadWorkerModules(): {
   const { NativeConnection } = require('@temporalio/worker') as {
     NativeConnection: typeof NativeConnectionType;
   };
-  const { createReinsWorker } = require('../../../worker/create-worker') as {
+  const { createReinsWorker } = require('../../worker/create-worker') as {
     createReinsWorker: typeof CreateReinsWorker;
   };
-  const logging = require('../../../worker/logging') as typeof WorkerLogging;
+  const logging = require('../../worker/logging') as typeof WorkerLogging;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return { NativeConnection, createReinsWorker, logging };
 }

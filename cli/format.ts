@@ -1,9 +1,9 @@
-import { argsJson, clipText, pathLine, shellQuote, showRequestCommand, visible } from '../../common/display-text';
-import type { ApprovalRequest, DecisionRecord, RunState, UsageTotals } from '../../common/run-state';
-import { approvalProgress } from '../../common/approval-progress';
-import type { CredentialEvidence } from '../../common/identity/credentials';
-import type { PendingRun } from '../reins-client';
-import type { RunSummary } from '../run-queries';
+import { argsJson, clipText, pathLine, shellQuote, showRequestCommand, visible } from '../common/display-text';
+import type { ApprovalRequest, DecisionRecord, RunState, UsageTotals } from '../common/run-state';
+import { approvalProgress } from '../common/approval-progress';
+import type { CredentialEvidence } from '../common/identity/credentials';
+import type { PendingRun } from '../client/reins-client';
+import type { RunSummary } from '../client/run-queries';
 
 /** "42s", "3m 12s", "2h 5m", "3d 4h": how long ago `iso` was. */
 export function age(iso: string, now: number = Date.now()): string {

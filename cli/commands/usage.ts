@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SINCE_HELP } from '../../since';
+import { SINCE_HELP } from '../../client/since';
 import type * as Action from '../actions/usage';
 import type { ActionRunner } from '../context';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { WatchEvent } from '../../watch';
-import { watchRun } from '../../watch';
+import type { WatchEvent } from '../../client/watch';
+import { watchRun } from '../../client/watch';
 import type { Handler } from '../context';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes';
 import { parseFlags } from '../flags';
-import { pathLine, showRequestCommand, visible } from '../../../common/display-text';
+import { pathLine, showRequestCommand, visible } from '../../common/display-text';
 import { argsLines, decideHint } from '../format';
 
 const WatchFlagsSchema = z.object({ interval: z.coerce.number().int().min(100).max(60_000).default(1_000) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_STATUSES } from '../../../common/run-state';
+import { RUN_STATUSES } from '../../common/run-state';
 import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 import { formatRuns } from '../format';

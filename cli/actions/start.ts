@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/policy/platform-policy';
-import type { RunInputArgs } from '../../../common/run-input';
-import { loadAgentFile } from '../../agent-file';
+import { TeamNameSchema } from '../../common/policy/platform-policy';
+import type { RunInputArgs } from '../../common/run-input';
+import { loadAgentFile } from '../../client/agent-file';
 import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 import { reportResult } from './result';
-import { defaultUserId } from '../../default-user';
-import { CredentialFileError, tokenFileCredential } from '../../credentials';
+import { defaultUserId } from '../../client/default-user';
+import { CredentialFileError, tokenFileCredential } from '../../client/credentials';
 import { UsageError } from '../exit-codes';
-import type { Credential } from '../../../common/identity/credentials';
+import type { Credential } from '../../common/identity/credentials';
 
 /** The requester's credential: `--token-file`, else $REINS_REQUESTER_TOKEN_FILE; read before the server is asked. */
 export async function requesterCredential(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { encryptionKeysFromEnv } from '../../../shared/codec';
-import { policyFileProviders } from '../../codec-auth';
-import { startCodecServer } from '../../codec-server';
+import { encryptionKeysFromEnv } from '../../shared/codec';
+import { policyFileProviders } from '../../client/codec-auth';
+import { startCodecServer } from '../../client/codec-server';
 import type { Handler } from '../context';
 import { UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';

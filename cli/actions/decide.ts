@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { ApprovalDecision } from '../../../common/approval';
-import { DecisionRefusedError } from '../../errors';
+import type { ApprovalDecision } from '../../common/approval';
+import { DecisionRefusedError } from '../../client/errors';
 import type { CliContext, Handler } from '../context';
 import { UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';
-import { DurationSchema } from '../../../common/duration';
-import type { Credential } from '../../../common/identity/credentials';
-import { CredentialFileError, loadDecisionKey, signedDecisionCredential, tokenFileCredential } from '../../credentials';
+import { DurationSchema } from '../../common/duration';
+import type { Credential } from '../../common/identity/credentials';
+import { CredentialFileError, loadDecisionKey, signedDecisionCredential, tokenFileCredential } from '../../client/credentials';
 
 const File = z.string().min(1, 'name a file');
 

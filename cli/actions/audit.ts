@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { visible } from '../../../common/display-text';
-import { hashArgsFromEnv, readAuditTrail } from '../../audit';
-import { AuditKeyError, chainTrail, loadPublicKey, loadSigningKey, trailJsonl } from '../../audit-chain';
-import { compareWithHistory } from '../../audit-compare';
-import { readTrailFile, TrailFileError, verifyTrail, type TrailProblem } from '../../audit-verify';
+import { visible } from '../../common/display-text';
+import { hashArgsFromEnv, readAuditTrail } from '../../client/audit';
+import { AuditKeyError, chainTrail, loadPublicKey, loadSigningKey, trailJsonl } from '../../client/audit-chain';
+import { compareWithHistory } from '../../client/audit-compare';
+import { readTrailFile, TrailFileError, verifyTrail, type TrailProblem } from '../../client/audit-verify';
 import type { CliContext, Handler } from '../context';
 import { EXIT_FAILED, EXIT_UNREADABLE, UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';

@@ -6,11 +6,11 @@ import {
   DEFAULT_TASK_QUEUE,
   DEFAULT_TEMPORAL_ADDRESS,
   DEFAULT_UI_URL,
-} from '../../common/task-queues';
-import type * as ReinsClientModule from '../reins-client';
-import type { ReinsClient } from '../reins-client';
+} from '../common/task-queues';
+import type * as ReinsClientModule from '../client/reins-client';
+import type { ReinsClient } from '../client/reins-client';
 import { parseFlags } from './flags';
-import { DurationSchema } from '../../common/duration';
+import { DurationSchema } from '../common/duration';
 import { Output, type CliIo } from './output';
 
 const GlobalOptionsSchema = z.object({
@@ -56,7 +56,7 @@ export class CliContext {
   reins(): Promise<ReinsClient> {
     // The client and the Temporal SDK take a few hundred ms to load; commands that never reach the server skip that.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ReinsClient } = require('../reins-client') as typeof ReinsClientModule;
+    const { ReinsClient } = require('../client/reins-client') as typeof ReinsClientModule;
     this.client ??= ReinsClient.connect({
       address: this.options.address,
       namespace: this.options.namespace,

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { TeamNameSchema } from '../../../common/policy/platform-policy';
-import type { PolicyChange } from '../../../common/run-state';
-import { loadAgentFile } from '../../agent-file';
-import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../policy-check';
+import { TeamNameSchema } from '../../common/policy/platform-policy';
+import type { PolicyChange } from '../../common/run-state';
+import { loadAgentFile } from '../../client/agent-file';
+import { explainRunPolicy, loadPolicyFile, type PolicyExplanation } from '../../client/policy-check';
 import type { Handler } from '../context';
 import { EXIT_FAILED } from '../exit-codes';
 import { parseFlags } from '../flags';
 import { table } from '../format';
-import { defaultUserId } from '../../default-user';
+import { defaultUserId } from '../../client/default-user';
 
 const ExplainFlagsSchema = z.strictObject({
   user: z.string().min(1).max(200).optional(),
