@@ -3,7 +3,7 @@ import { MAX_TOOL_CALLS_PER_TURN, readCompletion, readSummaryCompletion } from '
 import { ErrorType } from '../../common/errors';
 import { emptyUsage, type RunState } from '../../common/run-state';
 import { MAX_CALL_TOKENS } from '../../common/token-usage';
-import { recordModelCall } from '../../workflows/model/model-router';
+import { recordModelCall } from '../../workflows/model/model-bill';
 
 const context = { provider: 'p', model: 'asked-for', promptTokens: 321 };
 

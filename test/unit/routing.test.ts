@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { AgentSpecSchema } from '../../common/agent-spec';
 import { ProvidersFileSchema, type ProviderOutcome, type RoutingSnapshot } from '../../common/providers';
-import { classifyFailure } from '../../workflows/model/routing-failure';
+import { attemptFailureOf } from '../../workflows/run/failures';
+import { classifyModelAttempt } from '../../workflows/model/routing-failure';
 import {
   blendedPrice,
   circuitOpen,
@@ -134,7 +135,9 @@ describe('candidates', () => {
   });
 });
 
-describe('classifyFailure', () => {
+describe('classifyModelAttempt', () => {
+  const classifyFailure = (error: unknown, policy: { failoverOnAuthError: boolean }) =>
+    classifyModelAttempt(attemptFailureOf(error), policy);
   const activityFailure = (cause: Error) =>
     new ActivityFailure('failed', 'callModel', '1', RetryState.MAXIMUM_ATTEMPTS_REACHED, undefined, cause);
   const app = (type: string) => activityFailure(ApplicationFailure.create({ type, message: type }));

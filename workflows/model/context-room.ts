@@ -4,7 +4,8 @@ import type { SummaryResult, ToolDefinition } from '../../common/chat';
 import type { RunRecord } from '../../common/run-state';
 import type { ContextWindow } from './context-window';
 import { failureOf } from '../run/failures';
-import { recordModelCall, type ModelRouter } from './model-router';
+import { recordModelCall } from './model-bill';
+import type { ModelRouter } from './model-router';
 
 export interface RoomDeps {
   context: ContextWindow;

@@ -2,10 +2,9 @@ import { ApplicationFailure, isCancellation, proxyActivities, type ActivityOptio
 import type { ReinsActivities } from '../../activities';
 import type { AgentSpec } from '../../common/agent-spec';
 import { ErrorType } from '../../common/errors';
-import type { ConversationDelta, ModelTurn, SummaryResult, TokenUsage } from '../../common/chat';
-import { costOf, priceFor, type ModelPrice, type PriceTable } from '../../common/pricing';
-import { addToTotal, nonNegative, readableUsage } from '../../common/token-usage';
-import { DEFAULT_PROVIDER, type ModelChoice, type ModelPolicy, type ProviderOutcome } from '../../common/providers';
+import type { ConversationDelta, ModelTurn, SummaryResult } from '../../common/chat';
+import { priceFor, type ModelPrice, type PriceTable } from '../../common/pricing';
+import { DEFAULT_PROVIDER, type ModelChoice, type ModelPolicy } from '../../common/providers';
 import type { ModelAttemptRecord, RunRecord } from '../../common/run-state';
 import {
   MODEL_ACTIVITY_OPTIONS,
@@ -13,8 +12,10 @@ import {
   routedModelActivityOptions,
 } from '../activity-options';
 import { promptAllowance } from '../budget/run-limits';
-import { classifyFailure } from './routing-failure';
-import { largerWindowThan, planRoute, resolveCandidates, type RouteCandidate } from './routing';
+import { attemptFailureOf } from '../run/failures';
+import { FailoverAttempts, routeLabel } from './failover-attempts';
+import { classifyModelAttempt } from './routing-failure';
+import { planRoute, resolveCandidates, type RouteCandidate } from './routing';
 import { traceRoutePrices } from '../telemetry/run-trace';
 
 const { callModel, summarizeConversation } = proxyActivities<ReinsActivities>(MODEL_ACTIVITY_OPTIONS);
@@ -55,66 +56,6 @@ export function summarize(
   );
 }
 
-/** Text from an activity result, of bounded length, whatever it arrived as. */
-function textOf(value: unknown, absent: string, max = 256): string {
-  return typeof value === 'string' ? value.slice(0, max) : absent;
-}
-
-/**
- * Adds a call to the run's bill: per-call record and totals. An unpriced call marks the total as incomplete. The
- * result may come from any worker version, so its numbers are read, not trusted: counts are whole and non-negative,
- * the cost is finite, and the totals only ever go up.
- */
-export function recordModelCall(
-  state: RunRecord,
-  call: {
-    usage: TokenUsage;
-    provider: string;
-    model: string;
-    latencyMs: number;
-    finishReason?: string;
-    warnings?: string[];
-  },
-  requested: {
-    model: string;
-    price: ModelPrice | undefined;
-    maxOutputTokens: number | undefined;
-    purpose?: 'compaction';
-  },
-): number | null {
-  const used = readableUsage(call.usage ?? {});
-  const costUsd = requested.price ? nonNegative(costOf(requested.price, used)) : null;
-  state.modelCalls.push({
-    step: state.step,
-    provider: textOf(call.provider, 'unknown'),
-    model: requested.model,
-    responseModel: textOf(call.model, requested.model),
-    inputTokens: used.inputTokens,
-    outputTokens: used.outputTokens,
-    cachedInputTokens: used.cachedInputTokens,
-    costUsd,
-    latencyMs: nonNegative(call.latencyMs),
-    ...(requested.maxOutputTokens !== undefined ? { maxOutputTokens: requested.maxOutputTokens } : {}),
-    finishReason: textOf(call.finishReason, 'stop'),
-    ...(requested.purpose ? { purpose: requested.purpose } : {}),
-    at: new Date(Date.now()).toISOString(),
-  });
-  const usage = state.usage;
-  usage.inputTokens = addToTotal(usage.inputTokens, used.inputTokens);
-  usage.outputTokens = addToTotal(usage.outputTokens, used.outputTokens);
-  usage.cachedInputTokens = addToTotal(usage.cachedInputTokens, used.cachedInputTokens);
-  usage.totalTokens = addToTotal(usage.inputTokens, usage.outputTokens);
-  usage.modelCalls = addToTotal(usage.modelCalls, 1);
-  if (costUsd === null) usage.costUnknown = true;
-  else usage.costUsd = addToTotal(usage.costUsd, costUsd);
-  // Said once: the same trouble on every step would otherwise grow the state by a line a step.
-  for (const warning of Array.isArray(call.warnings) ? call.warnings : []) {
-    const text = textOf(warning, '', 1000);
-    if (text && !state.warnings.includes(text)) state.warnings.push(text);
-  }
-  return costUsd;
-}
-
 /** The model that answered the last call, for its bill. */
 export interface Answered {
   provider: string;
@@ -124,7 +65,6 @@ export interface Answered {
 
 type Purpose = ModelAttemptRecord['purpose'];
 type Capability = ModelPolicy['requires'][number];
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Chooses the provider and model of each call from the spec's `models` policy, the worker's provider facts and the
@@ -159,7 +99,7 @@ export class ModelRouter {
     const reserve = limits.maxOutputTokens ?? this.spec.model.outputReserve;
     return this.route('step', step, policy, policy, requires, (candidate, attempt) =>
       callModel.executeWithOptions(
-        this.options(policy, candidate, `model ${label(candidate)} · step ${step}`, attempt),
+        this.options(policy, candidate, `model ${routeLabel(candidate)} · step ${step}`, attempt),
         [
           {
             provider: candidate.provider,
@@ -200,7 +140,12 @@ export class ModelRouter {
         : policy);
     return this.route('compaction', request.step, policy, choice, [], (candidate, attempt) =>
       summarizeConversation.executeWithOptions(
-        this.options(policy, candidate, `compact context with ${label(candidate)} · step ${request.step}`, attempt),
+        this.options(
+          policy,
+          candidate,
+          `compact context with ${routeLabel(candidate)} · step ${request.step}`,
+          attempt,
+        ),
         [{ provider: candidate.provider, model: candidate.model, ...request }],
       ),
     );
@@ -212,10 +157,6 @@ export class ModelRouter {
       summary: `${what} · attempt ${attempt}`,
       ...(candidate.taskQueue ? { taskQueue: candidate.taskQueue } : {}),
     };
-  }
-
-  private record(entry: Omit<ModelAttemptRecord, 'at'>): void {
-    (this.state.modelAttempts ??= []).push({ ...entry, at: iso(Date.now()) });
   }
 
   private async route<T extends { latencyMs: number }>(
@@ -239,54 +180,34 @@ export class ModelRouter {
       requires,
       nowMs: Date.now(),
     });
-    const lines: string[] = [];
-    for (const { candidate, why } of plan.skipped) {
-      this.record({ step, purpose, attempt: 0, ...pick(candidate), outcome: 'skipped', message: why });
-      lines.push(`${label(candidate)}: skipped, ${why}`);
-    }
-    const outcomes: Array<ProviderOutcome & { provider: string }> = [];
-    let queue = plan.order;
+    const attempts = new FailoverAttempts(purpose, step, plan, Date.now(), (entry) =>
+      (this.state.modelAttempts ??= []).push(entry),
+    );
     try {
-      for (let attempt = 1; queue.length > 0; attempt += 1) {
-        const candidate = queue[0]!;
-        queue = queue.slice(1);
+      for (let next = attempts.next(); next; next = attempts.next()) {
+        const { candidate, attempt } = next;
         try {
           const result = await call(candidate, attempt);
-          this.record({ step, purpose, attempt, ...pick(candidate), outcome: 'ok', latencyMs: result.latencyMs });
-          outcomes.push({ provider: candidate.provider, at: Date.now(), ok: true, latencyMs: result.latencyMs });
-          this.answered = { ...pick(candidate), price: candidate.price };
+          attempts.succeeded(candidate, result.latencyMs, Date.now());
+          this.answered = { provider: candidate.provider, model: candidate.model, price: candidate.price };
           return result;
         } catch (error) {
           if (isCancellation(error)) throw error;
-          const failure = classifyFailure(error, policy);
-          const { type: errorType, message } = failure;
-          this.record({ step, purpose, attempt, ...pick(candidate), outcome: 'failed', errorType, message });
-          lines.push(`attempt ${attempt} ${label(candidate)}: ${errorType}: ${message}`);
-          // Only the provider's own trouble counts against its health; a prompt too long or a bad request does not.
-          if (failure.action === 'next' && errorType !== ErrorType.ProviderUnknown) {
-            outcomes.push({ provider: candidate.provider, at: Date.now(), ok: false, errorType });
-          }
-          if (failure.action === 'stop' || failure.action === 'resend') throw error;
-          if (failure.action === 'larger-window') {
-            queue = largerWindowThan(queue, candidate.contextWindow);
-            if (queue.length === 0) throw error;
-          }
+          const failure = classifyModelAttempt(attemptFailureOf(error), policy);
+          if (attempts.failed(candidate, failure, Date.now()) === 'rethrow') throw error;
         }
       }
     } finally {
-      if (outcomes.length > 0) {
-        await recordProviderOutcomes({ outcomes }).catch((error: unknown) => {
+      if (attempts.outcomes.length > 0) {
+        await recordProviderOutcomes({ outcomes: attempts.outcomes }).catch((error: unknown) => {
           if (!isCancellation(error)) this.state.warnings.push(`step ${step}: provider health not recorded`);
         });
       }
     }
     throw ApplicationFailure.create({
       type: ErrorType.ModelsUnavailable,
-      message: `no model could answer (${purpose}, step ${step}): ${lines.join('; ') || 'no candidates'}`,
+      message: attempts.exhausted(),
       nonRetryable: true,
     });
   }
 }
-
-const label = (candidate: RouteCandidate) => `${candidate.model} via ${candidate.provider}`;
-const pick = (candidate: RouteCandidate) => ({ provider: candidate.provider, model: candidate.model });

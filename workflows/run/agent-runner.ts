@@ -24,7 +24,7 @@ import { checkBudget, durationReason, outputAllowance, outputCeiling } from '../
 import { estimatePromptTokens, reserveStep } from '../budget/spend-cap';
 import { makeRoom } from '../model/context-room';
 import { ContextWindow } from '../model/context-window';
-import { recordModelCall } from '../model/model-router';
+import { recordModelCall } from '../model/model-bill';
 import { traceRunState } from '../telemetry/run-trace';
 import { ToolArgsValidator } from '../tools/tool-args';
 import { boundToolCalls } from '../tools/tool-call-bounds';
