@@ -142,9 +142,9 @@ describe('approval book', () => {
     book.open(request({ onTimeout: 'escalate' }));
     book.open(request({ requestId: '1-2', expiresAt: new Date(T0 + 120_000).toISOString() }));
     expect(book.nextDeadline()).toBe(T0 + 60_000);
-    book.expire(T0 + 59_999, spec, escalationMs);
+    expect(book.expire(T0 + 59_999, spec, escalationMs)).toBe(false);
     expect(book.pending.map((r) => r.stage)).toEqual(['primary', 'primary']);
-    book.expire(T0 + 60_000, spec, escalationMs);
+    expect(book.expire(T0 + 60_000, spec, escalationMs)).toBe(true);
     expect(book.pending[0]).toMatchObject({ stage: 'escalated', approvers: { users: ['boss'] } });
     expect(book.pending[0]?.expiresAt).toBe(new Date(T0 + 180_000).toISOString());
     book.expire(T0 + 120_000, spec, escalationMs);
@@ -153,11 +153,12 @@ describe('approval book', () => {
       via: 'timeout',
       reason: 'no decision within 2m',
     });
-    book.expire(T0 + 180_000, spec, escalationMs);
+    expect(book.expire(T0 + 180_000, spec, escalationMs)).toBe(true);
     expect(book.decisionFor('1-1')).toMatchObject({
       decision: 'reject',
       reason: 'no decision within 2m after escalation',
     });
     expect(book.pending).toEqual([]);
+    expect(book.expire(T0 + 999_999, spec, escalationMs)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { cutMiddle, textOf } from '../../common/text';
 import { countMessageTokens, countTextTokens, countToolTokens } from '../../activities/model/tokenizer';
 import { estimateTokens } from '../../workflows/model/compaction';
 import { capFor, cutsToFit, FIT_MARKER, latestTurnStart, planSummary } from '../../workflows/model/context-fit';
-import { estimatePromptTokens } from '../../workflows/budget/spend-cap';
+import { estimatePromptTokens } from '../../workflows/budget/prompt-estimate';
 
 const sys: ChatMessage = { role: 'system', content: 's' };
 const task: ChatMessage = { role: 'user', content: 'u' };

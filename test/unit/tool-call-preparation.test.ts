@@ -5,7 +5,7 @@ import type { ToolCallRequest, ToolDefinition } from '../../common/chat';
 import { evaluatePolicy } from '../../common/policy/resolve';
 import { ApprovalBook } from '../../workflows/approvals/approval-book';
 import { openGates } from '../../workflows/approvals/approval-gate';
-import { estimatePromptTokens } from '../../workflows/budget/spend-cap';
+import { estimatePromptTokens } from '../../workflows/budget/prompt-estimate';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 import { capToolCalls, prepareCall, type ToolCatalog } from '../../workflows/tools/prepare-call';
 

@@ -49,6 +49,16 @@ export class ApprovalBook {
     this.ignored.push(...from.ignoredDecisions);
   }
 
+  /** The book's lists as the run's state shows them: copies, so a view never aliases the book. */
+  lists(): Pick<RunState, 'pendingApprovals' | 'approvalRequests' | 'decisions' | 'ignoredDecisions'> {
+    return {
+      pendingApprovals: [...this.pending],
+      approvalRequests: [...this.requests],
+      decisions: [...this.decisions],
+      ignoredDecisions: [...this.ignored],
+    };
+  }
+
   open(request: ApprovalRequest): void {
     this.pending.push(request);
     this.requests.push(request);
@@ -192,9 +202,10 @@ export class ApprovalBook {
     return deadlines.length ? Math.min(...deadlines) : undefined;
   }
 
-  /** Acts on every gate whose time is up: escalate once if configured, otherwise reject. */
-  expire(nowMs: number, spec: AgentSpec, escalationTimeoutMs: number): void {
-    for (const request of this.pending.filter((r) => Date.parse(r.expiresAt) <= nowMs)) {
+  /** Acts on every gate whose time is up: escalate once if configured, otherwise reject. True when one acted. */
+  expire(nowMs: number, spec: AgentSpec, escalationTimeoutMs: number): boolean {
+    const due = this.pending.filter((r) => Date.parse(r.expiresAt) <= nowMs);
+    for (const request of due) {
       const escalation = spec.approvals.escalation;
       if (request.onTimeout === 'escalate' && request.stage === 'primary' && escalation) {
         request.stage = 'escalated';
@@ -217,5 +228,6 @@ export class ApprovalBook {
         nowMs,
       );
     }
+    return due.length > 0;
   }
 }

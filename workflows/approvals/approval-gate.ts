@@ -175,9 +175,7 @@ export async function waitForDecisions(
     const deadline = book.nextDeadline() ?? Date.now();
     const waitMs = Math.max(deadline - Date.now(), 0);
     if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);
-    const before = book.pending.map((r) => `${r.requestId}:${r.stage}`).join();
-    book.expire(Date.now(), rules.spec, rules.policy().escalationTimeout.value);
-    if (book.pending.map((r) => `${r.requestId}:${r.stage}`).join() !== before) onChange();
+    if (book.expire(Date.now(), rules.spec, rules.policy().escalationTimeout.value)) onChange();
   }
   return 'decided';
 }

@@ -1,23 +1,14 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../../activities';
 import type { ChatMessage, ToolDefinition } from '../../common/chat';
+import type { OutputSettings } from './run-limits';
 import { costOf, type ModelPrice } from '../../common/pricing';
 import { spendReservation, spendSettlement, utcDay, type SpendGrant } from '../../common/spend-ledger';
-import { textOf } from '../../common/text';
-import { messageChars } from '../model/compaction';
+import { estimatePromptTokens } from './prompt-estimate';
+import { outputCeiling } from './run-limits';
 import { SETUP_ACTIVITY_OPTIONS } from '../activity-options';
 
 const { reserveSpend, settleSpend } = proxyActivities<ReinsActivities>(SETUP_ACTIVITY_OPTIONS);
-
-/**
- * A deliberately high estimate of a prompt's tokens (2 characters per token, plus framing), so that reservations
- * cover what the call will really cost and the cap holds across concurrent runs.
- */
-export function estimatePromptTokens(messages: ChatMessage[], tools: ToolDefinition[]): number {
-  let chars = textOf(tools).length;
-  for (const message of Array.isArray(messages) ? messages : []) chars += messageChars(message) + 16;
-  return Math.ceil(chars / 2) + 64;
-}
 
 export interface SpendCapContext {
   userId: string;
@@ -65,4 +56,24 @@ export async function reserveStep(
     ok: false,
     reason: `daily spend cap of $${capUsd} for ${cap.userId} reached: $${spentUsd.toFixed(4)} spent and $${reservedUsd.toFixed(4)} reserved today`,
   };
+}
+
+/** A turn's spend: without a cap, nothing to reserve; with one, the step's dearest outcome, bounded by a ceiling. */
+export type TurnSpend =
+  | { ok: true; maxOutputTokens: number | undefined; settle?: (actualUsd: number) => Promise<void> }
+  | { ok: false; reason: string };
+
+/** Reserves what the next step may cost under the user's daily cap (a call with no output ceiling gets one). */
+export async function reserveTurn(
+  cap: SpendCapContext | undefined,
+  step: number,
+  prompt: { transcript: ChatMessage[]; tools: ToolDefinition[] },
+  model: OutputSettings,
+  maxOutputTokens: number | undefined,
+): Promise<TurnSpend> {
+  if (!cap) return { ok: true, maxOutputTokens };
+  // A reservation bounds the call only if the call has an output ceiling.
+  const ceiling = maxOutputTokens ?? outputCeiling(model);
+  const spend = await reserveStep(cap, step, estimatePromptTokens(prompt.transcript, prompt.tools), ceiling);
+  return spend.ok ? { ok: true, maxOutputTokens: ceiling, settle: spend.settle } : spend;
 }

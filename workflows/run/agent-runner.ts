@@ -13,15 +13,14 @@ import type { AgentSpec } from '../../common/agent-spec';
 import type { ModelTurn, ToolDefinition } from '../../common/chat';
 import { ErrorType } from '../../common/errors';
 import { HANDLER_DESCRIPTIONS, stateQuery, transcriptQuery } from '../../common/messages';
-import { toolViolations } from '../../common/policy/tool-checks';
 import { toolAccess } from '../../common/policy/tool-access';
 import { parseRunInput, type RunInput } from '../../common/run-input';
 import type { RunRecord, RunResult, RunState } from '../../common/run-state';
 import { countOrUndefined } from '../../common/text';
 import { ApprovalBook } from '../approvals/approval-book';
 import { openGates, registerDecisionHandlers } from '../approvals/approval-gate';
-import { checkBudget, durationReason, outputAllowance, outputCeiling } from '../budget/run-limits';
-import { estimatePromptTokens, reserveStep } from '../budget/spend-cap';
+import { checkBudget, durationReason, outputAllowance } from '../budget/run-limits';
+import { reserveTurn } from '../budget/spend-cap';
 import { makeRoom } from '../model/context-room';
 import { ContextWindow } from '../model/context-window';
 import { recordModelCall } from '../model/model-bill';
@@ -29,16 +28,15 @@ import { traceRunState } from '../telemetry/run-trace';
 import { ToolArgsValidator } from '../tools/tool-args';
 import { boundToolCalls } from '../tools/tool-call-bounds';
 import { type PreparedCall } from '../tools/prepare-call';
-import { discoverTools } from '../tools/tool-discovery';
 import { prepareTurnCalls } from '../tools/turn-calls';
 import { durationElapsed } from './duration-watch';
-import { failureOf } from './failures';
+import { openFirstSegment } from './first-segment';
 import { freshState } from './fresh-state';
 import { askModelToFit, CONTEXT_FIT_PATCH } from './model-turn';
 import { TurnDeps } from './turn-deps';
 import { CallSettlement } from './call-settlement';
-import type { RunCarry } from './run-carry';
-import { registerPolicyApply, startPolicy, violationFailure } from './run-policy';
+import { carryOf, type RunCarry } from './run-carry';
+import { registerPolicyApply, startPolicy } from './run-policy';
 import { settleIdentity } from './run-identity';
 import { RunVisibility } from './visibility';
 import { releaseRunWorkspace } from './workspace-release';
@@ -98,13 +96,7 @@ export class AgentRunner {
 
   /** The run as the `state` query, the UI and traces see it: its record and the book's lists, copied. */
   view(): RunState {
-    return {
-      ...this.record,
-      pendingApprovals: [...this.book.pending],
-      approvalRequests: [...this.book.requests],
-      decisions: [...this.book.decisions],
-      ignoredDecisions: [...this.book.ignored],
-    };
+    return { ...this.record, ...this.book.lists() };
   }
 
   registerHandlers(): void {
@@ -215,22 +207,8 @@ export class AgentRunner {
 
   /** A new run discovers its tools, checks them against the platform, and opens the conversation. */
   private async firstSegment(spec: AgentSpec): Promise<void> {
-    try {
-      for (const definition of await discoverTools(spec, this.input!.userId)) {
-        this.definitions.set(definition.name, definition);
-      }
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const { type, message } = failureOf(error);
-      this.fail(type, message);
-    }
-    const refused = toolViolations(this.record.policy!, spec, this.definitions);
-    if (refused.length > 0) {
-      const { type, message } = violationFailure(refused);
-      this.fail(type, message);
-    }
-    this.context.push({ role: 'system', content: spec.instructions });
-    this.context.push({ role: 'user', content: this.input!.prompt });
+    const refusal = await openFirstSegment(spec, this.input!, this.record, this.definitions, this.context);
+    if (refusal) this.fail(refusal.type, refusal.message);
   }
 
   private settlement(turns: TurnDeps): CallSettlement {
@@ -254,14 +232,7 @@ export class AgentRunner {
   private async rollOver(pendingCalls?: PreparedCall[]): Promise<never> {
     await condition(allHandlersFinished);
     this.rolledOver = true;
-    const next: RunCarry = {
-      state: this.view(),
-      transcript: this.context.transcript,
-      messageTokens: this.context.tokens,
-      definitions: [...this.definitions.values()],
-      conversation: { epoch: this.context.cursor.epoch, stored: this.context.cursor.stored },
-      ...(pendingCalls ? { pendingCalls } : {}),
-    };
+    const next = carryOf(this.view(), this.context, this.definitions, pendingCalls);
     return continueAsNew<(input: RunInput, carry?: RunCarry) => Promise<RunResult>>(this.input!, next);
   }
 
@@ -274,19 +245,16 @@ export class AgentRunner {
     if (budget.exhausted) return { end: this.stop('budget_exhausted', budget.reason) };
     const allowance = outputAllowance(this.record, turns.price, spec.model);
     if ('exhausted' in allowance) return { end: this.stop('budget_exhausted', allowance.reason) };
-    let maxOutputTokens = allowance.tokens;
-    await makeRoom(turns.room, tools, maxOutputTokens);
-
-    let settle: ((actualUsd: number) => Promise<void>) | undefined;
-    const cap = turns.spendCap();
-    if (cap) {
-      // A reservation bounds the call only if the call has an output ceiling.
-      maxOutputTokens = maxOutputTokens ?? outputCeiling(spec.model);
-      const prompt = estimatePromptTokens(this.context.transcript, tools);
-      const spend = await reserveStep(cap, this.record.step + 1, prompt, maxOutputTokens);
-      if (!spend.ok) return { end: this.stop('budget_exhausted', spend.reason) };
-      settle = spend.settle;
-    }
+    await makeRoom(turns.room, tools, allowance.tokens);
+    const spend = await reserveTurn(
+      turns.spendCap(),
+      this.record.step + 1,
+      { transcript: this.context.transcript, tools },
+      spec.model,
+      allowance.tokens,
+    );
+    if (!spend.ok) return { end: this.stop('budget_exhausted', spend.reason) };
+    const { maxOutputTokens, settle } = spend;
 
     this.record.step += 1;
     this.publish();

@@ -1,5 +1,6 @@
 import type { ChatMessage, ToolDefinition } from '../../common/chat';
 import type { RunState } from '../../common/run-state';
+import type { ContextWindow } from '../model/context-window';
 import type { PreparedCall } from '../tools/prepare-call';
 
 /**
@@ -15,4 +16,21 @@ export interface RunCarry {
   definitions: ToolDefinition[];
   conversation: { epoch: number; stored: number };
   pendingCalls?: PreparedCall[];
+}
+
+/** The carry for the next execution: the run as it stands, its transcript and counts, its tools, a waiting turn. */
+export function carryOf(
+  state: RunState,
+  context: ContextWindow,
+  definitions: Map<string, ToolDefinition>,
+  pendingCalls?: PreparedCall[],
+): RunCarry {
+  return {
+    state,
+    transcript: context.transcript,
+    messageTokens: context.tokens,
+    definitions: [...definitions.values()],
+    conversation: { epoch: context.cursor.epoch, stored: context.cursor.stored },
+    ...(pendingCalls ? { pendingCalls } : {}),
+  };
 }

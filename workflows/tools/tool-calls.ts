@@ -8,6 +8,7 @@ import { MCP_ACTIVITY_OPTIONS, SETUP_ACTIVITY_OPTIONS, TOOL_ACTIVITY_OPTIONS } f
 import type { ApprovalBook } from '../approvals/approval-book';
 import { failureOf } from '../run/failures';
 import { traceToolCall } from '../telemetry/run-trace';
+import { callVerdict } from './call-verdict';
 import { toolError, type PreparedCall, type ToolCatalog } from './prepare-call';
 
 const { runTool } = proxyActivities<ReinsActivities>(TOOL_ACTIVITY_OPTIONS);
@@ -51,26 +52,12 @@ export async function settleCall(call: PreparedCall, state: RunRecord, book: App
       outcome,
       ...(detail ? { detail } : {}),
     });
-  if (call.refusal || !call.definition) {
-    const message = call.refusal?.message ?? toolError(ErrorType.ToolUnknown, call.request.name);
-    record(call.refusal?.outcome ?? 'unknown_tool', message);
-    return message;
+  const verdict = callVerdict(call, call.approvalRule ? book.decisionFor(call.callId) : undefined);
+  if (!verdict.run) {
+    record(verdict.outcome, verdict.detail);
+    return verdict.message;
   }
-  let args = call.args;
-  const toolClass = call.toolClass ?? call.definition.class;
-  let summary = call.server
-    ? `mcp ${call.definition.policyName ?? call.request.name} · ${toolClass}`
-    : `tool ${call.request.name} · ${toolClass}`;
-  if (call.approvalRule) {
-    const decision = book.decisionFor(call.callId);
-    if (decision?.decision !== 'approve') {
-      const why = `rejected by ${decision?.by ?? 'nobody'}${decision?.reason ? `: ${decision.reason}` : ''}`;
-      record('rejected', why);
-      return toolError(ErrorType.ToolDenied, `a human did not approve this call (${why})`);
-    }
-    args = decision.editedArgs ?? args;
-    summary += ` · approved by ${decision.by}${decision.editedArgs ? ' (edited)' : ''}`;
-  }
+  const { args, summary } = verdict;
   state.usage.toolCalls += 1;
   try {
     const outcome = await runActivity(call, args, summary, state);
