@@ -4,23 +4,13 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { parseApprovalDecision, type ApprovalDecision } from '../common/approval';
-import {
-  AGENT_RUN_WORKFLOW,
-  applyPolicyUpdate,
-  ApplyPolicyRequestSchema,
-  decideSignal,
-  decideUpdate,
-  stateQuery,
-  type ApplyPolicyRequest,
-} from '../common/messages';
+import type { ApprovalDecision } from '../common/approval';
+import { AGENT_RUN_WORKFLOW, stateQuery, type ApplyPolicyRequest } from '../common/messages';
 import type { PriceTable } from '../common/pricing';
 import type { RunInputArgs } from '../common/run-input';
 import type { ApprovalRequest, DecisionReceipt, PolicyChange, RunResult, RunState } from '../common/run-state';
-import { describeZodIssues } from '../common/zod-issues';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_NAMESPACE,
@@ -29,9 +19,7 @@ import {
   DEFAULT_UI_URL,
 } from '../common/task-queues';
 import {
-  DecisionRefusedError,
   PayloadUnreadableError,
-  PolicyApplyRefusedError,
   RunAlreadyExistsError,
   RunEndedError,
   RunNotFoundError,
@@ -40,7 +28,8 @@ import {
   type UnreadablePart,
 } from './errors';
 import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
-import { answeredWithin, endedOrMissing, notFoundAware, readResult } from './run-answers';
+import { notFoundAware, readResult } from './run-answers';
+import { sendDecision, sendPolicyApply } from './run-messages';
 import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
@@ -253,33 +242,15 @@ export class ReinsClient {
 
   /**
    * Sends a decision. By update (default) the call returns the recorded decision (with `awaiting` when it is one
-   * approval towards a quorum not yet met) or throws DecisionRefusedError with
-   * the run's reason; by signal it returns once the signal is delivered, and a bad decision is recorded as ignored.
+   * approval towards a quorum not yet met) or throws DecisionRefusedError with the run's reason; by signal it returns
+   * once the signal is delivered, and a bad decision is recorded as ignored.
    */
   async decide(
     runId: string,
     raw: ApprovalDecision,
     options: { via?: 'update' | 'signal'; timeoutMs?: number } = {},
   ): Promise<DecisionReceipt | undefined> {
-    const parsed = parseApprovalDecision(raw);
-    if (!parsed.ok) throw new DecisionRefusedError(`invalid decision: ${parsed.message}`);
-    const handle = this.handle(runId);
-    try {
-      if (options.via === 'signal') {
-        await notFoundAware(runId, () => handle.signal(decideSignal, parsed.value));
-        return undefined;
-      }
-      return await answeredWithin(this.temporal, this.handle(runId), options.timeoutMs, () =>
-        handle.executeUpdate(decideUpdate, { args: [parsed.value] }),
-      );
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        const cause = error.cause;
-        throw new DecisionRefusedError(cause instanceof Error ? cause.message : error.message);
-      }
-      if (error instanceof RunNotFoundError) throw await endedOrMissing(this.handle(runId), runId, error);
-      throw error;
-    }
+    return sendDecision(this.temporal, this.handle(runId), raw, options);
   }
 
   /**
@@ -291,25 +262,7 @@ export class ReinsClient {
     raw: ApplyPolicyRequest,
     options: { timeoutMs?: number } = {},
   ): Promise<PolicyChange> {
-    const parsed = ApplyPolicyRequestSchema.safeParse(raw);
-    if (!parsed.success) throw new PolicyApplyRefusedError(`invalid request: ${describeZodIssues(parsed.error)}`);
-    try {
-      return await answeredWithin(this.temporal, this.handle(runId), options.timeoutMs, () =>
-        this.handle(runId).executeUpdate(applyPolicyUpdate, { args: [parsed.data] }),
-      );
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        const cause = error.cause;
-        throw new PolicyApplyRefusedError(cause instanceof Error ? cause.message : error.message);
-      }
-      if (error instanceof RunNotFoundError) {
-        const ended = await endedOrMissing(this.handle(runId), runId, error);
-        throw ended instanceof DecisionRefusedError
-          ? new PolicyApplyRefusedError(ended.message.replace('takes no more decisions', 'keeps its policy'))
-          : ended;
-      }
-      throw error;
-    }
+    return sendPolicyApply(this.temporal, this.handle(runId), raw, options);
   }
 
   /**

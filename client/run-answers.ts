@@ -34,16 +34,21 @@ export async function notFoundAware<T>(runId: string, call: () => Promise<T>): P
   }
 }
 
-/** Temporal reports a closed run as not found to updates and signals; tell an ended run from a missing one. */
+/**
+ * Temporal reports a closed run as not found to updates and signals; tell an ended run from a missing one. An ended
+ * run refuses with the error the caller's message has (`refused`), saying what the run no longer does.
+ */
 export async function endedOrMissing(
   handle: WorkflowHandle,
   runId: string,
   notFound: RunNotFoundError,
+  refused: (message: string) => Error = (message) => new DecisionRefusedError(message),
+  noLonger = 'it takes no more decisions',
 ): Promise<Error> {
   const description = await handle.describe().catch(() => undefined);
   if (!description) return notFound;
   const status = description.status.name.toLowerCase();
-  return new DecisionRefusedError(`run "${runId}" has already ended (${status}); it takes no more decisions`);
+  return refused(`run "${runId}" has already ended (${status}); ${noLonger}`);
 }
 
 /**
