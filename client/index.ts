@@ -14,3 +14,12 @@ export {
   tokenFileCredential,
 } from './credentials';
 export { decisionBinding } from '../common/identity/binding-payload';
+export {
+  defineTool,
+  ToolError,
+  type JsonValue,
+  type RawToolConfig,
+  type ToolContext,
+  type ToolImplementation,
+  type ToolResult,
+} from '../common/tools/define-tool';
