@@ -13,7 +13,7 @@ import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settin
 import { WorkspaceStore } from './sandbox/workspace-store';
 import type { WorkspaceRetention } from './sandbox/workspace-retention';
 import { createToolActivities } from './tools/tool-activities';
-import type { ToolImplementation } from './tools/tool';
+import type { ToolImplementation } from '../common/tools/define-tool';
 import { builtInTools, ToolRegistry } from './tools/registry';
 
 export interface ActivityDeps {
@@ -67,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
         registry,
         workspaces,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        scrubber: () => secrets.scrubber(),
       }),
     },
     () => secrets.scrubber(),
@@ -74,7 +75,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type ReinsActivities = ReturnType<typeof createActivities>;
-export { ToolError, defineTool, type ToolContext, type ToolImplementation } from './tools/tool';
 export { BUILT_IN_TOOLS } from './tools/registry';
 export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, type ToolImplementation } from '../activities';
+import { defineTool, type ToolImplementation } from '../common/tools/define-tool';
 import type { Timeline } from './timeline';
 
 export const BENCH_TOOL = 'bench_noop';

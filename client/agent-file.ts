@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { AgentSpecSchema, type AgentSpec } from '../common/agent-spec';
-import { describeZodIssues } from '../common/zod-issues';
+import type { AgentSpec } from '../common/agent-spec';
+import { checkAgentSpec } from './define-agent';
 import { AgentFileError } from './errors';
 
 /** Reads an agent spec from a YAML or JSON file; errors name the file and each bad field. */
@@ -23,7 +23,7 @@ export async function loadAgentFile(file: string): Promise<AgentSpec> {
       `agent file ${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message}`,
     );
   }
-  const parsed = AgentSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new AgentFileError(`agent file ${file} is invalid: ${describeZodIssues(parsed.error)}`);
-  return parsed.data;
+  const checked = checkAgentSpec(raw);
+  if (!checked.ok) throw new AgentFileError(`agent file ${file} is invalid: ${checked.problems}`);
+  return checked.spec;
 }

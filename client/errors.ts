@@ -8,6 +8,11 @@ export class AgentFileError extends ReinsClientError {
   override name = 'AgentFileError';
 }
 
+/** An agent spec given in code (`defineAgent`) is not valid; `message` names the agent and each bad field. */
+export class AgentSpecError extends ReinsClientError {
+  override name = 'AgentSpecError';
+}
+
 /** The run input (agent spec, prompt, user) failed validation; `message` names each bad field. */
 export class RunInputInvalidError extends ReinsClientError {
   override name = 'RunInputInvalidError';

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './reins-client';
 export * from './run-queries';
 export * from './agent-file';
+export { defineAgent } from './define-agent';
 export * from './prices';
 export * from './usage-report';
 export { signDecision, type SignDecisionOptions } from '../shared/identity/sign-decision';
@@ -14,3 +15,12 @@ export {
   tokenFileCredential,
 } from './credentials';
 export { decisionBinding } from '../common/identity/binding-payload';
+export {
+  defineTool,
+  ToolError,
+  type JsonValue,
+  type RawToolConfig,
+  type ToolContext,
+  type ToolImplementation,
+  type ToolResult,
+} from '../common/tools/define-tool';

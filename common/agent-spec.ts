@@ -11,6 +11,7 @@ import { BUILTIN_TOOL_CONFIGS } from './builtin-tool-config';
 import { ContextSettingsSchema } from './context-settings';
 import { findInlineCredentials, formatPath } from './credential-patterns';
 import { DurationSchema } from './duration';
+import { tooDeepAt } from './json-depth';
 import { McpServerSpecSchema } from './mcp-server';
 import { TeamNameSchema } from './policy/platform-policy';
 import { ModelPolicySchema } from './providers';
@@ -18,6 +19,9 @@ import { ToolClassSchema } from './tool-class';
 import { ToolPolicySchema } from './policy/tool-settings';
 import { reportDuplicateNames } from './zod-issues';
 import { ownValue } from './own';
+
+/** How deep a tool's `config:` may nest arrays and objects; real settings stay within a handful of levels. */
+export const MAX_CONFIG_DEPTH = 32;
 
 /** Tool names as providers accept them in function definitions. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -37,7 +41,14 @@ export const AgentToolSchema = z.strictObject({
   /** Overrides the class the tool declares (or its MCP annotations suggest). */
   class: ToolClassSchema.optional(),
   /** Settings for the tool's code on the worker (hosts for http_request, the connection for sql). */
-  config: z.record(z.string(), z.unknown()).optional(),
+  config: z
+    .record(z.string(), z.unknown())
+    .superRefine((config, ctx) => {
+      // Checked before anything walks the config: a value thousands of levels deep overflows recursive walks.
+      const at = tooDeepAt(config, MAX_CONFIG_DEPTH);
+      if (at) ctx.addIssue({ code: 'custom', path: at, message: `nested deeper than ${MAX_CONFIG_DEPTH} levels` });
+    })
+    .optional(),
   /**
    * Whether a call interrupted midway may simply be retried. `true` vouches for an MCP tool (its server's annotations
    * are only hints); a worker tool is idempotent only when it declares so itself, and `false` turns that off.

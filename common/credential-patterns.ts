@@ -24,8 +24,12 @@ export interface InlineCredential {
   kind: string;
 }
 
+/** Deeper than this the walk stops: the schemas refuse such values themselves, and a deeper walk overflows the stack. */
+const MAX_WALK_DEPTH = 64;
+
 /** Every string in `value` (object keys included) that looks like a credential, with the path to it. */
 export function findInlineCredentials(value: unknown, path: Array<string | number> = []): InlineCredential[] {
+  if (path.length > MAX_WALK_DEPTH) return [];
   if (typeof value === 'string') {
     const kind = credentialKindIn(value);
     return kind ? [{ path, kind }] : [];

@@ -42,6 +42,13 @@ export const ErrorType = {
   ToolOutcomeUnknown: 'ToolOutcomeUnknown',
   /** An expected failure a tool reports to the model without a more specific type (an MCP tool's `isError`). */
   ToolError: 'ToolError',
+  /**
+   * The spec's `config:` for a worker tool does not match the tool's `configSchema`: the run ends at start, naming the
+   * tool and each bad field. Not retried.
+   */
+  ToolConfigInvalid: 'ToolConfigInvalid',
+  /** A tool returned something that is not JSON data (a function, a bigint, a cycle, undefined); told to the model. */
+  ToolResultInvalid: 'ToolResultInvalid',
 
   // Workspace files (built-in file tools). Not retried: the model reads them and reacts.
   PathRefused: 'PathRefused',

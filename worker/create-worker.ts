@@ -14,8 +14,8 @@ import {
   RolesFileDirectory,
   createWorkspaceStore,
   type Directory,
-  type ToolImplementation,
 } from '../activities';
+import type { ToolImplementation } from '../common/tools/define-tool';
 import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { WorkerConfigError } from '../common/worker-config-error';
 import { NO_MODEL_KEY, type WorkerConfig } from './config';

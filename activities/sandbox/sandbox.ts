@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ToolError } from '../tools/tool';
+import { ToolError } from '../../common/tools/define-tool';
 import { bubblewrapInvocation, SANDBOX_TMP, SANDBOX_WORKSPACE } from './bwrap-args';
 import { INTERPRETERS, LAUNCHER, rlimitArgs, sandboxEnvironment, type Language } from './command-line';
 import { findExecutable } from '../../shared/executables';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from '../tools/tool';
+import { ToolError } from '../../common/tools/define-tool';
 import type { SandboxUser } from './settings';
 import { ErrorType } from '../../common/errors';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DELETE_FILE, LIST_FILES, MAX_FILE_BYTES, READ_FILE, WRITE_FILE } from '../../common/builtin-tools';
-import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { defineTool, ToolError, type ToolImplementation } from '../../common/tools/define-tool';
 import {
   ownerForNewFiles,
   readTextFile,

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ResolvedAddress } from './net-guard';
-import { ToolError } from './tool';
+import { ToolError } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
 export interface HopRequest {

@@ -13,7 +13,7 @@ import { classWithOverrides } from './http-method-override';
 import { formatResponse } from './http-request-format';
 import { sendHop } from './http-request-send';
 import { resolveChecked, ruleFor, systemResolver, type Resolver } from './net-guard';
-import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { defineTool, ToolError, type ToolImplementation } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
 export { MAX_REDIRECTS };

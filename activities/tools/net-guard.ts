@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { HttpHostRule } from '../../common/builtin-tool-config';
-import { ToolError } from './tool';
+import { ToolError } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
 export interface ResolvedAddress {

@@ -6,7 +6,7 @@ import { FILE_TOOLS } from './file-tools';
 import { createHttpRequestTool } from './http-request';
 import { createRunCodeTool, type ToolWithWarnings } from './run-code';
 import { createSqlTool } from './sql';
-import type { ToolImplementation } from './tool';
+import type { ToolImplementation } from '../../common/tools/define-tool';
 
 /** The built-in tools, with run_code bound to the worker's sandbox and credentials from the worker's secrets. */
 export function builtInTools(sandbox?: Sandbox, secrets?: SecretResolver): ToolImplementation[] {

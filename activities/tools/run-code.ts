@@ -2,7 +2,7 @@ import { MAX_CODE_BYTES, runCodeSpec } from '../../common/builtin-tools';
 import { formatCodeReport } from '../sandbox/code-report';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox';
 import { DEFAULT_SANDBOX_SETTINGS } from '../sandbox/settings';
-import { defineTool, type ToolImplementation } from './tool';
+import { defineTool, type ToolImplementation } from '../../common/tools/define-tool';
 
 export { MAX_CODE_BYTES };
 

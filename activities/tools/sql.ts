@@ -6,7 +6,7 @@ import { describeZodIssues } from '../../common/zod-issues';
 import { envSecretSource, SecretResolver } from '../secrets/secret-resolver';
 import { classifySql } from './sql-classify';
 import { formatSqlResults } from './sql-format';
-import { defineTool, ToolError, type ToolImplementation } from './tool';
+import { defineTool, ToolError, type ToolImplementation } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
 type Args = z.output<typeof SQL.schema>;

@@ -4,19 +4,30 @@ import type { ToolClass } from '../../common/agent-spec';
 import type { ToolCallInput, ToolDefinition, ToolOutcome } from '../../common/chat';
 import { ErrorType } from '../../common/errors';
 import { describeZodIssues } from '../../common/zod-issues';
-import { limitOutput, TOOL_OUTPUT_LIMIT } from './output-limit';
+import { TOOL_OUTPUT_LIMIT } from './output-limit';
 import { WorkspaceSelectionSchema, type ReleaseOutcome, type WorkspaceStore } from '../sandbox/workspace-store';
 import { CallLedger, interruptedOutcome } from './call-ledger';
-import { ToolError } from './tool';
+import { ToolError } from '../../common/tools/define-tool';
 import { workspaceTarget } from './workspace';
 import type { ToolRegistry } from './registry';
+import type { Scrubber } from '../secrets/scrub';
+import { checkToolConfigs, parseToolConfig } from './tool-config';
+import { toolOutcomeOfResult } from './tool-result';
 
 export interface ToolActivityDeps {
   registry: ToolRegistry;
   /** Run and agent workspaces, call ledgers and retention, all under the worker's data dir. */
   workspaces: WorkspaceStore;
   heartbeatIntervalMs?: number;
+  /**
+   * The worker's secrets, scrubbed from a tool's output before it is cut to size (structured results string by
+   * string). Every activity result is scrubbed again on its way out; this pass is what a cut or JSON escaping needs.
+   */
+  scrubber?: () => Scrubber;
 }
+
+/** The spec's worker tools and their config, as the workflow sends them; from the workflow, so a bad one is a bug. */
+const ToolConfigsSchema = z.array(z.object({ name: z.string(), config: z.unknown().optional() })).max(1_000);
 
 /** The workflow id scopes a run's workspace; a standalone activity has none and uses its own id instead. */
 function currentRunId(): string {
@@ -53,8 +64,11 @@ export function createToolActivities(deps: ToolActivityDeps) {
       if (!tool?.classify) return tool?.class ?? 'destructive';
       const parsed = tool.schema.safeParse(input.args);
       if (!parsed.success) return tool.class;
+      // A config its schema refuses was refused at start; one that slipped past (another worker's tool) fails safe.
+      const config = await parseToolConfig(tool, input.config);
+      if (!config.ok) return 'destructive';
       try {
-        return await tool.classify(parsed.data, input.config);
+        return await tool.classify(parsed.data, config.config);
       } catch {
         return 'destructive';
       }
@@ -71,14 +85,39 @@ export function createToolActivities(deps: ToolActivityDeps) {
       return Promise.all(paths.data.map((requested) => workspaceTarget(workspace, requested)));
     },
 
-    /** Run start: the definitions of the agent's tools, recorded in history so replay sees the same tools. */
-    async describeTools(input: { names: string[] }): Promise<ToolDefinition[]> {
+    /**
+     * Run start: the definitions of the agent's tools, recorded in history so replay sees the same tools. A tool whose
+     * `configSchema` refuses the spec's `config:` ends the run here, before the model is asked anything, as a
+     * built-in tool's bad config is refused when the spec is parsed. `configs` is absent from older workflows: their
+     * configs are checked at each call instead.
+     */
+    async describeTools(input: {
+      names: string[];
+      configs?: Array<{ name: string; config?: unknown }>;
+    }): Promise<ToolDefinition[]> {
       const { definitions, unknown } = deps.registry.describe(input.names);
       if (unknown.length > 0) {
         throw ApplicationFailure.nonRetryable(
           `unknown tools in the agent spec: ${unknown.join(', ')} (this worker has: ${deps.registry.names().join(', ')})`,
           ErrorType.ToolUnknown,
         );
+      }
+      if (input.configs !== undefined) {
+        const configs = ToolConfigsSchema.safeParse(input.configs);
+        if (!configs.success) {
+          throw ApplicationFailure.nonRetryable(
+            `invalid tool configs: ${describeZodIssues(configs.error)}`,
+            ErrorType.ToolConfigInvalid,
+          );
+        }
+        const tools = input.names.map((name) => deps.registry.get(name));
+        const problems = await checkToolConfigs(tools, configs.data);
+        if (problems.length > 0) {
+          throw ApplicationFailure.nonRetryable(
+            `invalid tool config in the agent spec: ${problems.join('; ')}`,
+            ErrorType.ToolConfigInvalid,
+          );
+        }
       }
       return definitions;
     },
@@ -109,6 +148,9 @@ export function createToolActivities(deps: ToolActivityDeps) {
         return { ok: false, error: { type: ErrorType.ToolDenied, message } };
       }
 
+      const config = await parseToolConfig(tool, input.config);
+      if (!config.ok) return { ok: false, error: { type: ErrorType.ToolConfigInvalid, message: config.message } };
+
       const attempt = context.info.attempt;
       const unknown = interruptedOutcome(previous, input.toolClass ?? tool.class, input.idempotent ?? tool.idempotent);
       if (unknown) {
@@ -123,7 +165,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
         heartbeatIntervalMs,
       );
       try {
-        const output = await tool.execute(parsed.data, {
+        const result: unknown = await tool.execute(parsed.data, {
           runId,
           callId: input.callId,
           userId: input.userId,
@@ -131,12 +173,12 @@ export function createToolActivities(deps: ToolActivityDeps) {
           attempt,
           earlierAttemptStarted: previous?.status === 'started',
           workspace,
-          ...(input.config ? { config: input.config } : {}),
+          config: config.config,
           signal: context.cancellationSignal,
           heartbeat: (details) => context.heartbeat(details),
         });
         // The model's context pays for every character; the tool itself may return what it likes.
-        const outcome: ToolOutcome = { ok: true, output: limitOutput(output, TOOL_OUTPUT_LIMIT) };
+        const outcome = toolOutcomeOfResult(input.tool, result, deps.scrubber?.(), TOOL_OUTPUT_LIMIT);
         await ledger.markDone(input.callId, attempt, outcome);
         return outcome;
       } catch (error) {

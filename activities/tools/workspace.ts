@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from './tool';
+import { ToolError } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
 /** A directory name for a run id that may contain any characters; the hash keeps distinct ids distinct. */

@@ -41,10 +41,15 @@ async function plainLoop(openai: OpenAI, plan: RunPlan): Promise<void> {
         attempt: 1,
         earlierAttemptStarted: false,
         workspace: '',
+        config: undefined,
         signal: controller.signal,
         heartbeat: () => undefined,
       });
-      messages.push({ role: 'tool', tool_call_id: call.id, content: output });
+      messages.push({
+        role: 'tool',
+        tool_call_id: call.id,
+        content: typeof output === 'string' ? output : JSON.stringify(output),
+      });
     }
   }
   throw new Error(`the plain loop did not finish within ${plan.steps + 1} model calls`);

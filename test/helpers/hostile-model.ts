@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { defineTool } from '../../activities';
+import { defineTool } from '../../common/tools/define-tool';
 import type { ReinsClient } from '../../client';
 import type { RunResult } from '../../common/run-state';
 import type { ChatRequestBody, ScriptTurn } from '../../scripts/scripted-model';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkspaceStore } from '../../activities/sandbox/workspace-store';
 import { DEFAULT_SANDBOX_USER } from '../../activities/sandbox/settings';
-import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
+import type { ToolContext, ToolImplementation } from '../../common/tools/define-tool';
 
 /** A data dir and a run workspace prepared exactly as the tool activity prepares them. */
 export async function sandboxWorkspace(runId = 'run-1'): Promise<{ dataDir: string; workspace: string }> {
@@ -24,14 +24,21 @@ export function toolContext(workspace: string, extra: Partial<ToolContext> = {})
     attempt: 1,
     earlierAttemptStarted: false,
     workspace,
+    config: undefined,
     signal: new AbortController().signal,
     heartbeat: () => undefined,
     ...extra,
   };
 }
 
-export function runTool(tool: ToolImplementation, args: unknown, context: ToolContext): Promise<string> {
-  return tool.execute(tool.schema.parse(args), context);
+export async function runTool(tool: ToolImplementation, args: unknown, context: ToolContext): Promise<string> {
+  return textResult(await tool.execute(tool.schema.parse(args), context));
+}
+
+/** The built-in tools answer in text; anything else from them is a bug the test should see. */
+export function textResult(result: unknown): string {
+  if (typeof result !== 'string') throw new Error(`expected a text result, got ${JSON.stringify(result)}`);
+  return result;
 }
 
 /** A number no other test or process uses, to find this test's processes with pgrep. */

@@ -5,7 +5,7 @@ import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
-import { defineTool } from '../../activities';
+import { defineTool } from '../../common/tools/define-tool';
 import { ReinsClient } from '../../client';
 import { EncryptionCodec, KEY_ID_METADATA, parseEncryptionKeys } from '../../shared/codec';
 import { reinsDataConverter } from '../../shared/payload-storage';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { temporal } from '@temporalio/proto';
-import { defineTool } from '../../activities/tools/tool';
+import { defineTool } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 import type { RunResult } from '../../common/run-state';
 import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';

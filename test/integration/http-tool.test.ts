@@ -2,10 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { temporal } from '@temporalio/proto';
 import { createHttpRequestTool } from '../../activities/tools/http-request';
-import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
+import type { ToolContext, ToolImplementation } from '../../common/tools/define-tool';
 import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import { messagesOf, withReins } from '../helpers/harness';
+import { textResult } from '../helpers/sandbox';
 
 const TOKEN = 'tok-4f9a1c77e2b84d0fa3';
 const SECRET = 'REINS_HTTP_TEST_TOKEN';
@@ -64,8 +65,8 @@ function context(config: Record<string, unknown>): ToolContext {
     heartbeat: () => undefined,
   };
 }
-const call = (tool: ToolImplementation, args: Record<string, unknown>, config: Record<string, unknown>) =>
-  tool.execute(tool.schema.parse(args), context(config));
+const call = async (tool: ToolImplementation, args: Record<string, unknown>, config: Record<string, unknown>) =>
+  textResult(await tool.execute(tool.schema.parse(args), context(config)));
 
 const local = {
   host: '127.0.0.1',

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, promis
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { defineTool } from '../../activities';
+import { defineTool } from '../../common/tools/define-tool';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import { fileClerkSpec, messagesOf, waitForState, withReins } from '../helpers/harness';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import { defineTool } from '../../activities';
+import { defineTool } from '../../common/tools/define-tool';
 import { encodingsOf } from '../../activities/secrets/scrub';
 import { ReinsClient } from '../../client';
 import { startScriptedModel, type ScriptFn, type ScriptTurn } from '../../scripts/scripted-model';

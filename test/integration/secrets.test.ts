@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { defineTool } from '../../activities';
+import { defineTool } from '../../common/tools/define-tool';
 import { encodingsOf } from '../../activities/secrets/scrub';
 import { createReinsWorker } from '../../worker/create-worker';
 import { ReinsClient } from '../../client';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createSqlTool } from '../../activities/tools/sql';
-import type { ToolContext } from '../../activities/tools/tool';
+import type { ToolContext } from '../../common/tools/define-tool';
 import { SecretResolver } from '../../activities/secrets/secret-resolver';
 import { loadAgentFile } from '../../client/agent-file';
 import type { AgentSpecInput } from '../../common/agent-spec';
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 describe('sql tool', () => {
   test('classifies each call by its statements', async () => {
-    const classify = (sql: string) => tool.classify?.({ sql });
+    const classify = (sql: string) => tool.classify?.({ sql }, undefined);
     expect(await classify('SELECT * FROM customers')).toBe('read');
     expect(await classify("UPDATE customers SET name = 'x'")).toBe('write');
     expect(await classify('DELETE FROM customers')).toBe('destructive');
@@ -74,7 +74,7 @@ describe('sql tool', () => {
   });
 
   test('a read-only transaction refuses a write hidden in a function call', async () => {
-    expect(await tool.classify?.({ sql: 'SELECT sneaky()' })).toBe('read');
+    expect(await tool.classify?.({ sql: 'SELECT sneaky()' }, undefined)).toBe('read');
     await expect(run('SELECT sneaky()')).rejects.toMatchObject({
       type: 'SqlReadOnly',
       message: expect.stringContaining('read-only transaction'),
@@ -103,7 +103,7 @@ describe('sql tool', () => {
   });
 
   test('an unparseable statement is destructive and reaches the database as written', async () => {
-    expect(await tool.classify?.({ sql: 'SELEKT 1' })).toBe('destructive');
+    expect(await tool.classify?.({ sql: 'SELEKT 1' }, undefined)).toBe('destructive');
     await expect(run('SELEKT 1')).rejects.toMatchObject({ type: 'SqlError', message: /syntax error/ });
   });
 

@@ -2,7 +2,7 @@ import { promises as fs, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deleteFile, listFiles, readFile, writeFile } from '../../activities/tools/file-tools';
-import type { ToolContext, ToolImplementation } from '../../activities/tools/tool';
+import type { ToolContext, ToolImplementation } from '../../common/tools/define-tool';
 import { runTool, toolContext } from '../helpers/sandbox';
 import { ensureDirectory } from '../../activities/tools/workspace';
 

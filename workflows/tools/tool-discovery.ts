@@ -19,9 +19,13 @@ export function workerToolNames(spec: AgentSpec): string[] {
  */
 export async function discoverTools(spec: AgentSpec, userId?: string): Promise<ToolDefinition[]> {
   const names = workerToolNames(spec);
+  // Each worker tool's config goes along, so the worker checks it against the tool's configSchema before the run starts.
+  const configs = spec.tools
+    .filter((tool) => names.includes(tool.name))
+    .map((tool) => ({ name: tool.name, ...(tool.config !== undefined ? { config: tool.config } : {}) }));
   // Servers are asked in parallel: a run waits for the slowest, not for their sum.
   const [worker, ...servers] = await Promise.all([
-    names.length > 0 ? describeTools({ names }) : Promise.resolve([]),
+    names.length > 0 ? describeTools({ names, configs }) : Promise.resolve([]),
     ...spec.mcpServers.map((server) =>
       listMcpTools.executeWithOptions({ ...MCP_ACTIVITY_OPTIONS, summary: `mcp ${server.name} · list tools` }, [
         { server, ...(userId !== undefined ? { userId } : {}) },
