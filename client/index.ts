@@ -14,3 +14,5 @@ export {
   tokenFileCredential,
 } from './credentials';
 export { decisionBinding } from '../common/identity/binding-payload';
+export type { TemporalConnectOptions } from './temporal-connect';
+export type { TemporalConnectionOverrides, TemporalConnectionSource } from '../shared/temporal-connection';
