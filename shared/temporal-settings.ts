@@ -122,3 +122,10 @@ export function settingName(origin: SettingOrigin, field: string): string {
   const file = origin.configFile ?? 'the Temporal config file';
   return `${entry.toml} in profile "${origin.profile ?? 'default'}" of ${file}`;
 }
+
+/** Every TEMPORAL_* variable the client and the worker read (through envconfig), for checks of what a deployment sets. */
+export const TEMPORAL_CONNECTION_VARIABLES: readonly string[] = [
+  ...SETTINGS.flatMap(([, names]) => names.variables),
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+];
