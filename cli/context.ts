@@ -1,37 +1,41 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  DEFAULT_CONNECT_TIMEOUT,
-  DEFAULT_NAMESPACE,
-  DEFAULT_TASK_QUEUE,
-  DEFAULT_TEMPORAL_ADDRESS,
-  DEFAULT_UI_URL,
-} from '../common/task-queues';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_TASK_QUEUE, DEFAULT_UI_URL } from '../common/task-queues';
 import type * as ReinsClientModule from '../client/reins-client';
 import type { ReinsClient } from '../client/reins-client';
+import type { TemporalConnectionSource } from '../shared/temporal-connection';
+import { TemporalAddressSchema } from '../shared/temporal-settings';
 import { parseFlags } from './flags';
 import { DurationSchema } from '../common/duration';
 import { Output, type CliIo } from './output';
 
+const path = z.string().min(1, 'must name a file');
+/** Unset connection flags leave the setting to TEMPORAL_* and the profile: flags win only when given. */
 const GlobalOptionsSchema = z.object({
-  address: z.string().min(1),
-  namespace: z.string().min(1),
+  address: TemporalAddressSchema.optional(),
+  namespace: z.string().min(1).optional(),
+  apiKey: z.string().min(1).optional(),
+  tls: z.boolean().optional(),
+  tlsCertPath: path.optional(),
+  tlsKeyPath: path.optional(),
+  tlsCaPath: path.optional(),
+  tlsServerName: z.string().min(1).optional(),
+  tlsDisableHostVerification: z.boolean().optional(),
+  profile: z.string().min(1).optional(),
+  configFile: path.optional(),
+  envFile: path.optional(),
   taskQueue: z.string().min(1),
   connectTimeout: DurationSchema,
   json: z.boolean().default(false),
 });
 export type GlobalOptions = z.output<typeof GlobalOptionsSchema>;
 
-/** Defaults for the global options: the environment first, then the standard local setup. */
-export function globalDefaults(env: NodeJS.ProcessEnv): {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  connectTimeout: string;
-} {
+/**
+ * Defaults for reins' own global options: the environment first, then the standard local setup. The connection's
+ * (address, namespace, TLS) have none here: the Temporal settings resolve them, and a default would hide the profile.
+ */
+export function globalDefaults(env: NodeJS.ProcessEnv): { taskQueue: string; connectTimeout: string } {
   return {
-    address: env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE,
     taskQueue: env.REINS_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     connectTimeout: env.REINS_CONNECT_TIMEOUT || DEFAULT_CONNECT_TIMEOUT,
   };
@@ -53,13 +57,27 @@ export class CliContext {
     return new CliContext(parseFlags(GlobalOptionsSchema, command.optsWithGlobals()), io);
   }
 
+  /** The connection flags over TEMPORAL_* (this CLI's environment) over the profile, as the Temporal CLI does. */
+  temporalSource(): TemporalConnectionSource & { env: NodeJS.ProcessEnv } {
+    const { profile, configFile, address, namespace, apiKey, tls, tlsCertPath, tlsKeyPath, tlsCaPath } = this.options;
+    const { tlsServerName, tlsDisableHostVerification } = this.options;
+    const overrides = { address, namespace, apiKey, tls, tlsCertPath, tlsKeyPath, tlsCaPath, tlsServerName };
+    return {
+      env: this.io.env,
+      ...(profile !== undefined ? { profile } : {}),
+      ...(configFile !== undefined ? { configFile } : {}),
+      overrides: Object.fromEntries(
+        Object.entries({ ...overrides, tlsDisableHostVerification }).filter(([, value]) => value !== undefined),
+      ),
+    };
+  }
+
   reins(): Promise<ReinsClient> {
     // The client and the Temporal SDK take a few hundred ms to load; commands that never reach the server skip that.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ReinsClient } = require('../client/reins-client') as typeof ReinsClientModule;
     this.client ??= ReinsClient.connect({
-      address: this.options.address,
-      namespace: this.options.namespace,
+      ...this.temporalSource(),
       taskQueue: this.options.taskQueue,
       connectTimeoutMs: this.options.connectTimeout,
     });

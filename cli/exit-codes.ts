@@ -11,6 +11,7 @@ import {
   RunInputInvalidError,
   RunNotFoundError,
   ServerUnreachableError,
+  TemporalConnectionConfigError,
 } from '../client/errors';
 
 /** 0: done. 1: the run failed or ended without an answer, a decision was refused, or anything unexpected. */
@@ -38,6 +39,7 @@ const USAGE_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   RunAlreadyExistsError,
   InvalidOptionsError,
   ServerUnreachableError,
+  TemporalConnectionConfigError,
   WorkerConfigError,
   PolicyFileInvalidError,
   PolicyViolationError,

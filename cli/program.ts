@@ -13,6 +13,7 @@ import { registerWatch } from './commands/watch';
 import { registerWorker } from './commands/worker';
 import { actionRunner, globalDefaults } from './context';
 import { describeError, EXIT_USAGE, exitCodeOf } from './exit-codes';
+import { loadEnvFile } from './env-file';
 import { processIo, type CliIo } from './output';
 
 const EXIT_CODES_HELP = `
@@ -26,9 +27,15 @@ Exit codes:
   3  part of the run could not be decoded (wrong encryption keys, a claim-check file missing): what could be
      read is printed, and stderr names each part that could not
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, REINS_TASK_QUEUE, REINS_CONNECT_TIMEOUT (defaults of the global options),
-REINS_UI_URL (Temporal UI base for links, default http://localhost:8233), REINS_POLICY_FILE (the platform policy
-runs are checked against before they start).`;
+Connecting: as every Temporal tool does. A profile of the Temporal config file (--profile or $TEMPORAL_PROFILE, else
+"default"; --config-file or $TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml), then TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH/_KEY_PATH (or _DATA),
+TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME over it, then the flags over both. Nothing set:
+localhost:7233, namespace "default", no TLS.
+
+Environment: REINS_TASK_QUEUE, REINS_CONNECT_TIMEOUT (defaults of the global options), REINS_UI_URL (Temporal UI base
+for links, default http://localhost:8233), REINS_POLICY_FILE (the platform policy runs are checked against before they
+start). --env-file loads more from a file first; variables already set keep their values.`;
 
 export function buildProgram(io: CliIo, exit: { code: number }): Command {
   const defaults = globalDefaults(io.env);
@@ -39,8 +46,25 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     // Commander would exit the process itself; the CLI maps its errors to exit code 2 instead.
     .exitOverride()
     .showHelpAfterError('(run `reins --help` or `reins <command> --help` for usage)')
-    .option('--address <host:port>', 'Temporal frontend address ($TEMPORAL_ADDRESS)', defaults.address)
-    .option('--namespace <name>', 'Temporal namespace ($TEMPORAL_NAMESPACE)', defaults.namespace)
+    .option('--address <host:port>', 'Temporal frontend address ($TEMPORAL_ADDRESS, else localhost:7233)')
+    .option('--namespace <name>', 'Temporal namespace ($TEMPORAL_NAMESPACE, else default)')
+    .option(
+      '--api-key <key>',
+      'API key, sent as a bearer token; turns TLS on ($TEMPORAL_API_KEY, which ps cannot show)',
+    )
+    .option('--tls', 'connect with TLS ($TEMPORAL_TLS); on when a TLS file or an API key is given')
+    .option('--no-tls', 'connect without TLS, whatever the profile says')
+    .option('--tls-cert-path <file>', 'client certificate for mTLS, PEM ($TEMPORAL_TLS_CLIENT_CERT_PATH)')
+    .option('--tls-key-path <file>', 'private key of the client certificate, PEM ($TEMPORAL_TLS_CLIENT_KEY_PATH)')
+    .option('--tls-ca-path <file>', "CA that signed the server's certificate, PEM ($TEMPORAL_TLS_SERVER_CA_CERT_PATH)")
+    .option('--tls-server-name <name>', "name the server's certificate is checked against ($TEMPORAL_TLS_SERVER_NAME)")
+    .option(
+      '--tls-disable-host-verification',
+      'refused: the TypeScript SDK always verifies the host; use --tls-server-name',
+    )
+    .option('--profile <name>', 'profile of the Temporal config file ($TEMPORAL_PROFILE, else default)')
+    .option('--config-file <file>', 'Temporal config file, TOML ($TEMPORAL_CONFIG_FILE)')
+    .option('--env-file <file>', 'dotenv-style file of variables, read before anything else')
     .option('--task-queue <name>', 'task queue of the runs and workers ($REINS_TASK_QUEUE)', defaults.taskQueue)
     .option(
       '--connect-timeout <duration>',
@@ -69,6 +93,13 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
 /** Runs the CLI on `argv` (as process.argv) and resolves to the exit code; never exits the process itself. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const exit = { code: 0 };
+  try {
+    // Before the program is built: its defaults (REINS_TASK_QUEUE...) come from the environment.
+    loadEnvFile(argv, io.env);
+  } catch (error) {
+    io.stderr(`reins: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   const program = buildProgram(io, exit);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });

@@ -30,15 +30,8 @@ export class DecisionRefusedError extends ReinsClientError {
   override name = 'DecisionRefusedError';
 }
 
-export class ServerUnreachableError extends ReinsClientError {
-  override name = 'ServerUnreachableError';
-  constructor(
-    readonly address: string,
-    cause: unknown,
-  ) {
-    super(`cannot reach the Temporal server at ${address}: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
-}
+/** Shared with the worker, which reaches the server the same way; re-exported here as part of the library's API. */
+export { ServerUnreachableError, TemporalConnectionConfigError } from '../common/temporal-connection-errors';
 
 /** A run with the requested id already exists; pick another id or leave it to the client. */
 export class RunAlreadyExistsError extends ReinsClientError {

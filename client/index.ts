@@ -24,3 +24,5 @@ export {
   type ToolImplementation,
   type ToolResult,
 } from '../common/tools/define-tool';
+export type { TemporalConnectOptions } from './temporal-connect';
+export type { TemporalConnectionOverrides, TemporalConnectionSource } from '../shared/temporal-connection';

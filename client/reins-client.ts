@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
@@ -11,19 +10,12 @@ import { AGENT_RUN_WORKFLOW, stateQuery, type ApplyPolicyRequest } from '../comm
 import type { PriceTable } from '../common/pricing';
 import type { RunInputArgs } from '../common/run-input';
 import type { ApprovalRequest, DecisionReceipt, PolicyChange, RunResult, RunState } from '../common/run-state';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_NAMESPACE,
-  DEFAULT_TASK_QUEUE,
-  DEFAULT_TEMPORAL_ADDRESS,
-  DEFAULT_UI_URL,
-} from '../common/task-queues';
+import { DEFAULT_TASK_QUEUE, DEFAULT_UI_URL } from '../common/task-queues';
 import {
   PayloadUnreadableError,
   RunAlreadyExistsError,
   RunEndedError,
   RunNotFoundError,
-  ServerUnreachableError,
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
@@ -34,6 +26,7 @@ import { newestFirst } from './newest-first';
 import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
+import { connectTemporal, type TemporalConnectOptions } from './temporal-connect';
 import {
   parseListOptions,
   runSummaryOf,
@@ -43,16 +36,16 @@ import {
   type RunSummary,
 } from './run-queries';
 
-export interface ReinsClientOptions {
-  address?: string;
-  namespace?: string;
+/**
+ * Where the server is and how to reach it (address, namespace, TLS, API key) come from the standard Temporal settings:
+ * a profile of the Temporal config file, TEMPORAL_* variables over it, then the options here over both.
+ */
+export interface ReinsClientOptions extends TemporalConnectOptions {
   taskQueue?: string;
   /** The claim-check store the workers write large payloads to; from the environment when unset. */
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
   policyFile?: string;
-  /** How long to try reaching the server before ServerUnreachableError; 2 s by default. */
-  connectTimeoutMs?: number;
 }
 
 /** A run waiting for decisions, with its open requests read from the run itself. */
@@ -91,19 +84,10 @@ export class ReinsClient {
   }
 
   static async connect(options: ReinsClientOptions = {}): Promise<ReinsClient> {
-    const address = options.address ?? DEFAULT_TEMPORAL_ADDRESS;
-    let connection: Connection;
-    try {
-      connection = await Connection.connect({
-        address,
-        connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      });
-    } catch (error) {
-      throw new ServerUnreachableError(address, error);
-    }
+    const { connection, namespace } = await connectTemporal(options);
     const client = new Client({
       connection,
-      namespace: options.namespace ?? DEFAULT_NAMESPACE,
+      namespace,
       // Large payloads leave a claim in history and the bytes in this store. Without a store the caller named, it is
       // this machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
       dataConverter: guardDecoding(

@@ -28,6 +28,15 @@ export const CHROMIUM: SystemDependency = {
   find: async () => ((await isExecutableFile(CHROMIUM_PATH)) ? CHROMIUM_PATH : undefined),
 };
 
+/** The TLS connection tests put nginx in front of the dev server; Debian keeps it in /usr/sbin, often off a user's PATH. */
+export const NGINX: SystemDependency = {
+  label: 'nginx',
+  debianPackage: 'nginx',
+  find: async () =>
+    (await findExecutable('nginx', process.env.PATH ?? '')) ??
+    ((await isExecutableFile('/usr/sbin/nginx')) ? '/usr/sbin/nginx' : undefined),
+};
+
 /** Thrown when something is missing and this process may not install it: the message says what and how. */
 export class MissingSystemDependencies extends Error {
   constructor(

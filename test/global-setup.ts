@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
 import { resolveTestPostgres, type PostgresServer } from '../scripts/private-postgres';
-import { BUBBLEWRAP, CHROMIUM, ensureSystemDependencies } from '../scripts/system-deps';
+import { BUBBLEWRAP, CHROMIUM, ensureSystemDependencies, NGINX } from '../scripts/system-deps';
 import { REPO_ROOT } from '../scripts/temporal-cli';
 import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 
@@ -18,9 +18,10 @@ const log = (line: string) => console.log(`[reins test setup] ${line}`);
 export default async function globalSetup(): Promise<void> {
   // Jest prints setup output right after its own progress text; start on a fresh line.
   console.log('');
-  // The sandbox tests need bubblewrap and the browser tests Chromium: installed here when this process may (root or
-  // passwordless sudo), otherwise the run stops at once naming what is missing and the command that installs it.
-  await ensureSystemDependencies([BUBBLEWRAP, CHROMIUM], log);
+  // The sandbox tests need bubblewrap, the browser tests Chromium and the TLS tests nginx (a TLS proxy in front of the
+  // dev server): installed here when this process may (root or passwordless sudo), otherwise the run stops at once
+  // naming what is missing and the command that installs it.
+  await ensureSystemDependencies([BUBBLEWRAP, CHROMIUM, NGINX], log);
   const [server, bundled, postgres] = await Promise.allSettled([
     resolveServerAddress(),
     buildWorkflowBundle(),

@@ -11,7 +11,12 @@ import {
 import { WorkspaceRetentionSchema, type WorkspaceRetention } from '../activities/sandbox/workspace-retention';
 import { ProvidersFileSchema, type ProviderConfig } from '../common/providers';
 import { EncryptionConfigError, encryptionKeysFromEnv, type EncryptionKeys } from '../shared/codec';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
+import { DEFAULT_TASK_QUEUE } from '../common/task-queues';
+import {
+  loadTemporalConnection,
+  type TemporalConnection,
+  type TemporalConnectionSource,
+} from '../shared/temporal-connection';
 import { describeZodIssues } from '../common/zod-issues';
 import { WorkerConfigError } from '../common/worker-config-error';
 
@@ -20,9 +25,8 @@ export const NO_MODEL_KEY = 'not-needed';
 
 const optionalPositiveInt = z.coerce.number().int().positive().optional();
 
+/** reins' own settings; the Temporal connection (TEMPORAL_*, profiles) is read by shared/temporal-connection.ts. */
 const WorkerEnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
-  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
   REINS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -55,6 +59,8 @@ const WorkerEnvSchema = z.object({
 export interface WorkerConfig {
   temporalAddress: string;
   namespace: string;
+  /** How to reach Temporal (TLS, API key, headers); plaintext to `temporalAddress` when unset. */
+  temporalConnection?: TemporalConnection;
   taskQueue: string;
   model: { baseURL?: string; apiKey: string; provider: string };
   /** Further providers by name, beside the default one above. */
@@ -99,11 +105,18 @@ export function loadProvidersFile(file: string): ProviderConfig[] {
   return parsed.data.providers;
 }
 
-/** Reads the worker's settings from the environment; every problem names its variable. */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/**
+ * Reads the worker's settings from the environment; every problem names its variable. The Temporal connection comes
+ * from the standard settings (a config file profile, TEMPORAL_* over it), with `temporal` (CLI flags) over both.
+ */
+export function loadWorkerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  temporal: Omit<TemporalConnectionSource, 'env'> = {},
+): WorkerConfig {
   const parsed = WorkerEnvSchema.safeParse(env);
   if (!parsed.success) throw new WorkerConfigError(`invalid worker environment: ${describeZodIssues(parsed.error)}`);
   const e = parsed.data;
+  const connection = loadTemporalConnection({ ...temporal, env });
   const providers = e.REINS_PROVIDERS_FILE ? loadProvidersFile(e.REINS_PROVIDERS_FILE) : undefined;
   if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL && !providers) {
     throw new WorkerConfigError(
@@ -118,8 +131,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     throw error;
   }
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: connection.address,
+    namespace: connection.namespace,
+    temporalConnection: connection,
     taskQueue: e.REINS_TASK_QUEUE,
     // Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
     model: {

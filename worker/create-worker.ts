@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import OpenAI from 'openai';
 import { ConversationStore } from '../activities/model/conversation-store';
 import { ProviderRegistry } from '../activities/model/provider-registry';
@@ -20,11 +20,12 @@ import { PAYLOAD_GUARD_WORKFLOW_MODULE } from './bundle-options';
 import { WorkerConfigError } from '../common/worker-config-error';
 import { NO_MODEL_KEY, type WorkerConfig } from './config';
 import { guardActivityInputs } from './guarded-activities';
+import { connectWorker } from './temporal-connect';
 import { telemetryFromEnv, type WorkerTelemetry } from './tracing';
 
 export interface ReinsWorkerOptions {
   config: WorkerConfig;
-  /** Reuse an open connection (tests share one); otherwise one is opened to `config.temporalAddress`. */
+  /** Reuse an open connection (tests share one); otherwise one is opened as `config` says (address, TLS, API key). */
   connection?: NativeConnection;
   /** A prebuilt workflow bundle; without it the workflows are bundled at start (a few seconds). */
   workflowBundle?: { code: string };
@@ -72,7 +73,7 @@ function configuredKeys(config: WorkerConfig, env: NodeJS.ProcessEnv = process.e
 /** A Temporal worker that runs agent-run workflows and their model and tool activities. */
 export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Worker> {
   const { config } = options;
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const connection = options.connection ?? (await connectWorker(config));
   const storage = { dataDir: config.dataDir, sandbox: config.sandbox, workspaceRetention: config.workspaceRetention };
   // Workspaces whose retention ran out while no worker was up go now; a failed sweep must not keep the worker down.
   await createWorkspaceStore(storage)

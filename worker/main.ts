@@ -1,3 +1,4 @@
+import { ServerUnreachableError, TemporalConnectionConfigError } from '../common/temporal-connection-errors';
 import { WorkerConfigError } from '../common/worker-config-error';
 import { loadWorkerConfig } from './config';
 import { createReinsWorker } from './create-worker';
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   installWorkerLogging(workerLogLevel(process.env));
   const worker = await createReinsWorker({ config });
   console.log(
-    `reins worker on task queue "${config.taskQueue}" at ${config.temporalAddress} (model provider: ${config.model.provider})`,
+    `reins worker on task queue "${config.taskQueue}" at ${config.temporalAddress}, namespace ${config.namespace}, ` +
+      `${config.temporalConnection?.security ?? 'plaintext'} (model provider: ${config.model.provider})`,
   );
   const traces = tracesEndpoint();
   // The origin only: an endpoint URL may carry credentials.
@@ -21,7 +23,10 @@ async function main(): Promise<void> {
   await worker.run();
 }
 
+/** Errors that say what to fix in their message; a stack trace would only bury it. */
+const explained = [WorkerConfigError, TemporalConnectionConfigError, ServerUnreachableError];
+
 main().catch((error: unknown) => {
-  console.error(error instanceof WorkerConfigError ? error.message : error);
+  console.error(explained.some((type) => error instanceof type) ? (error as Error).message : error);
   process.exit(1);
 });

@@ -1,28 +1,25 @@
-import type { NativeConnection as NativeConnectionType } from '@temporalio/worker';
 import { z } from 'zod';
 import { loadWorkerConfig } from '../../worker/config';
 import type { createReinsWorker as CreateReinsWorker } from '../../worker/create-worker';
 import type * as WorkerLogging from '../../worker/logging';
-import { ServerUnreachableError } from '../../client/errors';
+import type * as WorkerConnect from '../../worker/temporal-connect';
 import type { Handler } from '../context';
 import { parseFlags } from '../flags';
 
 /** Loading the worker (native runtime, bundler, model SDK) takes seconds; only `reins worker` pays for it. */
 function loadWorkerModules(): {
-  NativeConnection: typeof NativeConnectionType;
+  connectWorker: typeof WorkerConnect.connectWorker;
   createReinsWorker: typeof CreateReinsWorker;
   logging: typeof WorkerLogging;
 } {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { NativeConnection } = require('@temporalio/worker') as {
-    NativeConnection: typeof NativeConnectionType;
-  };
+  const { connectWorker } = require('../../worker/temporal-connect') as typeof WorkerConnect;
   const { createReinsWorker } = require('../../worker/create-worker') as {
     createReinsWorker: typeof CreateReinsWorker;
   };
   const logging = require('../../worker/logging') as typeof WorkerLogging;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return { NativeConnection, createReinsWorker, logging };
+  return { connectWorker, createReinsWorker, logging };
 }
 
 const WorkerFlagsSchema = z.strictObject({
@@ -33,27 +30,20 @@ const WorkerFlagsSchema = z.strictObject({
 
 export const worker: Handler = async (ctx, _args, options) => {
   const flags = parseFlags(WorkerFlagsSchema, options);
-  const { address, namespace, taskQueue } = ctx.options;
-  const config = loadWorkerConfig({
-    ...ctx.io.env,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: namespace,
-    REINS_TASK_QUEUE: taskQueue,
-  });
+  const { taskQueue } = ctx.options;
+  // The same connection settings as every other command: flags over TEMPORAL_* over the profile.
+  const { env, ...temporal } = ctx.temporalSource();
+  const config = loadWorkerConfig({ ...env, REINS_TASK_QUEUE: taskQueue }, temporal);
   config.maxConcurrentActivities = flags.maxConcurrentActivities ?? config.maxConcurrentActivities;
   config.maxConcurrentWorkflowTasks = flags.maxConcurrentWorkflowTasks ?? config.maxConcurrentWorkflowTasks;
-  const { NativeConnection, createReinsWorker, logging } = loadWorkerModules();
+  const { connectWorker, createReinsWorker, logging } = loadWorkerModules();
   logging.installWorkerLogging(logging.workerLogLevel(ctx.io.env, flags.verbose === true));
-  let connection: NativeConnectionType;
-  try {
-    connection = await NativeConnection.connect({ address });
-  } catch (error) {
-    throw new ServerUnreachableError(address, error);
-  }
+  const connection = await connectWorker(config);
   try {
     const worker = await createReinsWorker({ config, connection });
     ctx.out.note(
-      `reins worker on task queue "${taskQueue}" at ${address}, namespace ${namespace} ` +
+      `reins worker on task queue "${taskQueue}" at ${config.temporalAddress}, namespace ${config.namespace}, ` +
+        `${config.temporalConnection?.security ?? 'plaintext'} ` +
         `(model provider: ${config.model.provider}, data: ${config.dataDir}). Ctrl-C stops it.`,
     );
     // The SDK shuts the worker down on SIGINT/SIGTERM; run() returns once in-flight tasks are handed back.

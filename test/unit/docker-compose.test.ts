@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
 import { CLI_TYPE_NAMES } from '../../scripts/dev-server';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
+import { TEMPORAL_CONNECTION_VARIABLES } from '../../shared/temporal-settings';
 
 // The compose stack cannot be started here, so its structure is checked instead: a renamed variable, a dropped
 // search attribute or an unpinned image fails this suite rather than a deployment.
@@ -103,6 +104,8 @@ function workerEnvNames(): Set<string> {
     }
   };
   visit(path.join(ROOT, 'worker'));
+  // The connection's TEMPORAL_* variables are read through shared/temporal-connection.ts (the SDK's envconfig).
+  for (const name of TEMPORAL_CONNECTION_VARIABLES) names.add(name);
   return names;
 }
 
