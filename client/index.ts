@@ -14,3 +14,4 @@ export {
   tokenFileCredential,
 } from './credentials';
 export { decisionBinding } from '../common/identity/binding-payload';
+export { reinsClientPlugin, type ReinsClientPluginOptions } from './client-plugin';
