@@ -1,15 +1,33 @@
 # syntax=docker/dockerfile:1
 
-# The reins worker. It runs the TypeScript sources directly through tsx (a runtime dependency, so `npm ci
-# --omit=dev` installs it); there is no compile step. Stage one installs production dependencies, stage two adds the
-# sources and the OS packages the tools need, and runs as the unprivileged `node` user.
+# The reins worker. Stage one compiles the TypeScript sources into dist/ (with the dev dependencies the compiler
+# needs), stage two installs production dependencies only, stage three is the runtime: those dependencies, the
+# compiled dist/ and the OS packages the tools need, running `node dist/worker/main.js` as the unprivileged `node`
+# user. No TypeScript and no tsx at run time.
 
 ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# --ignore-scripts: the root's `prepare` builds, and the sources are not here yet; the build runs below.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY common ./common
+COPY shared ./shared
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY client ./client
+COPY cli ./cli
+COPY testing ./testing
+COPY scripts ./scripts
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+# --ignore-scripts: `prepare` would build, which needs the compiler, a dev dependency; stage one built already.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 # bubblewrap: the sandbox the code tool runs commands in. Inside a container it needs unprivileged user namespaces,
@@ -25,21 +43,15 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY common ./common
-COPY shared ./shared
-COPY workflows ./workflows
-COPY activities ./activities
-COPY worker ./worker
-COPY client ./client
-COPY cli ./cli
+COPY --from=build /app/dist ./dist
+COPY package.json package-lock.json ./
+COPY bin ./bin
 COPY agents ./agents
-COPY scripts ./scripts
 
 # Owned by `node` so that a named volume mounted here starts out writable for the worker.
 RUN mkdir -p /var/lib/reins && chown node:node /var/lib/reins
 
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# Equivalent to `npx tsx worker/main.ts`, without npx and tsx's extra processes between tini and the worker.
-CMD ["node", "--import", "tsx", "worker/main.ts"]
+# The compiled worker; workflows are bundled from dist/workflows when it starts.
+CMD ["node", "dist/worker/main.js"]

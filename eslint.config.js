@@ -14,6 +14,18 @@ const fence = (message, ...folders) => ({
   message,
 });
 
+/**
+ * The package ships compiled common/, shared/, workflows/, activities/, worker/, client/, cli/ and testing/; scripts/
+ * and test/ stay in the repository, so nothing shipped may import them. testing/ is for a user's tests only.
+ */
+const shippedFence = (folder) =>
+  fence(
+    `${folder} is shipped in the package: it imports nothing from scripts/, test/ or testing/.`,
+    'scripts',
+    'test',
+    'testing',
+  );
+
 /** Workflows run in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries, no side-effect code. */
 const workflowRestrictedImports = {
   patterns: [
@@ -30,6 +42,7 @@ const workflowRestrictedImports = {
       'shared',
       'scripts',
       'test',
+      'testing',
     ),
   ],
   paths: [
@@ -61,6 +74,7 @@ const clientRestrictedImports = {
       'workflows',
       'cli',
     ),
+    shippedFence('client/'),
   ],
   paths: [{ name: '@temporalio/worker', message: 'client/ does not load the worker SDK.' }],
 };
@@ -74,6 +88,7 @@ const cliRestrictedImports = {
       'worker',
       'workflows',
     ),
+    shippedFence('cli/'),
   ],
   paths: [{ name: '@temporalio/worker', message: 'cli/ does not load the worker SDK (only `reins worker` does).' }],
 };
@@ -128,6 +143,7 @@ module.exports = tseslint.config(
               'worker',
               'workflows',
             ),
+            shippedFence('activities/'),
           ],
         },
       ],
@@ -146,6 +162,7 @@ module.exports = tseslint.config(
               'client',
               'cli',
             ),
+            shippedFence('worker/'),
           ],
         },
       ],
@@ -163,6 +180,32 @@ module.exports = tseslint.config(
               'activities',
               'client',
               'cli',
+              'worker',
+              'workflows',
+              'scripts',
+              'test',
+              'testing',
+            ),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // `reins/testing` stands alone: a user's test imports it beside their own worker, so it needs nothing of reins.
+    files: ['testing/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            fence(
+              'testing/ is the standalone scripted model server: it imports no other folder of reins.',
+              'activities',
+              'client',
+              'cli',
+              'common',
+              'shared',
               'worker',
               'workflows',
               'scripts',
@@ -204,6 +247,7 @@ module.exports = tseslint.config(
               'shared',
               'scripts',
               'test',
+              'testing',
             ),
           ],
         },

@@ -6,7 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@te
 import { ReinsClient } from '../client';
 import { reinsDataConverter } from '../shared/payload-storage';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
-import { startScriptedModel, type ScriptedModelServer } from '../scripts/scripted-model';
+import { startScriptedModel, type ScriptedModelServer } from '../testing/scripted-model';
 import { createReinsWorker } from '../worker/create-worker';
 import { benchTool } from './bench-tool';
 import { BenchModel } from './model-script';

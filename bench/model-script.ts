@@ -1,4 +1,4 @@
-import type { ScriptFn, ScriptTurn } from '../scripts/scripted-model';
+import type { ScriptFn, ScriptTurn } from '../testing/scripted-model';
 import { BENCH_TOOL } from './bench-tool';
 import type { Timeline } from './timeline';
 

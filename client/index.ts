@@ -26,3 +26,4 @@ export {
 } from '../common/tools/define-tool';
 export type { TemporalConnectOptions } from './temporal-connect';
 export type { TemporalConnectionOverrides, TemporalConnectionSource } from '../shared/temporal-connection';
+export { reinsClientPlugin, type ReinsClientPluginOptions } from './client-plugin';

@@ -17,7 +17,7 @@ import { reinsDataConverter } from '../shared/payload-storage';
 import type { AgentSpecInput } from '../common/agent-spec';
 import { createReinsWorker } from '../worker/create-worker';
 import { isServerReachable, startDevServer } from './dev-server';
-import { startScriptedModel, type ScriptFn } from './scripted-model';
+import { startScriptedModel, type ScriptFn } from '../testing/scripted-model';
 import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 import { signDecision } from '../shared/identity/sign-decision';
 import { stringify } from 'yaml';

@@ -3,7 +3,7 @@
  * queue, i.e. the worker is connected and taking work. Exit 0 healthy, 1 not. Reads TEMPORAL_ADDRESS,
  * TEMPORAL_NAMESPACE and REINS_TASK_QUEUE like the worker does.
  *
- *   node --import tsx scripts/worker-health.ts
+ *   node dist/scripts/worker-health.js   (compiled; `npx tsx scripts/worker-health.ts` from source)
  */
 import os from 'node:os';
 import { Connection } from '@temporalio/client';

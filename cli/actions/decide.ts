@@ -6,7 +6,12 @@ import { UsageError } from '../exit-codes';
 import { parseFlags } from '../flags';
 import { DurationSchema } from '../../common/duration';
 import type { Credential } from '../../common/identity/credentials';
-import { CredentialFileError, loadDecisionKey, signedDecisionCredential, tokenFileCredential } from '../../client/credentials';
+import {
+  CredentialFileError,
+  loadDecisionKey,
+  signedDecisionCredential,
+  tokenFileCredential,
+} from '../../client/credentials';
 
 const File = z.string().min(1, 'name a file');
 

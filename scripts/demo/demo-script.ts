@@ -1,4 +1,4 @@
-import type { ChatRequestBody, ScriptTurn } from '../scripted-model';
+import type { ChatRequestBody, ScriptTurn } from '../../testing/scripted-model';
 
 /** Files the demo puts in the run's workspace before it starts. */
 export const DEMO_FILES: Readonly<Record<string, string>> = {

@@ -1,4 +1,4 @@
-import { startScriptedModel } from '../scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { demoScript } from './demo-script';
 
 export interface DemoModel {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { parseScript } from './script';
-import { startScriptedModel } from './server';
+import { parseScript } from '../../testing/scripted-model/script';
+import { startScriptedModel } from '../../testing/scripted-model/server';
 
 const USAGE = 'usage: tsx scripts/scripted-model/main.ts --script <file.json> [--port N] [--host H] [--model NAME]';
 

@@ -5,6 +5,13 @@ import { testAddress } from './temporal';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const REINS_BIN = path.join(REPO_ROOT, 'bin', 'reins');
 
+/**
+ * The CLI from its TypeScript sources through tsx, as bin/reins ran it before the package was compiled: tests see
+ * the code as it is now, never a dist/ built before the last edit. test/integration/package-build.test.ts runs the
+ * real bin/reins against a fresh build.
+ */
+const CLI_FROM_SOURCE = ['--require', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'cli', 'main.ts')];
+
 export interface ProcessOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -82,9 +89,21 @@ export class ChildRun {
   }
 }
 
-/** Runs `node bin/reins <args>` as a user would, against the test server, and collects its output. */
+/** Runs `reins <args>` (from source) as a user would, against the test server, and collects its output. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): Promise<ProcessOutcome> {
-  const run = new ChildRun(process.execPath, [REINS_BIN, ...args], childEnv(env));
+  return collect(new ChildRun(process.execPath, [...CLI_FROM_SOURCE, ...args], childEnv(env)), timeoutMs);
+}
+
+/** Runs the real `node bin/reins <args>`, which runs the compiled CLI in dist/. */
+export async function runBuiltCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 90_000,
+): Promise<ProcessOutcome> {
+  return collect(new ChildRun(process.execPath, [REINS_BIN, ...args], childEnv(env)), timeoutMs);
+}
+
+async function collect(run: ChildRun, timeoutMs: number): Promise<ProcessOutcome> {
   const timer = setTimeout(() => void run.stop('SIGKILL'), timeoutMs);
   try {
     return await run.exited;
@@ -94,7 +113,7 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeou
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildRun {
-  return new ChildRun(process.execPath, [REINS_BIN, ...args], childEnv(env));
+  return new ChildRun(process.execPath, [...CLI_FROM_SOURCE, ...args], childEnv(env));
 }
 
 /** `npx tsx <script> <args>` from the repository root, as `npm start` runs the demo. */

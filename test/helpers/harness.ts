@@ -9,7 +9,7 @@ import type { AgentSpecInput } from '../../common/agent-spec';
 import { ReinsClient } from '../../client';
 import type { EncryptionKeys } from '../../shared/codec';
 import { reinsDataConverter } from '../../shared/payload-storage';
-import { startScriptedModel, type Script, type ScriptFn, type ScriptedModelServer } from '../../scripts/scripted-model';
+import { startScriptedModel, type Script, type ScriptFn, type ScriptedModelServer } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import type { WorkerConfig } from '../../worker/config';
 import { connectClient, connectNative, testAddress, uniqueTaskQueue, workflowBundle } from './temporal';

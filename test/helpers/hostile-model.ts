@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineTool } from '../../common/tools/define-tool';
 import type { ReinsClient } from '../../client';
 import type { RunResult } from '../../common/run-state';
-import type { ChatRequestBody, ScriptTurn } from '../../scripts/scripted-model';
+import type { ChatRequestBody, ScriptTurn } from '../../testing/scripted-model';
 
 /** A worker tool whose output has exactly the size asked for: text of short distinct words, about 2 chars a token. */
 export const sizedOutput = defineTool({

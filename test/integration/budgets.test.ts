@@ -1,4 +1,4 @@
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { spendQuery, userSpendWorkflowId } from '../../common/spend-ledger';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 

@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { stringify } from 'yaml';
 import { runDirectoryName } from '../../activities/tools/workspace';
-import type { ChatRequestBody, ScriptTurn } from '../../scripts/scripted-model';
+import type { ChatRequestBody, ScriptTurn } from '../../testing/scripted-model';
 import { REPO_ROOT, runCli } from '../helpers/cli';
 import { waitForState, withReins } from '../helpers/harness';
 import { startOidcProvider, TEST_AUDIENCE } from '../helpers/oidc-provider';

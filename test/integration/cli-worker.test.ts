@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { REPO_ROOT, runCli, startCli } from '../helpers/cli';
 import { tempDataDir } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';

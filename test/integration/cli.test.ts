@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDirectoryName } from '../../activities/tools/workspace';
-import type { ChatRequestBody, ScriptTurn } from '../../scripts/scripted-model';
+import type { ChatRequestBody, ScriptTurn } from '../../testing/scripted-model';
 import { REPO_ROOT, runCli } from '../helpers/cli';
 import { waitForState, withReins, type ReinsTestContext } from '../helpers/harness';
 

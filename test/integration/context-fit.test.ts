@@ -1,4 +1,4 @@
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { fileClerkSpec, messagesOf, withReins } from '../helpers/harness';
 import {
   isSummaryRequest,

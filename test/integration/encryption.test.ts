@@ -9,7 +9,7 @@ import { defineTool } from '../../common/tools/define-tool';
 import { ReinsClient } from '../../client';
 import { EncryptionCodec, KEY_ID_METADATA, parseEncryptionKeys } from '../../shared/codec';
 import { reinsDataConverter } from '../../shared/payload-storage';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState, withReins } from '../helpers/harness';
 import { connectClient, testAddress, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';

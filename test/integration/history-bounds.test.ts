@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { runDirectoryName } from '../../activities/tools/workspace';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { SUMMARY_PREFIX } from '../../workflows/model/compaction';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { defineTool } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 import type { RunResult } from '../../common/run-state';
-import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
+import type { ScriptFn, ScriptTurn } from '../../testing/scripted-model';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 
 /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 import {
   isSummaryRequest,

@@ -1,4 +1,4 @@
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { SUMMARY_PREFIX } from '../../workflows/model/compaction';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 

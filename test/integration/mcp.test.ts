@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { closeAllMcpPools } from '../../activities/mcp';
 import type { AgentSpecInput } from '../../common/agent-spec';
 import type { McpServerSpec } from '../../common/mcp-server';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { messagesOf, waitForState, withReins } from '../helpers/harness';
 import { workflowBundle } from '../helpers/temporal';
 import { startHttpFixture } from '../fixtures/mcp/http-server';

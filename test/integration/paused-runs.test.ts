@@ -1,5 +1,5 @@
 import { ReinsClient } from '../../client';
-import { startScriptedModel, type ScriptFn } from '../../scripts/scripted-model';
+import { startScriptedModel, type ScriptFn } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { connectClient, connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';

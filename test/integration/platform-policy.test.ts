@@ -10,7 +10,7 @@ import { AgentSpecSchema } from '../../common/agent-spec';
 import { explainPolicy } from '../../common/policy/explain';
 import type { RunResult } from '../../common/run-state';
 import { ReinsTeam } from '../../common/search-attributes';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { fixtureServerSpec, readCallLog, scratchDir } from '../fixtures/mcp/specs';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, testWorkerConfig, waitForState, withReins } from '../helpers/harness';

@@ -9,7 +9,7 @@ import {
   type SpendSettlement,
 } from '../../common/spend-ledger';
 import type { RunResult } from '../../common/run-state';
-import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
+import type { ScriptFn, ScriptTurn } from '../../testing/scripted-model';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 
 const prices = { 'scripted-1': { input: 1, output: 10 } };

@@ -11,7 +11,7 @@ import {
   type Script,
   type ScriptFn,
   type ScriptedModelServer,
-} from '../../scripts/scripted-model';
+} from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { fileClerkSpec, tempDataDir, testWorkerConfig } from '../helpers/harness';
 import { connectClient, connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';

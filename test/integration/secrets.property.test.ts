@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineTool } from '../../common/tools/define-tool';
 import { encodingsOf } from '../../activities/secrets/scrub';
 import { ReinsClient } from '../../client';
-import { startScriptedModel, type ScriptFn, type ScriptTurn } from '../../scripts/scripted-model';
+import { startScriptedModel, type ScriptFn, type ScriptTurn } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, tempDataDir, testWorkerConfig } from '../helpers/harness';

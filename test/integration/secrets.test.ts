@@ -7,7 +7,7 @@ import { defineTool } from '../../common/tools/define-tool';
 import { encodingsOf } from '../../activities/secrets/scrub';
 import { createReinsWorker } from '../../worker/create-worker';
 import { ReinsClient } from '../../client';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { fileClerkSpec, messagesOf, tempDataDir, testWorkerConfig } from '../helpers/harness';
 import { connectClient, connectNative, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 

@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { ReinsClient } from '../../client';
 import { ProviderConfigSchema } from '../../common/providers';
-import { startScriptedModel, type ScriptedModelServer } from '../../scripts/scripted-model';
+import { startScriptedModel, type ScriptedModelServer } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { createTelemetry } from '../../worker/tracing';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';

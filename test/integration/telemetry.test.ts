@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ReinsClient } from '../../client';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { createTelemetry, telemetryFromEnv } from '../../worker/tracing';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReinsClient, ServerUnreachableError, type ReinsClientOptions } from '../../client';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import { createReinsWorker } from '../../worker/create-worker';
 import { connectWorker } from '../../worker/temporal-connect';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { temporal } from '@temporalio/proto';
 import { RunInputInvalidError } from '../../client';
 import { AgentSpecSchema } from '../../common/agent-spec';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { fileClerkSpec, messagesOf, withReins } from '../helpers/harness';
 import { ticketTool, TicketsConfigSchema } from '../helpers/ticket-tool';
 

@@ -6,7 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ReinsClient } from '../../client';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { createReinsWorker } from '../../worker/create-worker';
 import { REPO_ROOT } from '../helpers/cli';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';

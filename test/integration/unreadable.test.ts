@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseEncryptionKeys } from '../../shared/codec';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 

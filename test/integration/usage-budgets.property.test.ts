@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { ErrorType } from '../../common/errors';
 import type { RunResult } from '../../common/run-state';
 import { spendQuery, userSpendWorkflowId } from '../../common/spend-ledger';
-import type { ScriptFn, ScriptTurn } from '../../scripts/scripted-model';
+import type { ScriptFn, ScriptTurn } from '../../testing/scripted-model';
 import { fileClerkSpec, withReins } from '../helpers/harness';
 
 /**

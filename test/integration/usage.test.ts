@@ -1,4 +1,4 @@
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { usageReport, type UsageRow } from '../../client/usage-report';
 import { runCli } from '../helpers/cli';
 import { fileClerkSpec, withReins } from '../helpers/harness';

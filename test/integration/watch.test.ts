@@ -1,5 +1,5 @@
 import type { WatchEvent } from '../../client/watch';
-import type { ScriptFn } from '../../scripts/scripted-model';
+import type { ScriptFn } from '../../testing/scripted-model';
 import { startCli } from '../helpers/cli';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 

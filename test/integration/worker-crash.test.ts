@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ReinsClient } from '../../client';
 import { runDirectoryName } from '../../activities/tools/workspace';
-import { startScriptedModel } from '../../scripts/scripted-model';
+import { startScriptedModel } from '../../testing/scripted-model';
 import { fileClerkSpec, tempDataDir } from '../helpers/harness';
 import { connectClient, testAddress, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -151,11 +151,13 @@ describe('docker-compose.yml', () => {
     const dependsOn = (name: string) => service(name).depends_on as Record<string, { condition: string }>;
     expect(dependsOn('temporal-ui').temporal?.condition).toBe('service_healthy');
     expect(dependsOn('register-search-attributes').temporal?.condition).toBe('service_healthy');
-    // The worker's check is a script of this repository, copied into the image.
+    // The worker's check is a script of this repository, compiled into the image's dist/ with the rest.
     const check = service('worker').healthcheck?.test as string[];
-    const script = check.find((arg) => arg.endsWith('.ts'));
+    const script = check.find((arg) => /^dist\/.+\.js$/.test(arg));
     expect(script).toBeDefined();
-    expect(existsSync(path.join(ROOT, script!))).toBe(true);
+    const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    expect(existsSync(path.join(ROOT, source))).toBe(true);
+    expect(check.some((arg) => arg === 'tsx' || arg.startsWith('tsx/'))).toBe(false);
   });
 
   test('the UI image is the release the dev server embeds, so both show user metadata and current details', async () => {
@@ -286,15 +288,42 @@ describe('Dockerfile', () => {
     for (const base of bases) expect({ base, pinned: isPinned(base) }).toEqual({ base, pinned: true });
   });
 
-  test('runs worker/main.ts through tsx as a non-root user', () => {
+  /** The instructions of each stage, by the name after `AS`. */
+  const stages = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of instructions) {
+    const from = /^FROM \S+(?: AS (\S+))?$/i.exec(line);
+    if (from) stages.set(from[1] ?? `stage-${stages.size}`, (current = []));
+    else current.push(line);
+  }
+
+  test('runs the compiled worker, dist/worker/main.js, without tsx, as a non-root user', () => {
     const cmd = instructions.filter((line) => line.startsWith('CMD ')).pop();
     const argv = JSON.parse(cmd?.slice(4) ?? '[]') as string[];
-    expect(argv).toContain('worker/main.ts');
-    expect(argv.some((a) => a === 'tsx' || a.startsWith('tsx/'))).toBe(true);
+    expect(argv).toEqual(['node', 'dist/worker/main.js']);
     expect(existsSync(path.join(ROOT, 'worker', 'main.ts'))).toBe(true);
     const user = instructions.filter((line) => line.startsWith('USER ')).pop();
     expect(user?.slice(5).trim()).not.toMatch(/^(root|0)(:|$)/);
     expect(user).toBeDefined();
+  });
+
+  test('compiles in a build stage; the runtime stage has production dependencies and dist/ only', () => {
+    const build = stages.get('build') ?? [];
+    expect(build).toContain('RUN npm run build');
+    const runtime = [...stages.values()].pop() ?? [];
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    // Its node_modules come from a stage that installed without dev dependencies (no compiler, no tsx).
+    const modules = runtime.find((line) => /^COPY --from=\S+ \/app\/node_modules /.test(line));
+    const depsStage = stages.get(/--from=(\S+)/.exec(modules ?? '')?.[1] ?? '') ?? [];
+    expect(depsStage.join('\n')).toMatch(/npm ci [^\n]*--omit=dev/);
+    // No TypeScript sources reach the runtime image.
+    const copied = runtime.filter((line) => line.startsWith('COPY ') && !line.includes('--from='));
+    for (const folder of ['common', 'shared', 'workflows', 'activities', 'worker', 'client', 'cli', 'scripts']) {
+      expect(copied.filter((line) => line.split(/\s+/)[1] === folder)).toEqual([]);
+    }
+    // What the build compiles is what the image needs to run.
+    const buildConfig = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
+    expect(buildConfig.include).toEqual(expect.arrayContaining(['worker', 'workflows', 'activities', 'scripts']));
   });
 
   test('copies sources that exist and installs bubblewrap, and python3 for run_code', () => {

@@ -14,7 +14,7 @@ import {
   type Script,
   type ScriptFn,
   type ScriptedModelServer,
-} from '../../scripts/scripted-model';
+} from '../../testing/scripted-model';
 
 const servers: ScriptedModelServer[] = [];
 afterEach(async () => {

@@ -1,0 +1,33 @@
+import { SimplePlugin } from '@temporalio/plugin';
+import type { EncryptionKeys } from '../shared/codec';
+import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
+import { guardDecoding } from './read-guard';
+
+export interface ReinsClientPluginOptions {
+  /** The claim-check store the workers write large payloads to; REINS_PAYLOAD_DIR (or under REINS_DATA_DIR) when unset. */
+  payloadDir?: string;
+  /** Payload encryption keys, newest last; REINS_ENCRYPTION_KEYS[_FILE] when unset, none with `false`. */
+  encryption?: EncryptionKeys | false;
+}
+
+/**
+ * reins' data converter for a Temporal `Client` in a process that runs no worker (a web app, a script):
+ * `new Client({ connection, plugins: [reinsClientPlugin()] })`, then `new ReinsClient(client)`. Without it the client
+ * cannot read a run's large payloads or encrypted ones. On a worker's process, ReinsPlugin from `reins/worker` does
+ * the same for its clients. Loads nothing of the worker side.
+ */
+export function reinsClientPlugin(options: ReinsClientPluginOptions = {}): SimplePlugin {
+  return new SimplePlugin({
+    name: 'reins-client',
+    // A fresh converter per client; decode failures are raised as PayloadDecodeError, as ReinsClient.connect does.
+    dataConverter: (existing) => ({
+      ...existing,
+      ...guardDecoding(
+        reinsDataConverter({
+          dir: options.payloadDir ?? payloadDirFromEnv(),
+          ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
+        }),
+      ),
+    }),
+  });
+}
