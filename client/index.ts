@@ -27,3 +27,18 @@ export {
 export type { TemporalConnectOptions } from './temporal-connect';
 export type { TemporalConnectionOverrides, TemporalConnectionSource } from '../shared/temporal-connection';
 export { reinsClientPlugin, type ReinsClientPluginOptions } from './client-plugin';
+// The contracts a caller reads and writes, as types only: importing them loads nothing.
+export type { AgentSpec, AgentSpecInput, AgentTool } from '../common/agent-spec';
+export type { ApprovalDecision } from '../common/approval';
+export type { RunInputArgs } from '../common/run-input';
+export type {
+  ApprovalRequest,
+  DecisionReceipt,
+  DecisionRecord,
+  PolicyChange,
+  RunResult,
+  RunState,
+  RunStatus,
+  ToolCallRecord,
+} from '../common/run-state';
+export type { ToolClass } from '../common/tool-class';

@@ -1,20 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ReinsClient } from '../../client';
 import { answer, callTool, startScriptedModel } from '../../testing';
 import { ChildRun, childEnv, REPO_ROOT, runBuiltCli } from '../helpers/cli';
 import { tempDataDir, waitForState } from '../helpers/harness';
-import { connectClient, uniqueTaskQueue } from '../helpers/temporal';
+import { exampleProjectWithTarball, readmeSnippets, sh } from '../helpers/package-tarball';
+import { connectClient, testAddress, uniqueTaskQueue } from '../helpers/temporal';
 
 // The package as it ships: compiled JavaScript in dist/, the real bin/reins, a worker started with plain node (no tsx)
-// that bundles its workflows from dist/workflows. The other tests run the TypeScript sources.
+// that bundles its workflows from dist/workflows, and the packed tarball installed into a project of its own. The other
+// tests run the TypeScript sources. One file, so the build and the pack never race another suite over dist/.
 
 const AGENT = path.join(REPO_ROOT, 'agents', 'file-clerk.yaml');
 const node = (script: string): string =>
   execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env } });
 
 beforeAll(() => {
-  // A fresh build, so what runs below is the code as it is now.
+  // A fresh build from a clean dist/, so what runs and ships below is the code as it is now and nothing older.
+  execFileSync('npm', ['run', 'clean'], { cwd: REPO_ROOT, stdio: 'pipe' });
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 600_000 });
 }, 600_000);
 
@@ -79,4 +84,53 @@ describe('the compiled package', () => {
       await model.close();
     }
   });
+});
+
+describe('reins installed from its packed tarball into a project of its own', () => {
+  let dir: string;
+  let project: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'reins-own-worker-'));
+    project = await exampleProjectWithTarball(dir);
+    await sh(project, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock']);
+  }, 900_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the package ships compiled code and declarations only, and pulls in no tsx or test-only packages', () => {
+    const installed = path.join(project, 'node_modules/reins');
+    expect(existsSync(path.join(installed, 'dist/client/index.js'))).toBe(true);
+    expect(existsSync(path.join(installed, 'dist/worker/index.d.ts'))).toBe(true);
+    expect(readdirSync(installed).sort()).not.toEqual(expect.arrayContaining(['test']));
+    for (const devOnly of ['tsx', '@temporalio/testing', 'playwright-core', 'ts-jest']) {
+      expect(existsSync(path.join(project, 'node_modules', devOnly))).toBe(false);
+    }
+  });
+
+  test('the example and every README snippet type-check against the installed declarations', async () => {
+    expect(readmeSnippets().length).toBeGreaterThan(0);
+    await sh(project, 'npx', ['tsc', '-p', 'tsconfig.json']);
+    expect(existsSync(path.join(project, 'dist/main.js'))).toBe(true);
+  }, 300_000);
+
+  test('its own worker runs its own workflow and an agent run with its own tool, approved by a person', async () => {
+    const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...env } = process.env;
+    const { stdout } = await sh(project, 'node', ['dist/main.js'], {
+      ...env,
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'default',
+      REINS_TASK_QUEUE: uniqueTaskQueue('own-worker'),
+      REINS_DATA_DIR: path.join(dir, 'data'),
+    });
+    expect(stdout).toMatch(/approval asked: open_ticket \{"title":"VPN drops every 10 minutes/);
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(outcome).toMatchObject({
+      greeting: 'hello, support desk',
+      status: 'completed',
+      answer: 'Filed OPS-1 for the Lisbon VPN drops.',
+    });
+    // The tool's structured result reached the model as JSON, with the project its agent's config named.
+    expect(JSON.parse(String(outcome.ticket))).toMatchObject({ id: 'OPS-1', project: 'OPS', priority: 'urgent' });
+  }, 300_000);
 });

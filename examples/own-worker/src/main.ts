@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ReinsClient, type RunState } from 'reins';
+import { ReinsClient, type ApprovalRequest } from 'reins';
 import { answer, callTool, startScriptedModel, type ScriptedModelServer } from 'reins/testing';
 import { supportDesk } from './agent';
 import { TASK_QUEUE, createWorker } from './worker';
@@ -52,7 +52,7 @@ async function ownWorkflow(): Promise<string> {
   }
 }
 
-async function firstPendingRequest(client: ReinsClient, runId: string): Promise<RunState['pendingApprovals'][number]> {
+async function firstPendingRequest(client: ReinsClient, runId: string): Promise<ApprovalRequest> {
   for (;;) {
     const state = await client.getState(runId);
     const request = state.pendingApprovals[0];
