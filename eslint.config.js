@@ -94,7 +94,18 @@ const cliRestrictedImports = {
 };
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.temporal/', '.reins/', 'coverage/', 'test-artifacts/', '**/*.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'examples/*/dist/',
+      '.temporal/',
+      '.reins/',
+      'coverage/',
+      'test-artifacts/',
+      '**/*.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

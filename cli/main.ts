@@ -23,6 +23,15 @@ async function exit(code: number): Promise<never> {
   process.exit(code);
 }
 
+// A reader that stops early (`reins list | head`) closes the pipe: what it did not read was not wanted, so the CLI ends
+// quietly, as Unix tools do, instead of crashing on the unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 void runCli(process.argv).then(
   (code) => exit(code),
   (error: unknown) => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,19 @@ describe('the compiled package', () => {
       path.join('dist', 'workflows', 'telemetry', 'workflow-interceptors.js'),
       path.join('dist', 'shared', 'payload-converter.js'),
     ]);
+  });
+
+  test('bin/reins ends quietly when its reader stops reading (reins ... | head)', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'reins'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader is gone before the CLI has started, so every write of the help text meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 
   test('node dist/worker/main.js runs a run that bin/reins starts, approves and reads the answer of', async () => {
