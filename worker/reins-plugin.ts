@@ -45,6 +45,15 @@ export class ReinsPlugin extends SimplePlugin {
     });
   }
 
+  /**
+   * What a log line shows of the plugin. The SDK logs a worker's options, plugins included, at creation; the plugin
+   * holds the model clients (with their keys) and the secret resolver, which must never reach a log, and which do not
+   * serialise anyway (the SDK clients are circular).
+   */
+  toJSON(): { plugin: string } {
+    return { plugin: this.name };
+  }
+
   /** The task queues this plugin's provider workers poll: it configures no worker of its own a second time. */
   private providerQueues(): Set<string> {
     return new Set(this.parts.providers.rateLimited().map((queue) => queue.taskQueue));

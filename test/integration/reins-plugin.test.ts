@@ -46,6 +46,8 @@ async function withUserWorker(
     extraTools: [refundOrder],
     telemetry: null,
   });
+  // The SDK logs a worker's options, plugins included: the plugin shows its name, never its clients and their keys.
+  expect(JSON.stringify(plugin)).toBe('{"plugin":"reins"}');
   const { connection } = await connectClient();
   let native: NativeConnection | undefined;
   try {
