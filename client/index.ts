@@ -15,15 +15,7 @@ export {
   tokenFileCredential,
 } from './credentials';
 export { decisionBinding } from '../common/identity/binding-payload';
-export {
-  defineTool,
-  ToolError,
-  type JsonValue,
-  type RawToolConfig,
-  type ToolContext,
-  type ToolImplementation,
-  type ToolResult,
-} from '../common/tools/define-tool';
+export * from '../common/tools/define-tool';
 export type { TemporalConnectOptions } from './temporal-connect';
 export type { TemporalConnectionOverrides, TemporalConnectionSource } from '../shared/temporal-connection';
 export { reinsClientPlugin, type ReinsClientPluginOptions } from './client-plugin';

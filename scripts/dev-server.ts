@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
@@ -8,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
 import { findOrInstallTemporalCli, REPO_ROOT } from './temporal-cli';
+import { freePort } from './free-port';
 
 export interface DevServerOptions {
   /** Defaults to 127.0.0.1. */
@@ -140,19 +140,6 @@ export const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(ip: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, ip, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
 
 export async function isServerReachable(address: string, timeoutMs = 2000): Promise<boolean> {
   let connection: Connection | undefined;

@@ -27,12 +27,4 @@ export {
   type SandboxSettings,
   type WorkspaceRetention,
 } from '../activities';
-export {
-  defineTool,
-  ToolError,
-  type JsonValue,
-  type RawToolConfig,
-  type ToolContext,
-  type ToolImplementation,
-  type ToolResult,
-} from '../common/tools/define-tool';
+export * from '../common/tools/define-tool';

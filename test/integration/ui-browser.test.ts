@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -11,20 +10,10 @@ import { createReinsWorker } from '../../worker/create-worker';
 import { REPO_ROOT } from '../helpers/cli';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { freePort } from '../../scripts/free-port';
 
 const CHROMIUM = process.env.REINS_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until some frame of the page shows the text: the UI renders markdown metadata in frames of its own. */
 async function waitForText(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
