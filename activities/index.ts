@@ -10,7 +10,12 @@ import { scrubActivityResults } from './secrets/scrub';
 import { envSecretSource, SecretResolver } from './secrets/secret-resolver';
 import { createSpendActivities } from './budget/spend-ledger-client';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from './sandbox/settings';
+import path from 'node:path';
 import { WorkspaceStore } from './sandbox/workspace-store';
+import { DEFAULT_SNAPSHOT_MAX_BYTES, SnapshotWorkspaceSync } from './sandbox/workspace-sync';
+import { FilesystemRunStateStore } from './store/fs-run-state-store';
+import type { RunStateStore } from './store/run-state-store';
+import { RecordSeal } from '../shared/store/record-seal';
 import type { WorkspaceRetention } from './sandbox/workspace-retention';
 import { createToolActivities } from './tools/tool-activities';
 import type { ToolImplementation } from '../common/tools/define-tool';
@@ -18,8 +23,14 @@ import { builtInTools, ToolRegistry } from './tools/registry';
 
 export interface ActivityDeps {
   model: ModelActivityDeps;
-  /** Where run workspaces and call ledgers live. */
+  /** Where run workspaces live (and, with the filesystem store, the run state). */
   dataDir: string;
+  /** Conversations, call ledgers, retention and workspace snapshots; files under `dataDir` when unset. */
+  runState?: RunStateStore;
+  /** Largest workspace archive a store that other machines share keeps; DEFAULT_SNAPSHOT_MAX_BYTES when unset. */
+  snapshotMaxBytes?: number;
+  /** How long a finished run's claim-checked payloads are kept (30 days when unset). */
+  payloadRetention?: WorkspaceRetention;
   /** Tools beyond the built-ins, e.g. an organisation's own integrations. */
   extraTools?: ToolImplementation[];
   heartbeatIntervalMs?: number;
@@ -37,10 +48,31 @@ export interface ActivityDeps {
   directory?: Directory;
 }
 
+type StorageDeps = Pick<
+  ActivityDeps,
+  'dataDir' | 'sandbox' | 'workspaceRetention' | 'runState' | 'snapshotMaxBytes' | 'payloadRetention'
+>;
+
 /** The workspace store activities use, also for the worker's start-up sweep. */
-export function createWorkspaceStore(deps: Pick<ActivityDeps, 'dataDir' | 'sandbox' | 'workspaceRetention'>) {
+export function createWorkspaceStore(deps: StorageDeps) {
   const sandbox = deps.sandbox ?? DEFAULT_SANDBOX_SETTINGS;
-  return new WorkspaceStore(deps.dataDir, { retention: deps.workspaceRetention, sandboxUser: sandbox.runAs });
+  const state: RunStateStore = deps.runState ?? new FilesystemRunStateStore(deps.dataDir, new RecordSeal(undefined));
+  const snapshots = state.snapshots;
+  return new WorkspaceStore(deps.dataDir, {
+    state,
+    retention: deps.workspaceRetention,
+    ...(deps.payloadRetention ? { payloadRetention: deps.payloadRetention } : {}),
+    sandboxUser: sandbox.runAs,
+    ...(snapshots
+      ? {
+          sync: new SnapshotWorkspaceSync(
+            snapshots,
+            path.join(deps.dataDir, 'workspace-sync'),
+            deps.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES,
+          ),
+        }
+      : {}),
+  });
 }
 
 /** Every activity a reins worker registers, built from real dependencies. */
@@ -61,7 +93,7 @@ export function createActivities(deps: ActivityDeps) {
         secrets,
         pool: deps.mcpPool,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
-        ledgerDir: (runId) => workspaces.ledgerDir(runId),
+        ledger: workspaces.state.ledger,
       }),
       ...createToolActivities({
         registry,
@@ -79,5 +111,7 @@ export { BUILT_IN_TOOLS } from './tools/registry';
 export { closeAllMcpPools, McpPool } from './mcp';
 export { sandboxSettings, type SandboxLimits, type SandboxMode, type SandboxSettings } from './sandbox/settings';
 export { WorkspaceRetentionSchema, type WorkspaceRetention } from './sandbox/workspace-retention';
+export { createRunStateStore } from './store/create-run-state-store';
+export type { RunStateStore } from './store/run-state-store';
 export { PolicySource } from './policy/policy-source';
 export { DirectoryInvalidError, RolesFileDirectory, type Directory } from './identity/directory';

@@ -1,10 +1,13 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import type { EncryptionKeys } from '../shared/codec';
-import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
+import { reinsDataConverter } from '../shared/payload-storage';
+import { clientStoreSettings } from '../shared/store/store-settings';
 import { guardDecoding } from './read-guard';
 
 export interface ReinsClientPluginOptions {
-  /** The claim-check store the workers write large payloads to; REINS_PAYLOAD_DIR (or under REINS_DATA_DIR) when unset. */
+  /** The store the workers keep large payloads in: a PostgreSQL URL or "fs"; REINS_STORE when unset. */
+  store?: string;
+  /** With the filesystem store: the workers' claim-check directory; REINS_PAYLOAD_DIR (or under REINS_DATA_DIR) when unset. */
   payloadDir?: string;
   /** Payload encryption keys, newest last; REINS_ENCRYPTION_KEYS[_FILE] when unset, none with `false`. */
   encryption?: EncryptionKeys | false;
@@ -24,7 +27,7 @@ export function reinsClientPlugin(options: ReinsClientPluginOptions = {}): Simpl
       ...existing,
       ...guardDecoding(
         reinsDataConverter({
-          dir: options.payloadDir ?? payloadDirFromEnv(),
+          store: clientStoreSettings(options).settings,
           ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
         }),
       ),

@@ -19,7 +19,8 @@ import {
   StateUnavailableError,
   type UnreadablePart,
 } from './errors';
-import { payloadDirFromEnv, reinsDataConverter } from '../shared/payload-storage';
+import { reinsDataConverter } from '../shared/payload-storage';
+import { clientStoreSettings } from '../shared/store/store-settings';
 import { notFoundAware, readResult } from './run-answers';
 import { sendDecision, sendPolicyApply } from './run-messages';
 import { newestFirst } from './newest-first';
@@ -42,7 +43,12 @@ import {
  */
 export interface ReinsClientOptions extends TemporalConnectOptions {
   taskQueue?: string;
-  /** The claim-check store the workers write large payloads to; from the environment when unset. */
+  /**
+   * The store the workers keep large payloads in: a PostgreSQL URL (as their REINS_STORE) or "fs"; REINS_STORE when
+   * unset. Nothing else of the workers' is needed: a client on another machine reads and writes claim checks there.
+   */
+  store?: string;
+  /** With the filesystem store: the claim-check directory the workers use; REINS_PAYLOAD_DIR when unset. */
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
   policyFile?: string;
@@ -85,15 +91,16 @@ export class ReinsClient {
 
   static async connect(options: ReinsClientOptions = {}): Promise<ReinsClient> {
     const { connection, namespace } = await connectTemporal(options);
+    // Large payloads leave a claim in history and the bytes in this store. Without a store anyone named, it is this
+    // machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
+    const store = clientStoreSettings(options);
     const client = new Client({
       connection,
       namespace,
-      // Large payloads leave a claim in history and the bytes in this store. Without a store the caller named, it is
-      // this machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
       dataConverter: guardDecoding(
         reinsDataConverter({
-          dir: options.payloadDir ?? payloadDirFromEnv(),
-          ...(options.payloadDir || process.env.REINS_PAYLOAD_DIR ? {} : { warn: (message) => console.warn(message) }),
+          store: store.settings,
+          ...(store.declared ? {} : { warn: (message) => console.warn(message) }),
         }),
       ),
     });

@@ -58,6 +58,12 @@ export const ErrorType = {
   FileTooLarge: 'FileTooLarge',
   NotText: 'NotText',
 
+  /**
+   * The run's workspace files are not on this worker and cannot be restored from the store (its snapshot was over
+   * REINS_WORKSPACE_SNAPSHOT_MAX_MB); told to the model, the run goes on.
+   */
+  WorkspaceUnavailable: 'WorkspaceUnavailable',
+
   // The code sandbox.
   /** The worker cannot isolate code as its settings require (no bubblewrap, no sandbox user...). */
   SandboxUnavailable: 'SandboxUnavailable',

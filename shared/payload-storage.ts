@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import {
   ExternalStorage,
   StorageDriverClaim,
@@ -13,6 +11,11 @@ import {
 import { temporal } from '@temporalio/proto';
 import { EncryptionCodec, encryptionKeysFromEnv, type EncryptionKeys } from './codec';
 import { TolerantCodec, TolerantExternalStorage, undecodablePayload } from './tolerant-decoding';
+import type { BlobStore } from './store/blob-store';
+import { FilesystemBlobStore } from './store/fs-blob-store';
+import { PostgresBlobStore } from './store/postgres/pg-blob-store';
+import { postgresStore } from './store/postgres/pg-store';
+import type { StoreSettings } from './store/store-settings';
 
 const ProtoPayload = temporal.api.common.v1.Payload;
 
@@ -20,51 +23,41 @@ const ProtoPayload = temporal.api.common.v1.Payload;
 export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 64 * 1024;
 
 /**
- * Claim-check storage on a filesystem: each payload is written once under its SHA-256, so identical payloads share a
- * file and a retried write is harmless. Workers and clients that read a run need the same directory (a shared volume);
- * an S3-compatible store implements the same two methods against a bucket.
+ * The SDK's claim-check driver over one of reins' blob stores. Each payload is stored under a digest of its owning
+ * run and its bytes, so a retried write is harmless and a run's payloads can expire with it.
  */
-export class FilesystemStorageDriver implements StorageDriver {
-  readonly name = 'fs';
-  readonly type = 'reins.filesystem';
+export class BlobStorageDriver implements StorageDriver {
+  readonly name: string;
+  readonly type: string;
   private warned = false;
 
   /**
    * `tolerant` (workers): a claim that cannot be resolved becomes an undecodable payload rather than an error, which
-   * would fail the workflow task before reins could judge it. `warn` (clients): said once per process when a payload
-   * first goes to the store, because a worker on another machine reads it only if it shares the directory.
+   * would fail the workflow task before reins could judge it. `warn` (clients on a store other machines cannot
+   * reach): said once per process when a payload first goes to the store.
    */
   constructor(
-    private readonly dir: string,
+    readonly blobs: BlobStore,
     private readonly options: { tolerant?: boolean; warn?: (message: string) => void } = {},
-  ) {}
-
-  private file(key: string): string {
-    return path.join(this.dir, key.slice(0, 2), key);
+  ) {
+    this.name = blobs.name;
+    this.type = blobs.type;
   }
 
-  async store(_context: StorageDriverStoreContext, payloads: Payload[]): Promise<StorageDriverClaim[]> {
+  async store(context: StorageDriverStoreContext, payloads: Payload[]): Promise<StorageDriverClaim[]> {
+    // Payloads of a workflow (its inputs, its activities' results) belong to that workflow id.
+    const run = context.target?.kind === 'workflow' ? (context.target.id ?? '') : '';
     return Promise.all(
       payloads.map(async (payload) => {
         const bytes = ProtoPayload.encode(payload).finish();
-        const key = createHash('sha256').update(bytes).digest('hex');
-        const target = this.file(key);
-        const exists = await fs.stat(target).then(
-          () => true,
-          () => false,
-        );
-        if (!exists) {
-          await fs.mkdir(path.dirname(target), { recursive: true });
-          const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-          await fs.writeFile(temp, bytes);
-          await fs.rename(temp, target);
-        }
-        if (this.options.warn && !this.warned) {
+        const key = createHash('sha256').update(run).update('\u0000').update(bytes).digest('hex');
+        await this.blobs.put(key, run, bytes);
+        if (this.options.warn && !this.warned && !this.blobs.shared) {
           this.warned = true;
           this.options.warn(
-            `reins: a ${Math.ceil(bytes.length / 1024)} KB payload was written to the payload store ${this.dir}; ` +
-              'a worker on another machine cannot read it unless it shares this directory; set REINS_PAYLOAD_DIR to ' +
-              'the directory the workers use',
+            `reins: a ${Math.ceil(bytes.length / 1024)} KB payload was written to ${this.blobs.describe()}; ` +
+              'a worker on another machine cannot read it unless it shares this directory; set REINS_STORE to the ' +
+              "workers' PostgreSQL store, or REINS_PAYLOAD_DIR to the directory they use",
           );
         }
         return new StorageDriverClaim({ key, bytes: String(bytes.length) });
@@ -90,18 +83,28 @@ export class FilesystemStorageDriver implements StorageDriver {
     if (!key || !/^[0-9a-f]{64}$/.test(key)) {
       throw new Error(`payload claim without a valid key: ${JSON.stringify(claim.claimData).slice(0, 200)}`);
     }
-    const bytes = await fs.readFile(this.file(key)).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await this.blobs.get(key);
+    if (!bytes) {
       throw new Error(
-        `payload ${key} is not in ${this.dir} (${error.code}); is the payload store shared with this process?`,
+        `payload ${key} is not in ${this.blobs.describe()}; is this process using the store the workers use (REINS_STORE)?`,
       );
-    });
+    }
     return ProtoPayload.decode(bytes) as Payload;
   }
 }
 
+/** The blob store for a store setting: the payload directory, or the PostgreSQL store's table. */
+export function blobStoreFor(settings: StoreSettings): BlobStore {
+  return settings.kind === 'fs'
+    ? new FilesystemBlobStore(settings.payloadDir)
+    : new PostgresBlobStore(postgresStore(settings.url, settings.schema));
+}
+
 export interface PayloadStorageOptions {
-  /** Directory of the claim-check store. */
-  dir: string;
+  /** The store claim-checked payloads go to (the payload directory, or PostgreSQL). */
+  store?: StoreSettings;
+  /** Shorthand for a filesystem store with its payloads in this directory. */
+  dir?: string;
   thresholdBytes?: number;
   /** Keys for encrypting payloads; from the environment (REINS_ENCRYPTION_KEYS[_FILE]) when unset, none with `false`. */
   encryption?: EncryptionKeys | false;
@@ -122,8 +125,8 @@ export function reinsDataConverter(storage: PayloadStorageOptions): DataConverte
   const keys = storage.encryption === undefined ? encryptionKeysFromEnv() : storage.encryption || undefined;
   const worker = storage.role === 'worker';
   const codecs = keys?.length ? [new EncryptionCodec(keys)] : [];
-  const driver = new FilesystemStorageDriver(
-    storage.dir,
+  const driver = new BlobStorageDriver(
+    blobStoreFor(storage.store ?? { kind: 'fs', dataDir: '.reins', payloadDir: storage.dir ?? '.reins/payloads' }),
     worker ? { tolerant: true } : storage.warn ? { warn: storage.warn } : {},
   );
   const storageOptions = {
@@ -138,9 +141,4 @@ export function reinsDataConverter(storage: PayloadStorageOptions): DataConverte
     ...(worker ? { payloadConverterPath: WORKER_PAYLOAD_CONVERTER_PATH } : {}),
     externalStorage: worker ? new TolerantExternalStorage(storageOptions) : new ExternalStorage(storageOptions),
   };
-}
-
-/** The store's directory from the environment: REINS_PAYLOAD_DIR, else `<REINS_DATA_DIR or .reins>/payloads`. */
-export function payloadDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.REINS_PAYLOAD_DIR ?? path.join(env.REINS_DATA_DIR ?? '.reins', 'payloads'));
 }

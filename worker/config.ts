@@ -19,6 +19,7 @@ import {
 } from '../shared/temporal-connection';
 import { describeZodIssues } from '../common/zod-issues';
 import { WorkerConfigError } from '../common/worker-config-error';
+import { StoreConfigError, storeSettingsFromEnv, type StoreSettings } from '../shared/store/store-settings';
 
 /** The key sent to OpenAI-compatible servers that need none (the SDK insists on one); not a secret. */
 export const NO_MODEL_KEY = 'not-needed';
@@ -38,6 +39,13 @@ const WorkerEnvSchema = z.object({
   REINS_DATA_DIR: z.string().min(1).default('.reins'),
   /** Claim-check store for large payloads; shared by workers and clients (defaults under the data dir). */
   REINS_PAYLOAD_DIR: z.string().min(1).optional(),
+  /** `fs` (the default: run state under REINS_DATA_DIR) or a PostgreSQL URL every worker and client shares. */
+  REINS_STORE: z.string().optional(),
+  REINS_STORE_SCHEMA: z.string().optional(),
+  /** How long a finished run's claim-checked payloads stay in the store: a duration (`30d`), `keep` or `delete`. */
+  REINS_PAYLOAD_RETENTION: WorkspaceRetentionSchema.optional(),
+  /** The largest workspace archive a PostgreSQL store keeps, in MB (default 64). */
+  REINS_WORKSPACE_SNAPSHOT_MAX_MB: z.coerce.number().int().positive().max(1024).optional(),
   REINS_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt,
   REINS_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt,
   /** How run_code is isolated; `unsafe-host` is an explicit opt-out that every run_code definition then warns about. */
@@ -68,6 +76,12 @@ export interface WorkerConfig {
   dataDir: string;
   /** Where payloads too large for history are kept; `<dataDir>/payloads` when unset. */
   payloadDir?: string;
+  /** Where run state and claim-checked payloads live; files under `dataDir` (and `payloadDir`) when unset. */
+  store?: StoreSettings;
+  /** How long a finished run's claim-checked payloads are kept; 30 days when unset. */
+  payloadRetention?: WorkspaceRetention;
+  /** The largest workspace archive a shared store keeps; 64 MB when unset. */
+  snapshotMaxBytes?: number;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
   /** Unset: bubblewrap with default limits. */
@@ -130,6 +144,13 @@ export function loadWorkerConfig(
     if (error instanceof EncryptionConfigError) throw new WorkerConfigError(error.message);
     throw error;
   }
+  let store: StoreSettings;
+  try {
+    store = storeSettingsFromEnv(env);
+  } catch (error) {
+    if (error instanceof StoreConfigError) throw new WorkerConfigError(error.message);
+    throw error;
+  }
   return {
     temporalAddress: connection.address,
     namespace: connection.namespace,
@@ -144,6 +165,9 @@ export function loadWorkerConfig(
     ...(providers ? { providers } : {}),
     dataDir: path.resolve(e.REINS_DATA_DIR),
     payloadDir: path.resolve(e.REINS_PAYLOAD_DIR ?? path.join(e.REINS_DATA_DIR, 'payloads')),
+    store,
+    ...(e.REINS_PAYLOAD_RETENTION ? { payloadRetention: e.REINS_PAYLOAD_RETENTION } : {}),
+    ...(e.REINS_WORKSPACE_SNAPSHOT_MAX_MB ? { snapshotMaxBytes: e.REINS_WORKSPACE_SNAPSHOT_MAX_MB * 1024 * 1024 } : {}),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,
     sandbox: sandboxSettings({

@@ -7,12 +7,14 @@ import { checkSecretDirectory, directorySecretSource } from '../activities/secre
 import type { NamedSecret } from '../activities/secrets/scrub';
 import { envSecretSource, SecretResolver, type SecretSource } from '../activities/secrets/secret-resolver';
 import { reinsDataConverter } from '../shared/payload-storage';
+import { StoreConfigError, type StoreSettings } from '../shared/store/store-settings';
 import {
   createActivities,
   McpPool,
   PolicySource,
   RolesFileDirectory,
   createWorkspaceStore,
+  createRunStateStore,
   type Directory,
   type ReinsActivities,
 } from '../activities';
@@ -92,7 +94,27 @@ function configuredKeys(config: ReinsPluginConfig, env: NodeJS.ProcessEnv = proc
  */
 export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsParts> {
   const { config } = options;
-  const storage = { dataDir: config.dataDir, sandbox: config.sandbox, workspaceRetention: config.workspaceRetention };
+  const store: StoreSettings = config.store ?? {
+    kind: 'fs',
+    dataDir: config.dataDir,
+    payloadDir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
+  };
+  const runState = createRunStateStore(store, { dataDir: config.dataDir, encryption: config.encryptionKeys });
+  // A store that cannot be reached (or migrated) stops the worker now, not its first run.
+  try {
+    await runState.check();
+  } catch (error) {
+    if (error instanceof StoreConfigError) throw new WorkerConfigError(error.message);
+    throw error;
+  }
+  const storage = {
+    dataDir: config.dataDir,
+    sandbox: config.sandbox,
+    workspaceRetention: config.workspaceRetention,
+    runState,
+    ...(config.payloadRetention ? { payloadRetention: config.payloadRetention } : {}),
+    ...(config.snapshotMaxBytes ? { snapshotMaxBytes: config.snapshotMaxBytes } : {}),
+  };
   // Workspaces whose retention ran out while no worker was up go now; a failed sweep must not keep the worker down.
   await createWorkspaceStore(storage)
     .sweep()
@@ -129,7 +151,7 @@ export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsPar
         openai: defaultClient.openai,
         provider: config.model.provider,
         providers,
-        conversations: new ConversationStore(path.join(config.dataDir, 'conversations')),
+        conversations: new ConversationStore(runState.conversations),
       },
       ...storage,
       extraTools: options.extraTools,
@@ -139,7 +161,7 @@ export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsPar
   const telemetry = options.telemetry === undefined ? telemetryFromEnv() : (options.telemetry ?? undefined);
   const dataConverter = (role: 'worker' | 'client') =>
     reinsDataConverter({
-      dir: config.payloadDir ?? path.join(config.dataDir, 'payloads'),
+      store,
       // Unset: the keys in this process's environment, as the clients use.
       encryption: config.encryptionKeys,
       role,

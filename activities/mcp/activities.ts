@@ -10,6 +10,7 @@ import { MCP_OUTPUT_LIMIT } from '../tools/output-limit';
 import type { SecretResolver } from '../secrets/secret-resolver';
 import { McpPool, type McpConnection } from './pool';
 import { CallLedger, interruptedOutcome } from '../tools/call-ledger';
+import type { LedgerRecords } from '../store/run-state-store';
 import { toolOutcomeOf } from './results';
 import { ListPageSchema, parseListedTool, schemaProblem, toToolDefinitions, type ListedTool } from './tool-definitions';
 
@@ -57,7 +58,7 @@ export interface McpActivityDeps {
    * Where a run's call ledger lives (beside its workspace). With it, a write or destructive call that is not vouched
    * idempotent is not sent again after an attempt that was interrupted once it had been handed to the server.
    */
-  ledgerDir?: (runId: string) => string;
+  ledger?: LedgerRecords;
 }
 
 /** The key `_meta` carries so a server that deduplicates can tell a Temporal retry from a new call. */
@@ -179,8 +180,8 @@ export function createMcpActivities(deps: McpActivityDeps) {
         onprogress: (progress: { progress: number; total?: number }) => context.heartbeat({ ...details, ...progress }),
       };
       // The server's idempotentHint is a hint: only the spec's word lets an interrupted write be sent again.
-      const guarded = deps.ledgerDir && input.toolClass !== 'read' && input.idempotent !== true;
-      const ledger = guarded ? new CallLedger(deps.ledgerDir!(runId)) : undefined;
+      const guarded = deps.ledger && input.toolClass !== 'read' && input.idempotent !== true;
+      const ledger = guarded ? new CallLedger(deps.ledger!, runId) : undefined;
       const previous = await ledger?.read(input.callId);
       if (previous?.status === 'done') return previous.outcome;
       const unknown = interruptedOutcome(previous, input.toolClass ?? 'write', input.idempotent);

@@ -1,16 +1,7 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ChatMessage, ConversationDelta, ToolDefinition } from '../../common/chat';
 import { ErrorType } from '../../common/errors';
-import { runDirectoryName } from '../tools/workspace';
-
-async function writeOnce(file: string, content: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await fs.writeFile(temp, content);
-  await fs.rename(temp, file);
-}
+import type { ConversationRecords } from '../store/run-state-store';
 
 interface CachedConversation {
   messages: ChatMessage[];
@@ -26,44 +17,44 @@ const bytesOf = (entry: CachedConversation) => entry.sizes.reduce((sum, size) =>
 export const DEFAULT_CONVERSATION_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
- * The messages of each conversation, one file per message, so a model call carries only what is new since the last
- * one. Within a conversation messages are append-only, so rewriting an index on a retry writes the same content.
- * Several workers need this directory on shared storage; without it a call reports ConversationMissing and the
- * workflow sends the conversation inline instead.
+ * The messages of each conversation, one record per message in the run state store, so a model call carries only
+ * what is new since the last one. Within a conversation messages are append-only, so rewriting a position on a retry
+ * writes the same content. Workers that do not share the store (filesystem stores on different machines) report
+ * ConversationMissing, and the workflow sends the conversation inline instead.
  *
  * The conversations this worker assembled recently also stay in memory (least recently used out first, within
  * `cacheBytes`), so a step reads from disk only what this worker has not seen: nothing, when the run's steps stay
- * on one worker. Messages being append-only, a cached prefix is always what the files hold.
+ * on one worker. Messages being append-only, a cached prefix is always what the store holds.
  */
 export class ConversationStore {
   private readonly cache = new Map<string, CachedConversation>();
   private cachedBytes = 0;
 
   constructor(
-    private readonly dir: string,
+    private readonly records: ConversationRecords,
     private readonly cacheBytes: number = DEFAULT_CONVERSATION_CACHE_BYTES,
   ) {}
 
-  private folder(id: string): string {
-    return path.join(this.dir, runDirectoryName(id));
-  }
-
-  /** Stores the delta and returns the whole conversation with its tools. */
-  async assemble(delta: ConversationDelta): Promise<{ messages: ChatMessage[]; tools: ToolDefinition[] }> {
-    const folder = this.folder(delta.id);
+  /** Stores the delta and returns the whole conversation with its tools. `run` is the workflow id it belongs to. */
+  async assemble(
+    delta: ConversationDelta,
+    run: string,
+  ): Promise<{ messages: ChatMessage[]; tools: ToolDefinition[] }> {
     const texts = delta.messages.map((message) => JSON.stringify(message));
-    await Promise.all(texts.map((text, offset) => writeOnce(path.join(folder, `${delta.from + offset}.json`), text)));
     const toolsText = delta.tools ? JSON.stringify(delta.tools) : undefined;
-    if (toolsText) await writeOnce(path.join(folder, 'tools.json'), toolsText);
+    await Promise.all([
+      this.records.putMessages(run, delta.id, delta.from, texts),
+      toolsText ? this.records.putTools(run, delta.id, toolsText) : undefined,
+    ]);
 
     const cached = this.take(delta.id);
     const known = Math.min(cached?.messages.length ?? 0, delta.from);
-    const missing = await Promise.all(
-      Array.from({ length: delta.from - known }, (_, index) =>
-        this.read<ChatMessage>(folder, `${known + index}.json`, delta.id),
-      ),
-    );
-    const tools = delta.tools ?? cached?.tools ?? (await this.read<ToolDefinition[]>(folder, 'tools.json', delta.id));
+    const [stored, storedTools] = await Promise.all([
+      this.records.readMessages(run, delta.id, known, delta.from),
+      delta.tools ?? cached?.tools ? undefined : this.records.readTools(run, delta.id),
+    ]);
+    const missing = stored.map((text, index) => this.parse<ChatMessage>(text, `message ${known + index}`, delta.id));
+    const tools = delta.tools ?? cached?.tools ?? this.parse<ToolDefinition[]>(storedTools, 'its tools', delta.id);
     const messages = [...(cached?.messages.slice(0, known) ?? []), ...missing, ...delta.messages];
     this.keep(delta.id, {
       messages,
@@ -100,15 +91,13 @@ export class ConversationStore {
     }
   }
 
-  private async read<T>(folder: string, file: string, id: string): Promise<T> {
-    try {
-      return JSON.parse(await fs.readFile(path.join(folder, file), 'utf8')) as T;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  private parse<T>(text: string | undefined, what: string, id: string): T {
+    if (text === undefined) {
       throw ApplicationFailure.nonRetryable(
-        `conversation ${id} has no ${file} in this worker's store`,
+        `conversation ${id} has no ${what} in this worker's store`,
         ErrorType.ConversationMissing,
       );
     }
+    return JSON.parse(text) as T;
   }
 }

@@ -19,6 +19,12 @@ import { createProviderHealthActivities } from './provider-health-store';
 import { ProviderRegistry, type ProviderClient } from './provider-registry';
 import { SecretResolver } from '../secrets/secret-resolver';
 
+
+/** The workflow a call belongs to: the store keeps its conversations under it, so they expire with the run. */
+function runOf(context: Context): string {
+  return context.info.workflowExecution?.workflowId ?? context.info.activityId;
+}
+
 export interface ModelActivityDeps {
   /** An SDK client built with `maxRetries: 0`: Temporal owns the retries. */
   openai: OpenAI;
@@ -98,7 +104,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
     async callModel(input: RoutedModelCallInput): Promise<ModelTurn> {
       const context = Context.current();
       const { openai, label } = pick(input.provider);
-      const { messages, tools } = await deps.conversations.assemble(input.conversation);
+      const { messages, tools } = await deps.conversations.assemble(input.conversation, runOf(context));
       const newMessageTokens = input.conversation.messages.map(countMessageTokens);
       // The workflow knows the counts of what it sent before; recounting them every call would grow with the run.
       const earlierTokens =
@@ -156,6 +162,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       const { openai, label } = pick(input.provider);
       const { messages } = await deps.conversations.assemble(
         input.conversation ?? { id: input.conversationId, from: input.upTo, messages: [] },
+        runOf(context),
       );
       const stretch = messages.slice(input.start, input.upTo);
       const started = Date.now();

@@ -5,6 +5,10 @@ import { ensureDirectory, runDirectoryName } from '../tools/workspace';
 import type { SandboxUser } from './settings';
 import { handWorkspaceTo, letTraverse } from './workspace-access';
 import { DEFAULT_WORKSPACE_RETENTION, RetentionMarkers, type WorkspaceRetention } from './workspace-retention';
+import type { RunStateStore } from '../store/run-state-store';
+import { FilesystemRunStateStore } from '../store/fs-run-state-store';
+import { RecordSeal } from '../../shared/store/record-seal';
+import type { WorkspaceSync } from './workspace-sync';
 
 /** The same rule as agent names in specs: safe as a directory name as it is. */
 const AgentNameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/, 'not a valid agent name');
@@ -30,20 +34,44 @@ export interface ReleaseOutcome {
 /** Sweeping on release keeps a long-lived worker's disk in check without a timer of its own. */
 const SWEEP_EVERY_MS = 10 * 60_000;
 
+/** How long a finished run's claim-checked payloads stay by default: Temporal Cloud's default history retention. */
+export const DEFAULT_PAYLOAD_RETENTION: WorkspaceRetention = { kind: 'expire', afterMs: 30 * 86_400_000 };
+
 /**
  * Workspaces on this worker's disk: `workspaces/<run>` for one run (the default), `agent-workspaces/<agent>` for
- * an agent's files that outlive its runs. Run workspaces are released at run end per the retention setting.
+ * an agent's files that outlive its runs. Run workspaces are released at run end per the retention setting, with
+ * the run's state in the run state store. With a store other machines share, `sync` makes the disk copy a cache of
+ * the workspace's latest snapshot there (see workspace-sync.ts).
  */
 export class WorkspaceStore {
   private readonly markers: RetentionMarkers;
   private prepared: Promise<void> | undefined;
   private lastSweep = 0;
 
+  /** Conversations, call ledgers and retention of runs; files under the data dir unless another store is given. */
+  readonly state: RunStateStore;
+
   constructor(
     readonly dataDir: string,
-    private readonly options: { retention?: WorkspaceRetention; sandboxUser?: SandboxUser } = {},
+    private readonly options: {
+      state?: RunStateStore;
+      retention?: WorkspaceRetention;
+      payloadRetention?: WorkspaceRetention;
+      sandboxUser?: SandboxUser;
+      sync?: WorkspaceSync;
+    } = {},
   ) {
     this.markers = new RetentionMarkers(dataDir);
+    this.state = options.state ?? new FilesystemRunStateStore(dataDir, new RecordSeal(undefined));
+  }
+
+  get sync(): WorkspaceSync | undefined {
+    return this.options.sync;
+  }
+
+  /** The workspace's name in the store: `run/<workflow id>` or `agent/<name>`. */
+  keyOf(runId: string, selection: WorkspaceSelection): string {
+    return selection.workspace === 'agent' ? `agent/${selection.agent!}` : `run/${runId}`;
   }
 
   get retention(): WorkspaceRetention {
@@ -54,10 +82,6 @@ export class WorkspaceStore {
     return path.join(this.dataDir, 'workspaces', runDirectoryName(runId));
   }
 
-  ledgerDir(runId: string): string {
-    return path.join(this.dataDir, 'ledger', runDirectoryName(runId));
-  }
-
   pathOf(runId: string, selection: WorkspaceSelection): string {
     return selection.workspace === 'agent'
       ? path.join(this.dataDir, 'agent-workspaces', selection.agent!)
@@ -66,7 +90,7 @@ export class WorkspaceStore {
 
   /**
    * Once per process: with a sandbox account, the data dir becomes traversable (not listable) by it, and the
-   * ledger, which holds tool outputs, stays private to the worker.
+   * ledger and conversations, which hold tool outputs and prompts, stay private to the worker.
    */
   private prepare(): Promise<void> {
     const user = this.options.sandboxUser;
@@ -78,8 +102,10 @@ export class WorkspaceStore {
         await fs.mkdir(path.join(this.dataDir, dir), { recursive: true, mode: 0o711 });
         await letTraverse(path.join(this.dataDir, dir));
       }
-      await fs.mkdir(path.join(this.dataDir, 'ledger'), { recursive: true, mode: 0o700 });
-      await fs.chmod(path.join(this.dataDir, 'ledger'), 0o700);
+      for (const dir of ['ledger', 'conversations']) {
+        await fs.mkdir(path.join(this.dataDir, dir), { recursive: true, mode: 0o700 });
+        await fs.chmod(path.join(this.dataDir, dir), 0o700);
+      }
     })().catch((error: unknown) => {
       this.prepared = undefined;
       throw error;
@@ -90,10 +116,23 @@ export class WorkspaceStore {
   /** The workspace for a call, created if needed and usable by the sandbox; returns its real path. */
   async open(runId: string, selection: WorkspaceSelection): Promise<string> {
     await this.prepare();
-    const workspace = await ensureDirectory(this.pathOf(runId, selection));
+    const local = this.pathOf(runId, selection);
+    // Restored before it is handed to the sandbox, so restored files get the sandbox's ownership too.
+    if (this.options.sync) await this.options.sync.pull(this.keyOf(runId, selection), this.runOf(runId, selection), local);
+    const workspace = await ensureDirectory(local);
     if (this.options.sandboxUser) await handWorkspaceTo(workspace, this.options.sandboxUser);
     if (selection.workspace === 'run') await this.markers.clear(runDirectoryName(runId));
     return workspace;
+  }
+
+  /** After a call that may have written: the workspace's new content goes to the store (a no-op without sync). */
+  async written(runId: string, selection: WorkspaceSelection): Promise<void> {
+    if (!this.options.sync) return;
+    await this.options.sync.push(this.keyOf(runId, selection), this.runOf(runId, selection), this.pathOf(runId, selection));
+  }
+
+  private runOf(runId: string, selection: WorkspaceSelection): string | null {
+    return selection.workspace === 'run' ? runId : null;
   }
 
   /** Run end. Agent workspaces are kept: persisting across runs is what they are for. */
@@ -105,13 +144,18 @@ export class WorkspaceStore {
       outcome = { workspace, action: 'kept' };
     } else if (retention.kind === 'delete') {
       await fs.rm(workspace, { recursive: true, force: true });
-      await fs.rm(this.ledgerDir(runId), { recursive: true, force: true });
       outcome = { workspace, action: 'deleted' };
     } else {
       const expiresAt = new Date(now.getTime() + retention.afterMs);
-      await this.markers.write(runDirectoryName(runId), expiresAt, [workspace, this.ledgerDir(runId)]);
+      await this.markers.write(runDirectoryName(runId), expiresAt, [workspace]);
       outcome = { workspace, action: 'expires', expiresAt: expiresAt.toISOString() };
     }
+    const afterMs = (r: WorkspaceRetention) => (r.kind === 'keep' ? null : r.kind === 'delete' ? 0 : r.afterMs);
+    // The run's conversations, ledger and snapshot follow its workspace's retention; its payloads their own.
+    await this.state.release(runId, {
+      stateAfterMs: afterMs(retention),
+      payloadsAfterMs: afterMs(this.options.payloadRetention ?? DEFAULT_PAYLOAD_RETENTION),
+    });
     if (now.getTime() - this.lastSweep >= SWEEP_EVERY_MS) await this.sweep(now);
     return outcome;
   }
@@ -119,6 +163,8 @@ export class WorkspaceStore {
   /** Removes released workspaces whose retention has passed; run at worker start and now and then on release. */
   async sweep(now = new Date()): Promise<string[]> {
     this.lastSweep = now.getTime();
-    return this.markers.sweep(now);
+    const removed = await this.markers.sweep(now);
+    await this.state.sweep(now);
+    return removed;
   }
 }

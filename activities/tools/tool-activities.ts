@@ -6,6 +6,7 @@ import { ErrorType } from '../../common/errors';
 import { describeZodIssues } from '../../common/zod-issues';
 import { TOOL_OUTPUT_LIMIT } from './output-limit';
 import { WorkspaceSelectionSchema, type ReleaseOutcome, type WorkspaceStore } from '../sandbox/workspace-store';
+import { WorkspaceUnavailableError } from '../sandbox/workspace-sync';
 import { CallLedger, interruptedOutcome } from './call-ledger';
 import { ToolError } from '../../common/tools/define-tool';
 import { workspaceTarget } from './workspace';
@@ -81,7 +82,14 @@ export function createToolActivities(deps: ToolActivityDeps) {
     async resolveToolPaths(input: { paths: string[]; workspace?: 'run' | 'agent'; agent?: string }) {
       const paths = z.array(z.string()).max(64).safeParse(input.paths);
       if (!paths.success) throw ApplicationFailure.nonRetryable('invalid paths to resolve', ErrorType.ToolFailed);
-      const workspace = await deps.workspaces.open(currentRunId(), parseSelection(input));
+      let workspace: string;
+      try {
+        workspace = await deps.workspaces.open(currentRunId(), parseSelection(input));
+      } catch (error) {
+        // Files that cannot reach this worker resolve nowhere: the call's tool then refuses the path.
+        if (error instanceof WorkspaceUnavailableError) return paths.data.map(() => null);
+        throw error;
+      }
       return Promise.all(paths.data.map((requested) => workspaceTarget(workspace, requested)));
     },
 
@@ -130,7 +138,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
       const context = Context.current();
       const runId = currentRunId();
       const selection = parseSelection(input);
-      const ledger = new CallLedger(deps.workspaces.ledgerDir(runId));
+      const ledger = new CallLedger(deps.workspaces.state.ledger, runId);
       const previous = await ledger.read(input.callId);
       if (previous?.status === 'done') return previous.outcome;
 
@@ -157,7 +165,15 @@ export function createToolActivities(deps: ToolActivityDeps) {
         await ledger.markDone(input.callId, attempt, unknown);
         return unknown;
       }
-      const workspace = await deps.workspaces.open(runId, selection);
+      let workspace: string;
+      try {
+        workspace = await deps.workspaces.open(runId, selection);
+      } catch (error) {
+        if (!(error instanceof WorkspaceUnavailableError)) throw error;
+        return { ok: false, error: { type: ErrorType.WorkspaceUnavailable, message: error.message } };
+      }
+      // Only calls that may write send the workspace on; a read leaves the snapshot as it is.
+      const writes = (input.toolClass ?? tool.class) !== 'read';
       // Marked as late as possible: a failure before this point has not touched anything, and is simply retried.
       await ledger.markStarted(input.callId, attempt);
       const beat = setInterval(
@@ -179,6 +195,8 @@ export function createToolActivities(deps: ToolActivityDeps) {
         });
         // The model's context pays for every character; the tool itself may return what it likes.
         const outcome = toolOutcomeOfResult(input.tool, result, deps.scrubber?.(), TOOL_OUTPUT_LIMIT);
+        // Stored before the call counts as done: a retry that finds it done can rely on the files being there too.
+        if (writes) await deps.workspaces.written(runId, selection);
         await ledger.markDone(input.callId, attempt, outcome);
         return outcome;
       } catch (error) {
@@ -189,6 +207,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
           throw ApplicationFailure.retryable(`tool ${input.tool} failed: ${message}`, ErrorType.ToolFailed);
         }
         const outcome: ToolOutcome = { ok: false, error: { type: error.type, message: error.message } };
+        if (writes) await deps.workspaces.written(runId, selection);
         await ledger.markDone(input.callId, attempt, outcome);
         return outcome;
       } finally {

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { FilesystemRunStateStore } from '../../activities/store/fs-run-state-store';
+import { RecordSeal } from '../../shared/store/record-seal';
 import os from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -214,7 +216,9 @@ describe('callMcpTool', () => {
     const dir = scratchDir();
     const server = fixtureServerSpec(dir);
     const ledgers = mkdtempSync(path.join(os.tmpdir(), 'reins-mcp-ledger-'));
-    const { activities } = mcpActivities({ ledgerDir: (runId) => path.join(ledgers, runId) });
+    const { activities } = mcpActivities({
+      ledger: new FilesystemRunStateStore(ledgers, new RecordSeal(undefined)).ledger,
+    });
     const attemptEnv = (attempt: number) =>
       new MockActivityEnvironment(
         { attempt, startToCloseTimeoutMs: 60_000, currentAttemptScheduledTimestampMs: Date.now() },

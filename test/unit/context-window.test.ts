@@ -2,6 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConversationStore } from '../../activities/model/conversation-store';
+import { FilesystemRunStateStore } from '../../activities/store/fs-run-state-store';
+import { RecordSeal } from '../../shared/store/record-seal';
+
+/** Conversations as files under a data dir, as a worker on the filesystem store keeps them. */
+const fileRecords = (dir: string) => new FilesystemRunStateStore(dir, new RecordSeal(undefined)).conversations;
 import { AgentSpecSchema } from '../../common/agent-spec';
 import type { ModelTurn } from '../../common/chat';
 import { countTextTokens } from '../../activities/model/tokenizer';
@@ -79,13 +84,13 @@ describe('context window bookkeeping', () => {
 describe('a summary of messages the store does not hold yet', () => {
   test('the summary request carries them, and the store then assembles the whole stretch', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'reins-unsent-'));
-    const store = new ConversationStore(dir);
+    const store = new ConversationStore(fileRecords(dir));
     const tools = [{ name: 't', description: 'd', class: 'read' as const, parameters: { type: 'object' } }];
     const window = new ContextWindow(spec, [], [], 'chain', undefined, true);
     window.push({ role: 'system', content: 's' });
     window.push({ role: 'user', content: 'u' });
     const first = window.cursor.delta(window.transcript, tools);
-    await store.assemble(first);
+    await store.assemble(first, 'r');
     window.accept(turn([5, 6]), first.from);
     for (const id of ['1', '2']) {
       window.push({ role: 'assistant', content: null, toolCalls: [{ id, name: 't', arguments: '{}' }] });
@@ -95,7 +100,7 @@ describe('a summary of messages the store does not hold yet', () => {
     const unsent = window.unsent(4, tools)!;
     expect(unsent).toMatchObject({ id: 'chain/e0', from: 2 });
     expect(unsent.messages).toEqual(window.transcript.slice(2, 4));
-    const { messages } = await store.assemble(unsent);
+    const { messages } = await store.assemble(unsent, 'r');
     expect(messages).toEqual(window.transcript.slice(0, 4));
     // After a compaction nothing is stored under the new conversation: the tools travel too.
     window.cursor.restart();

@@ -9,6 +9,7 @@ import { createRunCodeTool } from '../../activities/tools/run-code';
 import { builtInTools, ToolRegistry } from '../../activities/tools/registry';
 import { loadWorkerConfig } from '../../worker/config';
 import { runTool, toolContext } from '../helpers/sandbox';
+import { runDirectoryName } from '../../activities/tools/workspace';
 
 const HOUR = 3_600_000;
 const asRoot = process.getuid?.() === 0;
@@ -78,11 +79,11 @@ describe('workspace store', () => {
   test('delete removes the workspace and its ledger at once; keep keeps; agent workspaces always stay', async () => {
     const deleting = newStore('delete');
     const run = await deleting.store.open('run-d', { workspace: 'run' });
-    await fs.mkdir(deleting.store.ledgerDir('run-d'), { recursive: true });
+    await fs.mkdir(path.join(deleting.dataDir, 'ledger', runDirectoryName('run-d')), { recursive: true });
     await fs.writeFile(path.join(run, 'out.txt'), 'x');
     await expect(deleting.store.release('run-d', { workspace: 'run' })).resolves.toMatchObject({ action: 'deleted' });
     expect(existsSync(run)).toBe(false);
-    expect(existsSync(deleting.store.ledgerDir('run-d'))).toBe(false);
+    expect(existsSync(path.join(deleting.dataDir, 'ledger', runDirectoryName('run-d')))).toBe(false);
     // Idempotent: a retried release finds nothing to do.
     await expect(deleting.store.release('run-d', { workspace: 'run' })).resolves.toMatchObject({ action: 'deleted' });
 

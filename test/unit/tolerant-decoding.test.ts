@@ -5,7 +5,11 @@ import path from 'node:path';
 import { defaultPayloadConverter, StorageDriverClaim, type Payload } from '@temporalio/common';
 import { EncryptionCodec, parseEncryptionKeys } from '../../shared/codec';
 import { payloadConverter } from '../../shared/payload-converter';
-import { FilesystemStorageDriver } from '../../shared/payload-storage';
+import { BlobStorageDriver } from '../../shared/payload-storage';
+import { FilesystemBlobStore } from '../../shared/store/fs-blob-store';
+
+const fileDriver = (dir: string, options: ConstructorParameters<typeof BlobStorageDriver>[1] = {}) =>
+  new BlobStorageDriver(new FilesystemBlobStore(dir), options);
 import { TolerantCodec, TolerantExternalStorage } from '../../shared/tolerant-decoding';
 import { undecodableReason } from '../../common/undecodable';
 
@@ -43,23 +47,23 @@ describe("the worker's tolerant decoding", () => {
   test('a claim the store cannot resolve is marked on a worker and an error on a client', async () => {
     const dir = tempDir();
     const claim = new StorageDriverClaim({ key: 'ab'.repeat(32) });
-    const [missing] = await new FilesystemStorageDriver(dir, { tolerant: true }).retrieve({}, [claim]);
-    expect(reasonOf(missing!)).toMatch(/payload (ab){32} is not in .*shared/);
-    const [invalid] = await new FilesystemStorageDriver(dir, { tolerant: true }).retrieve({}, [
+    const [missing] = await fileDriver(dir, { tolerant: true }).retrieve({}, [claim]);
+    expect(reasonOf(missing!)).toMatch(/payload (ab){32} is not in the payload directory .*REINS_STORE/);
+    const [invalid] = await fileDriver(dir, { tolerant: true }).retrieve({}, [
       new StorageDriverClaim({ key: '../../etc/passwd' }),
     ]);
     expect(reasonOf(invalid!)).toMatch(/payload claim without a valid key/);
-    await expect(new FilesystemStorageDriver(dir).retrieve({}, [claim])).rejects.toThrow(/is not in/);
-    const store = new TolerantExternalStorage({ drivers: [new FilesystemStorageDriver(dir)] });
+    await expect(fileDriver(dir).retrieve({}, [claim])).rejects.toThrow(/is not in/);
+    const store = new TolerantExternalStorage({ drivers: [fileDriver(dir)] });
     const [unknown] = await store.getDriver('elsewhere')!.retrieve({}, [claim]);
     expect(reasonOf(unknown!)).toBe('no payload store named "elsewhere" on this worker');
   });
 
   test('a client without a declared shared store warns once when it first writes a claim', async () => {
     const warnings: string[] = [];
-    const driver = new FilesystemStorageDriver(tempDir(), { warn: (message) => warnings.push(message) });
+    const driver = fileDriver(tempDir(), { warn: (message) => warnings.push(message) });
     await driver.store({}, [defaultPayloadConverter.toPayload('a'.repeat(2000))]);
     await driver.store({}, [defaultPayloadConverter.toPayload('b'.repeat(2000))]);
-    expect(warnings).toEqual([expect.stringMatching(/set REINS_PAYLOAD_DIR to the directory the workers use/)]);
+    expect(warnings).toEqual([expect.stringMatching(/set REINS_STORE to the workers' PostgreSQL store, or REINS_PAYLOAD_DIR to the directory they use/)]);
   });
 });

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { RecordSeal } from '../../shared/store/record-seal';
+import { runDirectoryName } from '../tools/workspace';
+import type { ConversationRecords, LedgerEntry, LedgerRecords, RunRelease, RunStateStore } from './run-state-store';
+import { RetentionMarkers } from '../sandbox/workspace-retention';
+
+async function readIfThere(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Written under a temporary name and renamed, private to the worker's user. */
+async function writeFileAtomically(file: string, content: Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Replicas sharing a volume can have the same pid; the random part keeps concurrent writers apart.
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await fs.writeFile(temp, content, { mode: 0o600 });
+  await fs.rename(temp, file);
+}
+
+const LedgerEntrySchema = z.union([
+  z.object({ status: z.literal('started'), attempt: z.number() }),
+  z.object({ status: z.literal('done'), attempt: z.number(), outcome: z.unknown() }),
+]);
+
+/**
+ * Run state as files under the worker's data dir (`conversations/<run>/<conversation>/<n>`, `ledger/<run>/<call>`),
+ * sealed with the payload keys when they are set. Other machines see it only through a shared volume; released runs
+ * expire through retention markers, as workspaces do.
+ */
+export class FilesystemRunStateStore implements RunStateStore {
+  readonly kind = 'fs';
+  private readonly markers: RetentionMarkers;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly seal: RecordSeal,
+  ) {
+    this.markers = new RetentionMarkers(dataDir);
+  }
+
+  private conversationDir(run: string, conversation: string): string {
+    return path.join(this.dataDir, 'conversations', runDirectoryName(run), runDirectoryName(conversation));
+  }
+
+  ledgerDir(run: string): string {
+    return path.join(this.dataDir, 'ledger', runDirectoryName(run));
+  }
+
+  private async put(file: string, text: string): Promise<void> {
+    await writeFileAtomically(file, this.seal.seal(Buffer.from(text), path.relative(this.dataDir, file)));
+  }
+
+  private async get(file: string): Promise<string | undefined> {
+    const bytes = await readIfThere(file);
+    return bytes && this.seal.open(bytes, path.relative(this.dataDir, file)).toString('utf8');
+  }
+
+  readonly conversations: ConversationRecords = {
+    putMessages: async (run, conversation, from, bodies) => {
+      const dir = this.conversationDir(run, conversation);
+      await Promise.all(bodies.map((body, offset) => this.put(path.join(dir, `${from + offset}.json`), body)));
+    },
+    putTools: async (run, conversation, body) => {
+      await this.put(path.join(this.conversationDir(run, conversation), 'tools.json'), body);
+    },
+    readMessages: async (run, conversation, from, to) => {
+      const dir = this.conversationDir(run, conversation);
+      return Promise.all(
+        Array.from({ length: Math.max(0, to - from) }, (_, index) => this.get(path.join(dir, `${from + index}.json`))),
+      );
+    },
+    readTools: async (run, conversation) =>
+      this.get(path.join(this.conversationDir(run, conversation), 'tools.json')),
+  };
+
+  private ledgerFile(run: string, callId: string): string {
+    return path.join(this.ledgerDir(run), `${callId.replace(/[^a-zA-Z0-9._-]/g, '_')}.json`);
+  }
+
+  readonly ledger: LedgerRecords = {
+    read: async (run, callId) => {
+      const text = await this.get(this.ledgerFile(run, callId));
+      if (text === undefined) return undefined;
+      return LedgerEntrySchema.parse(JSON.parse(text)) as LedgerEntry;
+    },
+    write: async (run, callId, entry) => {
+      // A run writing again (a workflow id reused) must not lose its ledger to the earlier run's expiry.
+      await this.markers.clear(this.markerName(run));
+      await this.put(this.ledgerFile(run, callId), JSON.stringify(entry));
+    },
+  };
+
+  private markerName(run: string): string {
+    return `state-${runDirectoryName(run)}`;
+  }
+
+  async release(run: string, release: RunRelease): Promise<void> {
+    const paths = [path.join(this.dataDir, 'conversations', runDirectoryName(run)), this.ledgerDir(run)];
+    if (release.stateAfterMs === null) return;
+    if (release.stateAfterMs === 0) {
+      await Promise.all(paths.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+      return;
+    }
+    await this.markers.write(this.markerName(run), new Date(Date.now() + release.stateAfterMs), paths);
+  }
+
+  async sweep(now: Date): Promise<number> {
+    return (await this.markers.sweep(now)).length;
+  }
+
+  async check(): Promise<void> {
+    await fs.mkdir(this.dataDir, { recursive: true });
+  }
+}

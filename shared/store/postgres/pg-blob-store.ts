@@ -1,0 +1,31 @@
+import type { BlobStore } from '../blob-store';
+import { redactedStoreUrl } from '../store-settings';
+import type { PostgresStore } from './pg-store';
+
+/** Claim-checked payloads as rows of the store's `blobs` table, reachable from every worker and client. */
+export class PostgresBlobStore implements BlobStore {
+  readonly name = 'postgres';
+  readonly type = 'reins.postgres';
+  readonly shared = true;
+
+  constructor(private readonly store: PostgresStore) {}
+
+  async put(key: string, run: string, bytes: Uint8Array): Promise<void> {
+    await this.store.query(
+      `INSERT INTO ${this.store.table('blobs')} (key, run, body) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+      [key, run, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+    );
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const rows = await this.store.query<{ body: Buffer }>(
+      `SELECT body FROM ${this.store.table('blobs')} WHERE key = $1`,
+      [key],
+    );
+    return rows[0]?.body;
+  }
+
+  describe(): string {
+    return `the store at ${redactedStoreUrl(this.store.url)} (schema ${this.store.schema})`;
+  }
+}
