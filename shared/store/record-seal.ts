@@ -3,6 +3,8 @@ import type { EncryptionKeys } from '../codec';
 
 const PLAIN = 0x00;
 const SEALED = 0x01;
+/** The first bytes of records from before sealing: a JSON object (messages, ledger entries) or array (tools). */
+const LEGACY_JSON = new Set([0x7b, 0x5b]);
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -42,6 +44,8 @@ export class RecordSeal {
   open(record: Uint8Array, context: string): Buffer {
     const bytes = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
     if (bytes[0] === PLAIN) return bytes.subarray(1);
+    // Files written before records were sealed hold bare JSON; a worker upgraded mid-run still reads them.
+    if (LEGACY_JSON.has(bytes[0]!)) return bytes;
     if (bytes[0] !== SEALED || bytes.length < 2) throw new RecordSealError(`store record ${context} is not a record`);
     const idLength = bytes[1]!;
     const id = bytes.subarray(2, 2 + idLength).toString();
