@@ -36,10 +36,7 @@ export class ConversationStore {
   ) {}
 
   /** Stores the delta and returns the whole conversation with its tools. `run` is the workflow id it belongs to. */
-  async assemble(
-    delta: ConversationDelta,
-    run: string,
-  ): Promise<{ messages: ChatMessage[]; tools: ToolDefinition[] }> {
+  async assemble(delta: ConversationDelta, run: string): Promise<{ messages: ChatMessage[]; tools: ToolDefinition[] }> {
     const texts = delta.messages.map((message) => JSON.stringify(message));
     const toolsText = delta.tools ? JSON.stringify(delta.tools) : undefined;
     await Promise.all([
@@ -51,7 +48,7 @@ export class ConversationStore {
     const known = Math.min(cached?.messages.length ?? 0, delta.from);
     const [stored, storedTools] = await Promise.all([
       this.records.readMessages(run, delta.id, known, delta.from),
-      delta.tools ?? cached?.tools ? undefined : this.records.readTools(run, delta.id),
+      (delta.tools ?? cached?.tools) ? undefined : this.records.readTools(run, delta.id),
     ]);
     const missing = stored.map((text, index) => this.parse<ChatMessage>(text, `message ${known + index}`, delta.id));
     const tools = delta.tools ?? cached?.tools ?? this.parse<ToolDefinition[]>(storedTools, 'its tools', delta.id);

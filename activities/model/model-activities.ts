@@ -19,7 +19,6 @@ import { createProviderHealthActivities } from './provider-health-store';
 import { ProviderRegistry, type ProviderClient } from './provider-registry';
 import { SecretResolver } from '../secrets/secret-resolver';
 
-
 /** The workflow a call belongs to: the store keeps its conversations under it, so they expire with the run. */
 function runOf(context: Context): string {
   return context.info.workflowExecution?.workflowId ?? context.info.activityId;

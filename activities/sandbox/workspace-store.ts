@@ -118,7 +118,8 @@ export class WorkspaceStore {
     await this.prepare();
     const local = this.pathOf(runId, selection);
     // Restored before it is handed to the sandbox, so restored files get the sandbox's ownership too.
-    if (this.options.sync) await this.options.sync.pull(this.keyOf(runId, selection), this.runOf(runId, selection), local);
+    if (this.options.sync)
+      await this.options.sync.pull(this.keyOf(runId, selection), this.runOf(runId, selection), local);
     const workspace = await ensureDirectory(local);
     if (this.options.sandboxUser) await handWorkspaceTo(workspace, this.options.sandboxUser);
     if (selection.workspace === 'run') await this.markers.clear(runDirectoryName(runId));
@@ -128,7 +129,11 @@ export class WorkspaceStore {
   /** After a call that may have written: the workspace's new content goes to the store (a no-op without sync). */
   async written(runId: string, selection: WorkspaceSelection): Promise<void> {
     if (!this.options.sync) return;
-    await this.options.sync.push(this.keyOf(runId, selection), this.runOf(runId, selection), this.pathOf(runId, selection));
+    await this.options.sync.push(
+      this.keyOf(runId, selection),
+      this.runOf(runId, selection),
+      this.pathOf(runId, selection),
+    );
   }
 
   private runOf(runId: string, selection: WorkspaceSelection): string | null {

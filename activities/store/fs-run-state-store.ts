@@ -77,8 +77,7 @@ export class FilesystemRunStateStore implements RunStateStore {
         Array.from({ length: Math.max(0, to - from) }, (_, index) => this.get(path.join(dir, `${from + index}.json`))),
       );
     },
-    readTools: async (run, conversation) =>
-      this.get(path.join(this.conversationDir(run, conversation), 'tools.json')),
+    readTools: async (run, conversation) => this.get(path.join(this.conversationDir(run, conversation), 'tools.json')),
   };
 
   private ledgerFile(run: string, callId: string): string {

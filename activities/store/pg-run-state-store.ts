@@ -129,7 +129,8 @@ export class PostgresRunStateStore implements RunStateStore {
           [workspace],
         );
         const generation = Math.max(after, Number(current.rows[0]?.generation ?? 0)) + 1;
-        const body = archive.digest === null ? null : this.seal.seal(archive.body, `workspace:${workspace}:${generation}`);
+        const body =
+          archive.digest === null ? null : this.seal.seal(archive.body, `workspace:${workspace}:${generation}`);
         const bytes = archive.digest === null ? archive.bytes : archive.body.length;
         await client.query(
           `INSERT INTO ${this.t('workspace_snapshots')} (workspace, run, generation, digest, bytes, body)

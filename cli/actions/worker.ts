@@ -1,3 +1,4 @@
+import { describeStore } from '../../shared/store/store-settings';
 import { z } from 'zod';
 import { loadWorkerConfig } from '../../worker/config';
 import type { createReinsWorker as CreateReinsWorker } from '../../worker/create-worker';
@@ -44,7 +45,9 @@ export const worker: Handler = async (ctx, _args, options) => {
     ctx.out.note(
       `reins worker on task queue "${taskQueue}" at ${config.temporalAddress}, namespace ${config.namespace}, ` +
         `${config.temporalConnection?.security ?? 'plaintext'} ` +
-        `(model provider: ${config.model.provider}, data: ${config.dataDir}). Ctrl-C stops it.`,
+        `(model provider: ${config.model.provider}, data: ${config.dataDir}, store: ${describeStore(
+          config.store ?? { kind: 'fs', dataDir: config.dataDir, payloadDir: config.payloadDir ?? config.dataDir },
+        )}). Ctrl-C stops it.`,
     );
     // The SDK shuts the worker down on SIGINT/SIGTERM; run() returns once in-flight tasks are handed back.
     await worker.run();

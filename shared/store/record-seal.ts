@@ -62,7 +62,10 @@ export class RecordSeal {
     decipher.setAAD(Buffer.concat([Buffer.from(id), Buffer.from([0]), Buffer.from(context)]));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(bytes.subarray(start + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(bytes.subarray(start + IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       throw new RecordSealError(`store record ${context} failed authentication with key "${id}"`);
     }

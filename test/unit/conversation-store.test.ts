@@ -21,7 +21,11 @@ function storeDir(): string {
 
 /** Removes a conversation's stored messages, so only a cache can still answer for them. */
 async function forget(dir: string, id: string, indexes: number[]): Promise<void> {
-  await Promise.all(indexes.map((i) => fs.rm(path.join(dir, 'conversations', runDirectoryName('r'), runDirectoryName(id), `${i}.json`))));
+  await Promise.all(
+    indexes.map((i) =>
+      fs.rm(path.join(dir, 'conversations', runDirectoryName('r'), runDirectoryName(id), `${i}.json`)),
+    ),
+  );
 }
 
 describe('conversation store', () => {
@@ -34,7 +38,9 @@ describe('conversation store', () => {
     expect(next.messages).toEqual([user('a'), user('b'), user('c')]);
     expect(next.tools).toEqual(tools);
     // The files are the record: a worker without the conversation in memory needs them.
-    await expect(new ConversationStore(fileRecords(dir)).assemble({ id: 'c1', from: 3, messages: [] }, 'r')).rejects.toMatchObject({
+    await expect(
+      new ConversationStore(fileRecords(dir)).assemble({ id: 'c1', from: 3, messages: [] }, 'r'),
+    ).rejects.toMatchObject({
       type: 'ConversationMissing',
     });
   });

@@ -64,6 +64,10 @@ describe("the worker's tolerant decoding", () => {
     const driver = fileDriver(tempDir(), { warn: (message) => warnings.push(message) });
     await driver.store({}, [defaultPayloadConverter.toPayload('a'.repeat(2000))]);
     await driver.store({}, [defaultPayloadConverter.toPayload('b'.repeat(2000))]);
-    expect(warnings).toEqual([expect.stringMatching(/set REINS_STORE to the workers' PostgreSQL store, or REINS_PAYLOAD_DIR to the directory they use/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /set REINS_STORE to the workers' PostgreSQL store, or REINS_PAYLOAD_DIR to the directory they use/,
+      ),
+    ]);
   });
 });

@@ -68,6 +68,8 @@ export class PostgresStore {
       max: this.options.poolSize ?? DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      // An idle pool never keeps a finished CLI command or a stopped worker's process alive.
+      allowExitOnIdle: true,
     });
     // An idle connection dropped by the server must not take the process down; the pool replaces it.
     pool.on('error', () => undefined);
