@@ -60,7 +60,7 @@ export class BlobStorageDriver implements StorageDriver {
               "workers' PostgreSQL store, or REINS_PAYLOAD_DIR to the directory they use",
           );
         }
-        return new StorageDriverClaim({ key, bytes: String(bytes.length) });
+        return new StorageDriverClaim({ key, bytes: String(bytes.length), ...(run ? { run } : {}) });
       }),
     );
   }
@@ -83,7 +83,11 @@ export class BlobStorageDriver implements StorageDriver {
     if (!key || !/^[0-9a-f]{64}$/.test(key)) {
       throw new Error(`payload claim without a valid key: ${JSON.stringify(claim.claimData).slice(0, 200)}`);
     }
-    const bytes = await this.blobs.get(key);
+    const run = Object.hasOwn(claim.claimData, 'run') ? claim.claimData.run : '';
+    if (typeof run !== 'string' || run.length > 1_000) {
+      throw new Error(`payload claim ${key} names no valid run: ${JSON.stringify(claim.claimData).slice(0, 200)}`);
+    }
+    const bytes = await this.blobs.get(key, run);
     if (!bytes) {
       throw new Error(
         `payload ${key} is not in ${this.blobs.describe()}; is this process using the store the workers use (REINS_STORE)?`,

@@ -34,6 +34,9 @@ export interface ReleaseOutcome {
 /** Sweeping on release keeps a long-lived worker's disk in check without a timer of its own. */
 const SWEEP_EVERY_MS = 10 * 60_000;
 
+/** The shortest time a finished run's payloads stay, whatever the setting: long enough to read the run's result. */
+const MIN_PAYLOAD_RETENTION_MS = 10 * 60_000;
+
 /** How long a finished run's claim-checked payloads stay by default: Temporal Cloud's default history retention. */
 export const DEFAULT_PAYLOAD_RETENTION: WorkspaceRetention = { kind: 'expire', afterMs: 30 * 86_400_000 };
 
@@ -157,9 +160,12 @@ export class WorkspaceStore {
     }
     const afterMs = (r: WorkspaceRetention) => (r.kind === 'keep' ? null : r.kind === 'delete' ? 0 : r.afterMs);
     // The run's conversations, ledger and snapshot follow its workspace's retention; its payloads their own.
+    // Payloads stay at least a while: the run's result is stored as its workflow completes, after this release, and
+    // its caller reads it then.
+    const payloadsAfterMs = afterMs(this.options.payloadRetention ?? DEFAULT_PAYLOAD_RETENTION);
     await this.state.release(runId, {
       stateAfterMs: afterMs(retention),
-      payloadsAfterMs: afterMs(this.options.payloadRetention ?? DEFAULT_PAYLOAD_RETENTION),
+      payloadsAfterMs: payloadsAfterMs === null ? null : Math.max(payloadsAfterMs, MIN_PAYLOAD_RETENTION_MS),
     });
     if (now.getTime() - this.lastSweep >= SWEEP_EVERY_MS) await this.sweep(now);
     return outcome;

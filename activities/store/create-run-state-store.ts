@@ -13,6 +13,6 @@ export function createRunStateStore(
 ): RunStateStore {
   const seal = new RecordSeal(options.encryption);
   return settings.kind === 'fs'
-    ? new FilesystemRunStateStore(options.dataDir, seal)
+    ? new FilesystemRunStateStore(options.dataDir, seal, settings.payloadDir)
     : new PostgresRunStateStore(postgresStore(settings.url, settings.schema), seal, options.orphanPayloadsAfterMs);
 }

@@ -42,6 +42,8 @@ export class FilesystemRunStateStore implements RunStateStore {
   constructor(
     readonly dataDir: string,
     private readonly seal: RecordSeal,
+    /** The claim-check directory: a run's payloads expire with it when it is inside the data dir. */
+    private readonly payloadDir: string = path.join(dataDir, 'payloads'),
   ) {
     this.markers = new RetentionMarkers(dataDir);
   }
@@ -102,13 +104,23 @@ export class FilesystemRunStateStore implements RunStateStore {
   }
 
   async release(run: string, release: RunRelease): Promise<void> {
-    const paths = [path.join(this.dataDir, 'conversations', runDirectoryName(run)), this.ledgerDir(run)];
-    if (release.stateAfterMs === null) return;
-    if (release.stateAfterMs === 0) {
+    const state = [path.join(this.dataDir, 'conversations', runDirectoryName(run)), this.ledgerDir(run)];
+    await this.expire(this.markerName(run), state, release.stateAfterMs);
+    // Retention markers only ever remove what is below the data dir: a payload directory elsewhere is kept.
+    const inside = path.relative(this.dataDir, this.payloadDir);
+    if (inside && !inside.startsWith('..') && !path.isAbsolute(inside)) {
+      const payloads = path.join(this.payloadDir, 'runs', runDirectoryName(run));
+      await this.expire(`payloads-${runDirectoryName(run)}`, [payloads], release.payloadsAfterMs);
+    }
+  }
+
+  private async expire(marker: string, paths: string[], afterMs: number | null): Promise<void> {
+    if (afterMs === null) return;
+    if (afterMs === 0) {
       await Promise.all(paths.map((dir) => fs.rm(dir, { recursive: true, force: true })));
       return;
     }
-    await this.markers.write(this.markerName(run), new Date(Date.now() + release.stateAfterMs), paths);
+    await this.markers.write(marker, new Date(Date.now() + afterMs), paths);
   }
 
   async sweep(now: Date): Promise<number> {

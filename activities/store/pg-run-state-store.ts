@@ -11,6 +11,9 @@ import type {
   WorkspaceSnapshots,
 } from './run-state-store';
 
+/** How long after a run's release its payloads still count as its own (its result is written as it completes). */
+export const RESULT_GRACE_MINUTES = 10;
+
 const LedgerEntrySchema = z.union([
   z.object({ status: z.literal('started'), attempt: z.number() }),
   z.object({ status: z.literal('done'), attempt: z.number(), outcome: z.unknown() }),
@@ -167,8 +170,9 @@ export class PostgresRunStateStore implements RunStateStore {
        WHERE l.run = e.run AND l.updated_at <= e.released_at`,
       `DELETE FROM ${this.t('workspace_snapshots')} s USING (${expired('state_expires_at')}) e
        WHERE s.run = e.run AND s.workspace LIKE 'run/%' AND s.updated_at <= e.released_at`,
+      // The run's final result is stored as the workflow completes, just after its release: it goes with the rest.
       `DELETE FROM ${this.t('blobs')} b USING (${expired('payloads_expire_at')}) e
-       WHERE b.run = e.run AND b.created_at <= e.released_at`,
+       WHERE b.run = e.run AND b.created_at <= e.released_at + interval '${RESULT_GRACE_MINUTES} minutes'`,
       `DELETE FROM ${this.t('run_retention')} WHERE state_expires_at IS NOT NULL AND state_expires_at <= now()
        AND payloads_expire_at IS NOT NULL AND payloads_expire_at <= now()`,
     ];

@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ToolError } from '../../common/tools/define-tool';
 import { ErrorType } from '../../common/errors';
 
-/** A directory name for a run id that may contain any characters; the hash keeps distinct ids distinct. */
-export function runDirectoryName(runId: string): string {
-  const readable = runId.replace(/[^a-zA-Z0-9._-]/g, '_').slice(0, 80);
-  const hash = createHash('sha256').update(runId).digest('hex').slice(0, 10);
-  return `${readable}-${hash}`;
-}
+export { runDirectoryName } from '../../shared/store/directory-name';
 
 export async function ensureDirectory(dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });

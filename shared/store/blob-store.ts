@@ -9,8 +9,8 @@ export interface BlobStore {
   readonly type: string;
   /** Stores `bytes` under `key` unless it is there already. `run` is the owning workflow id ('' when unknown). */
   put(key: string, run: string, bytes: Uint8Array): Promise<void>;
-  /** The bytes under `key`, or undefined when the store does not hold it. */
-  get(key: string): Promise<Uint8Array | undefined>;
+  /** The bytes under `key` (written for `run`), or undefined when the store does not hold it. */
+  get(key: string, run: string): Promise<Uint8Array | undefined>;
   /** Where the store is, for messages (no credentials). */
   describe(): string;
   /** Whether processes on other machines reach the same store (a database), or only those sharing a disk. */

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BlobStore } from './blob-store';
+import { runDirectoryName } from './directory-name';
 
 /**
- * Claim-checked payloads as files, `<dir>/<first two hex digits>/<key>`, private to the process's user. Other
- * machines read them only through a shared volume.
+ * Claim-checked payloads as files, `<dir>/runs/<run>/<key>` (`<dir>/<first two hex digits>/<key>` for payloads of
+ * no known run, and for those written before payloads were kept per run), private to the process's user, so a run's
+ * payloads can be removed with it. Other machines read them only through a shared volume.
  */
 export class FilesystemBlobStore implements BlobStore {
   readonly name = 'fs';
@@ -14,12 +16,17 @@ export class FilesystemBlobStore implements BlobStore {
 
   constructor(private readonly dir: string) {}
 
-  private file(key: string): string {
-    return path.join(this.dir, key.slice(0, 2), key);
+  private file(key: string, run: string): string {
+    return run ? path.join(this.runDir(run), key) : path.join(this.dir, key.slice(0, 2), key);
   }
 
-  async put(key: string, _run: string, bytes: Uint8Array): Promise<void> {
-    const target = this.file(key);
+  /** Where a run's payloads are: removing this directory removes them. */
+  runDir(run: string): string {
+    return path.join(this.dir, 'runs', runDirectoryName(run));
+  }
+
+  async put(key: string, run: string, bytes: Uint8Array): Promise<void> {
+    const target = this.file(key, run);
     const exists = await fs.stat(target).then(
       () => true,
       () => false,
@@ -31,13 +38,15 @@ export class FilesystemBlobStore implements BlobStore {
     await fs.rename(temp, target);
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return await fs.readFile(this.file(key));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+  async get(key: string, run: string): Promise<Uint8Array | undefined> {
+    for (const file of run ? [this.file(key, run), this.file(key, '')] : [this.file(key, '')]) {
+      try {
+        return await fs.readFile(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
+    return undefined;
   }
 
   describe(): string {

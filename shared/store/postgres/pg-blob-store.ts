@@ -17,7 +17,7 @@ export class PostgresBlobStore implements BlobStore {
     );
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  async get(key: string, _run: string): Promise<Uint8Array | undefined> {
     const rows = await this.store.query<{ body: Buffer }>(
       `SELECT body FROM ${this.store.table('blobs')} WHERE key = $1`,
       [key],
