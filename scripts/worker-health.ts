@@ -1,20 +1,33 @@
 /**
  * Container health check for a reins worker: healthy when Temporal lists a poller from this host on the worker's task
- * queue, i.e. the worker is connected and taking work. Exit 0 healthy, 1 not. Reads TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE and REINS_TASK_QUEUE like the worker does.
+ * queue, i.e. the worker is connected and taking work, and, with a PostgreSQL store (REINS_STORE), the store answers.
+ * Exit 0 healthy, 1 not. Reads the Temporal settings (TEMPORAL_* and a profile: TLS, API key) and REINS_TASK_QUEUE
+ * as the worker does.
  *
  *   node dist/scripts/worker-health.js   (compiled; `npx tsx scripts/worker-health.ts` from source)
  */
 import os from 'node:os';
-import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../common/task-queues';
+import { connectTemporal } from '../client/temporal-connect';
+import { DEFAULT_TASK_QUEUE } from '../common/task-queues';
+import { closePostgresStores, postgresStore } from '../shared/store/postgres/pg-store';
+import { describeStore, storeSettingsFromEnv } from '../shared/store/store-settings';
 
 async function main(): Promise<number> {
-  const address = process.env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS;
-  const namespace = process.env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE;
   const taskQueue = process.env.REINS_TASK_QUEUE || DEFAULT_TASK_QUEUE;
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  const store = storeSettingsFromEnv();
+  if (store.kind === 'postgres') {
+    try {
+      await postgresStore(store.url, store.schema).query('SELECT 1');
+    } catch (error) {
+      console.error(`the store does not answer (${describeStore(store)}): ${(error as Error).message}`);
+      return 1;
+    } finally {
+      await closePostgresStores();
+    }
+  }
+  const { connection, namespace } = await connectTemporal({ connectTimeoutMs: 5_000 });
+  const address = connection.options.address;
   try {
     const { pollers } = await connection.workflowService.describeTaskQueue({
       namespace,
