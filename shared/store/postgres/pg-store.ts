@@ -1,3 +1,4 @@
+import type * as Pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { redactedStoreUrl, StoreConfigError } from '../store-settings';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
@@ -61,8 +62,10 @@ export class PostgresStore {
   }
 
   private async connect(): Promise<Pool> {
-    // Loaded here, so processes on the filesystem store (and `reins --help`) never load the driver.
-    const { Pool } = await import('pg');
+    // Loaded here, so processes on the filesystem store (and `reins --help`) never load the driver. A require, not
+    // an import(): compiled to CommonJS, a dynamic import fails where no ESM loader is set up (jest's vm).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Pool } = require('pg') as typeof Pg;
     const pool = new Pool({
       connectionString: this.url,
       max: this.options.poolSize ?? DEFAULT_POOL_SIZE,
