@@ -127,6 +127,11 @@ export class PostgresRunStateStore implements RunStateStore {
       // The next generation after the newest one anyone wrote: a writer that started from an older one still wins
       // (last write), and the numbers never go back.
       return this.db.transaction(async (client) => {
+        // FOR UPDATE locks nothing while the workspace has no row yet: writers of its first snapshot would all take
+        // generation 1. A transaction lock on the workspace's name serialises them too.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+          `reins-snapshot:${this.db.schema}:${workspace}`,
+        ]);
         const current = await client.query<{ generation: string }>(
           `SELECT generation FROM ${this.t('workspace_snapshots')} WHERE workspace = $1 FOR UPDATE`,
           [workspace],
