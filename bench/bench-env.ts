@@ -8,7 +8,10 @@ import { reinsDataConverter } from '../shared/payload-storage';
 import { isServerReachable, startDevServer, type DevServer } from '../scripts/dev-server';
 import { startScriptedModel, type ScriptedModelServer } from '../testing/scripted-model';
 import { createReinsWorker } from '../worker/create-worker';
-import { benchTool } from './bench-tool';
+import { closePostgresStores } from '../shared/store/postgres/pg-store';
+import { redactedStoreUrl, type StoreSettings } from '../shared/store/store-settings';
+import { resolveTestPostgres } from '../scripts/private-postgres';
+import { benchTool, benchWriteTool } from './bench-tool';
 import { BenchModel } from './model-script';
 import { createPlainActivities } from './plain-activities';
 import { findDevServerPid } from './proc-memory';
@@ -27,11 +30,25 @@ export interface BenchEnv {
   model: ScriptedModelServer;
   benchModel: BenchModel;
   timeline: Timeline;
+  /** A second reins worker on the PostgreSQL store, when a scenario asked for one (scenario 7). */
+  postgres?: PostgresSide;
   close(): Promise<void>;
 }
 
+/** The reins worker on the PostgreSQL store: its own task queue, data dir and client, the same server and model. */
+export interface PostgresSide {
+  temporal: Client;
+  reins: ReinsClient;
+  settings: Extract<StoreSettings, { kind: 'postgres' }>;
+  /** Where the server came from: REINS_TEST_PG_URL, a local server, or one the bench started. */
+  source: string;
+}
+
 /** Every part the scenarios share: one Temporal server, one scripted model, a reins worker and a plain worker. */
-export async function startBenchEnv(log: (line: string) => void): Promise<BenchEnv> {
+export async function startBenchEnv(
+  log: (line: string) => void,
+  options: { postgres?: boolean } = {},
+): Promise<BenchEnv> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse())
@@ -85,7 +102,7 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       },
       connection: native,
       workflowBundle: bundle,
-      extraTools: [benchTool(timeline)],
+      extraTools: [benchTool(timeline), benchWriteTool()],
     });
     // Same bundle, same worker defaults: the two sides differ only in what reins does per step.
     const plainWorker = await Worker.create({
@@ -95,11 +112,19 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       workflowBundle: bundle,
       activities: createPlainActivities(timeline),
     });
-    const running = Promise.all([reinsWorker.run(), plainWorker.run()]);
+    const pg = options.postgres
+      ? await startPostgresSide(
+          log,
+          { address: server.address, connection, native, bundle, timeline, model, suffix },
+          cleanups,
+        )
+      : undefined;
+    const running = Promise.all([reinsWorker.run(), plainWorker.run(), ...(pg ? [pg.worker.run()] : [])]);
     // A worker that dies mid-bench would leave scenarios waiting forever; say so at once.
     running.catch((error: unknown) => log(`a worker stopped: ${String(error)}`));
     cleanups.push(async () => {
-      for (const worker of [reinsWorker, plainWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of [reinsWorker, plainWorker, ...(pg ? [pg.worker] : [])])
+        if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
     });
 
@@ -114,11 +139,75 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       model,
       benchModel,
       timeline,
+      ...(pg ? { postgres: pg.side } : {}),
       close,
     };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * A PostgreSQL server (REINS_TEST_PG_URL, a local one at the conventional address, or a private one started now,
+ * as the tests find theirs) and a reins worker whose store is a schema of its own there, dropped at exit.
+ */
+async function startPostgresSide(
+  log: (line: string) => void,
+  shared: {
+    address: string;
+    connection: Connection;
+    native: NativeConnection;
+    bundle: { code: string };
+    timeline: Timeline;
+    model: ScriptedModelServer;
+    suffix: string;
+  },
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<{ side: PostgresSide; worker: Worker }> {
+  const server = await resolveTestPostgres(log);
+  cleanups.push(() => server.stop());
+  const schema = `bench_${shared.suffix.replace(/[^a-z0-9]/g, '_')}`;
+  const settings = { kind: 'postgres' as const, url: server.url, schema };
+  cleanups.push(async () => {
+    await closePostgresStores();
+    // A server the bench did not start outlives it: leave nothing behind there.
+    if (!server.dir) await dropSchema(server.url, schema);
+  });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reins-bench-pg-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const taskQueue = `bench-reins-pg-${shared.suffix}`;
+  const worker = await createReinsWorker({
+    config: {
+      temporalAddress: shared.address,
+      namespace: 'default',
+      taskQueue,
+      model: { baseURL: shared.model.url, apiKey: 'bench', provider: 'scripted' },
+      dataDir,
+      store: settings,
+    },
+    connection: shared.native,
+    workflowBundle: shared.bundle,
+    extraTools: [benchTool(shared.timeline), benchWriteTool()],
+  });
+  const temporal = new Client({
+    connection: shared.connection,
+    namespace: 'default',
+    dataConverter: reinsDataConverter({ store: settings }),
+  });
+  const source = server.dir ? 'started by the bench' : redactedStoreUrl(server.url);
+  log(`PostgreSQL store: schema ${schema} (${source})`);
+  return { side: { temporal, reins: new ReinsClient(temporal, { taskQueue }), settings, source }, worker };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const { Client: PgClient } = await import('pg');
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 

@@ -8,6 +8,7 @@ import { historySize } from './scenarios/history-size';
 import { pausedRuns } from './scenarios/paused-runs';
 import { againstPlainLoop } from './scenarios/plain-loop';
 import { startLatency } from './scenarios/start-latency';
+import { storeOverhead } from './scenarios/store-overhead';
 import { stepOverhead } from './scenarios/step-overhead';
 import { throughput } from './scenarios/throughput';
 
@@ -15,7 +16,7 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 type Scenario = (env: BenchEnv, options: BenchOptions, done: ScenarioResult[]) => Promise<ScenarioResult>;
 
-// Scenario 6 reuses scenario 1's reins runs when both ran, so it goes last.
+// Scenario 6 reuses scenario 1's reins runs when both ran, so it comes after it.
 const SCENARIOS: Array<[number, string, Scenario]> = [
   [1, 'step overhead', (env, options) => stepOverhead(env, options)],
   [2, 'throughput', (env, options) => throughput(env, options)],
@@ -30,6 +31,7 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
       return againstPlainLoop(env, options, samples);
     },
   ],
+  [7, 'store: filesystem vs PostgreSQL', (env, options) => storeOverhead(env, options)],
 ];
 
 /** First runs pay for JIT, caches and connections; neither side should carry that in its figures. */
@@ -49,7 +51,8 @@ async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const startedAt = new Date();
   log(`${options.quick ? 'quick run' : 'full run'}; scenarios ${options.only.join(', ')}`);
-  const env = await startBenchEnv(log);
+  // Only scenario 7 needs a PostgreSQL server; the others run as before without one.
+  const env = await startBenchEnv(log, { postgres: options.only.includes(7) });
   const results: ScenarioResult[] = [];
   const errors: string[] = [];
   const stop = () => {

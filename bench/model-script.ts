@@ -1,5 +1,5 @@
 import type { ScriptFn, ScriptTurn } from '../testing/scripted-model';
-import { BENCH_TOOL } from './bench-tool';
+import { BENCH_TOOL, BENCH_WRITE_TOOL } from './bench-tool';
 import type { Timeline } from './timeline';
 
 /** What one benchmark run asks of the scripted model; carried in the run's prompt, so every run is self-describing. */
@@ -7,8 +7,10 @@ export interface RunPlan {
   runId: string;
   /** Tool-calling turns before the final answer. */
   steps: number;
-  /** Size of each tool output. */
+  /** Size of each tool output; with `write`, the size of the file each step adds to the workspace. */
   bytes: number;
+  /** Call `bench_write` (a file into the workspace per step) instead of the no-op. */
+  write?: boolean;
 }
 
 const PREFIX = 'bench-run ';
@@ -66,7 +68,9 @@ export class BenchModel {
     const done = stepsDone(request.messages as Array<{ role: string; tool_call_id?: unknown }>);
     await this.hooks.get(plan.runId)?.(plan, done);
     if (done >= plan.steps) return { reply: { content: `done after ${done} steps`, usage: USAGE } };
-    const call = { id: `call_step_${done + 1}`, name: BENCH_TOOL, arguments: { bytes: plan.bytes } };
+    const call = plan.write
+      ? { id: `call_step_${done + 1}`, name: BENCH_WRITE_TOOL, arguments: { step: done + 1, bytes: plan.bytes } }
+      : { id: `call_step_${done + 1}`, name: BENCH_TOOL, arguments: { bytes: plan.bytes } };
     return { reply: { toolCalls: [call], usage: USAGE } };
   };
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
   quick: boolean;
-  /** Scenario numbers to run (1-6). */
+  /** Scenario numbers to run (1-7). */
   only: number[];
   out: string;
   /** Repetitions of the step-overhead and plain-loop measurements (scenarios 1 and 6). */
@@ -20,6 +20,10 @@ export interface BenchOptions {
   historySteps: number[];
   historyBytes: number;
   startReps: number;
+  /** Repetitions of each store comparison in scenario 7. */
+  storeReps: number;
+  /** Size of the file each step of scenario 7's writing run adds to the workspace. */
+  storeFileBytes: number;
 }
 
 type NumberKey = Exclude<keyof BenchOptions, 'quick' | 'only' | 'out' | 'historySteps'>;
@@ -87,10 +91,26 @@ export const KNOBS: readonly Knob[] = [
     help: 'tool output size, scenario 4',
   },
   { key: 'startReps', flag: 'start-reps', env: 'BENCH_START_REPS', full: 20, quick: 5, help: 'scenario 5' },
+  {
+    key: 'storeReps',
+    flag: 'store-reps',
+    env: 'BENCH_STORE_REPS',
+    full: 5,
+    quick: 3,
+    help: 'repetitions per store and run kind, scenario 7',
+  },
+  {
+    key: 'storeFileBytes',
+    flag: 'store-file-bytes',
+    env: 'BENCH_STORE_FILE_BYTES',
+    full: 4096,
+    quick: 4096,
+    help: 'bytes of the file each step writes, scenario 7',
+  },
 ];
 
 const HISTORY_STEPS = { flag: 'history-steps', env: 'BENCH_HISTORY_STEPS', full: [10, 100, 300], quick: [5, 20] };
-const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6];
+const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7];
 
 export const USAGE = [
   'usage: npm run bench -- [--quick] [--only 1,3] [--out file.json] [--<knob> N ...]',
@@ -101,6 +121,7 @@ export const USAGE = [
   '  --only / BENCH_ONLY: scenario numbers to run, e.g. 1,2,6',
   '  --out / BENCH_OUT: results file (default bench/results.json; bench/results.quick.json with --quick)',
   '  TEMPORAL_ADDRESS: use that Temporal server when it answers, instead of starting an in-memory dev server',
+  '  REINS_TEST_PG_URL: the PostgreSQL for scenario 7 (else one at 127.0.0.1:5432/test, else a private one started)',
 ].join('\n');
 
 function positiveInt(value: string, name: string): number {
@@ -147,7 +168,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
   const onlyGiven = pick('only', 'BENCH_ONLY');
   const only = onlyGiven ? intList(...onlyGiven) : ALL_SCENARIOS;
   const unknown = only.filter((n) => !ALL_SCENARIOS.includes(n));
-  if (unknown.length > 0) throw new Error(`--only: there is no scenario ${unknown.join(', ')} (they are 1-6)`);
+  if (unknown.length > 0) throw new Error(`--only: there is no scenario ${unknown.join(', ')} (they are 1-7)`);
   if (numbers.sequentialApprovals > numbers.pausedRuns) numbers.sequentialApprovals = numbers.pausedRuns;
 
   const outGiven = pick('out', 'BENCH_OUT');

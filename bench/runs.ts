@@ -3,7 +3,7 @@ import type { StartedRun } from '../client';
 import type { AgentSpecInput } from '../common/agent-spec';
 import type { RunResult } from '../common/run-state';
 import type { BenchEnv } from './bench-env';
-import { BENCH_TOOL } from './bench-tool';
+import { BENCH_TOOL, BENCH_WRITE_TOOL } from './bench-tool';
 import { benchPrompt, type RunPlan } from './model-script';
 import { sleep } from './stats';
 
@@ -11,13 +11,16 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** One tool, the bench no-op; `approval: 'always'` turns each of its calls into a pause. */
-export function benchSpec(steps: number, approval: 'default' | 'always' = 'default'): AgentSpecInput {
+/**
+ * One tool, the bench no-op; `approval: 'always'` turns each of its calls into a pause. `write` gives the run the
+ * file-writing tool instead.
+ */
+export function benchSpec(steps: number, approval: 'default' | 'always' = 'default', write = false): AgentSpecInput {
   return {
     name: 'bench',
     instructions: 'Call the no-op tool until told otherwise.',
     model: { name: 'scripted-bench' },
-    tools: [{ name: BENCH_TOOL, approval }],
+    tools: [write ? { name: BENCH_WRITE_TOOL, approval: 'never' } : { name: BENCH_TOOL, approval }],
     // The final answer is a model call too; a little headroom keeps the budget out of the measurement.
     maxSteps: steps + 2,
   };
@@ -30,7 +33,11 @@ export async function startReinsRun(
 ): Promise<StartedRun> {
   const runId = options.runId ?? uniqueId('bench');
   return env.reins.startRun(
-    { spec: benchSpec(plan.steps, options.approval), prompt: benchPrompt({ runId, ...plan }), userId: 'bench' },
+    {
+      spec: benchSpec(plan.steps, options.approval, plan.write),
+      prompt: benchPrompt({ runId, ...plan }),
+      userId: 'bench',
+    },
     { runId },
   );
 }
