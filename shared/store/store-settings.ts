@@ -31,16 +31,34 @@ const SchemaNameSchema = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a schema name is lower-case letters, digits and _, starting with a letter or _');
 
-/** A URL with its password replaced, for messages and logs. */
+/**
+ * A URL with its password replaced, for messages and logs: the password of the authority, and any `password` or
+ * `sslpassword` parameter (libpq reads both); the fragment is dropped. A URL without a host (`postgres:user:pw@db`) keeps its credentials in
+ * its path, so only its scheme is shown.
+ */
 export function redactedStoreUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    if (!parsed.host && /[@?]/.test(url)) return `${parsed.protocol}(not shown: no host)`;
     if (parsed.password) parsed.password = '***';
+    // Nothing a driver reads, and wherever a mistyped `#` moved the rest of the URL.
+    parsed.hash = '';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (/password/i.test(name)) parsed.searchParams.set(name, '***');
+    }
+    // An `@` past the host is a mistyped authority (a `/` in the user name): what follows may be a password.
+    if ((parsed.pathname + parsed.search).includes('@')) {
+      return `${parsed.protocol}//${parsed.host}/(not shown)`;
+    }
     return parsed.toString();
   } catch {
     return 'postgres://(unparseable)';
   }
 }
+
+/** A schema name as given, for a message, unless it may hold credentials (a URL put in the wrong variable). */
+const shownName = (value: string | undefined) =>
+  value !== undefined && /^[\w $.-]{0,80}$/.test(value) ? `"${value}"` : '(not repeated: not a name)';
 
 /**
  * REINS_STORE: unset or `fs` for the filesystem (under REINS_DATA_DIR, payloads under REINS_PAYLOAD_DIR), or a
@@ -72,7 +90,9 @@ export function postgresStoreSettings(url: string, schema: string | undefined): 
   }
   const name = SchemaNameSchema.safeParse(schema?.trim() || DEFAULT_STORE_SCHEMA);
   if (!name.success) {
-    throw new StoreConfigError(`REINS_STORE_SCHEMA "${schema}": ${name.error.issues[0]?.message ?? 'invalid'}`);
+    throw new StoreConfigError(
+      `REINS_STORE_SCHEMA ${shownName(schema)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   return { kind: 'postgres', url, schema: name.data };
 }
