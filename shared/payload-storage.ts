@@ -90,7 +90,8 @@ export class BlobStorageDriver implements StorageDriver {
     const bytes = await this.blobs.get(key, run);
     if (!bytes) {
       throw new Error(
-        `payload ${key} is not in ${this.blobs.describe()}; is this process using the store the workers use (REINS_STORE)?`,
+        `payload ${key} is not in ${this.blobs.describe()}; is this process on the store the workers use ` +
+          '(REINS_STORE), or a payload directory shared with them?',
       );
     }
     return ProtoPayload.decode(bytes) as Payload;
