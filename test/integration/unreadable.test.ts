@@ -39,7 +39,10 @@ test('a claim-check file gone: audit prints what it can, names the event it cann
     const key = Buffer.from(claim.data!)
       .toString('latin1')
       .match(/[0-9a-f]{64}/)![0];
-    await fs.rm(path.join(payloadDir, key.slice(0, 2), key));
+    // A run's payloads are kept in its own directory (payloads/runs/<run>/<key>).
+    const [file] = (await fs.readdir(payloadDir, { recursive: true })).filter((entry) => path.basename(entry) === key);
+    expect(file).toBeDefined();
+    await fs.rm(path.join(payloadDir, file!));
 
     const audit = await runCli([...queue, 'audit', runId], env);
     expect(audit.code).toBe(3);
