@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { RecordSeal } from '../../shared/store/record-seal';
 import { runDirectoryName } from '../tools/workspace';
-import type { ConversationRecords, LedgerEntry, LedgerRecords, RunRelease, RunStateStore } from './run-state-store';
+import type { ConversationRecords, LedgerRecords, RunRelease, RunStateStore } from './run-state-store';
+import { LedgerEntrySchema } from './run-state-store';
 import { RetentionMarkers } from '../sandbox/workspace-retention';
 
 async function readIfThere(file: string): Promise<Buffer | undefined> {
@@ -24,11 +24,6 @@ async function writeFileAtomically(file: string, content: Uint8Array): Promise<v
   await fs.writeFile(temp, content, { mode: 0o600 });
   await fs.rename(temp, file);
 }
-
-const LedgerEntrySchema = z.union([
-  z.object({ status: z.literal('started'), attempt: z.number() }),
-  z.object({ status: z.literal('done'), attempt: z.number(), outcome: z.unknown() }),
-]);
 
 /**
  * Run state as files under the worker's data dir (`conversations/<run>/<conversation>/<n>`, `ledger/<run>/<call>`),
@@ -90,7 +85,7 @@ export class FilesystemRunStateStore implements RunStateStore {
     read: async (run, callId) => {
       const text = await this.get(this.ledgerFile(run, callId));
       if (text === undefined) return undefined;
-      return LedgerEntrySchema.parse(JSON.parse(text)) as LedgerEntry;
+      return LedgerEntrySchema.parse(JSON.parse(text));
     },
     write: async (run, callId, entry) => {
       // A run writing again (a workflow id reused) must not lose its ledger to the earlier run's expiry.

@@ -1,23 +1,17 @@
-import { z } from 'zod';
 import type { RecordSeal } from '../../shared/store/record-seal';
 import type { PostgresStore } from '../../shared/store/postgres/pg-store';
 import type {
   ConversationRecords,
-  LedgerEntry,
   LedgerRecords,
   RunRelease,
   RunStateStore,
   WorkspaceSnapshot,
   WorkspaceSnapshots,
 } from './run-state-store';
+import { LedgerEntrySchema } from './run-state-store';
 
 /** How long after a run's release its payloads still count as its own (its result is written as it completes). */
 export const RESULT_GRACE_MINUTES = 10;
-
-const LedgerEntrySchema = z.union([
-  z.object({ status: z.literal('started'), attempt: z.number() }),
-  z.object({ status: z.literal('done'), attempt: z.number(), outcome: z.unknown() }),
-]);
 
 /**
  * Run state in PostgreSQL, shared by every worker: rows keyed by run (the workflow id) and position or call, written
@@ -91,7 +85,7 @@ export class PostgresRunStateStore implements RunStateStore {
       );
       if (!rows[0]) return undefined;
       const text = this.seal.open(rows[0].body, `ledger:${run}:${callId}`).toString('utf8');
-      return LedgerEntrySchema.parse(JSON.parse(text)) as LedgerEntry;
+      return LedgerEntrySchema.parse(JSON.parse(text));
     },
     write: async (run, callId, entry) => {
       await this.db.query(

@@ -1,7 +1,14 @@
+import { z } from 'zod';
 import type { ToolOutcome } from '../../common/chat';
 
 export type LedgerEntry =
   { status: 'started'; attempt: number } | { status: 'done'; attempt: number; outcome: ToolOutcome };
+
+/** A ledger entry as either store reads it back; the outcome is the worker's own, recorded as it returned it. */
+export const LedgerEntrySchema: z.ZodType<LedgerEntry> = z.union([
+  z.object({ status: z.literal('started'), attempt: z.number() }),
+  z.object({ status: z.literal('done'), attempt: z.number(), outcome: z.custom<ToolOutcome>() }),
+]);
 
 /**
  * The stored messages of model conversations, by position. Messages are append-only within a conversation, so a

@@ -32,19 +32,7 @@ export class PostgresStore {
 
   /** Runs `work` in one transaction on one connection. */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const pool = await this.open();
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(await this.open(), work);
   }
 
   /** Connects and migrates now: a worker calls it at start so a wrong URL stops it before it takes work. */
@@ -91,9 +79,7 @@ export class PostgresStore {
    * starting together migrate once. A database on a newer version is used as it is (migrations are additive).
    */
   private async migrate(pool: Pool): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    const current = await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reins-store:${this.schema}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
       await client.query(
@@ -103,27 +89,22 @@ export class PostgresStore {
       const rows = await client.query<{ version: number }>(
         `SELECT coalesce(max(version), 0) AS version FROM ${this.table('schema_version')}`,
       );
-      const current = Number(rows.rows[0]?.version ?? 0);
+      const version = Number(rows.rows[0]?.version ?? 0);
       await client.query(`SET LOCAL search_path TO "${this.schema}"`);
-      for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+      for (const migration of MIGRATIONS.filter((m) => m.version > version)) {
         await client.query(migration.sql);
         await client.query(`INSERT INTO schema_version (version, description) VALUES ($1, $2)`, [
           migration.version,
           migration.description,
         ]);
       }
-      await client.query('COMMIT');
-      if (current > SCHEMA_VERSION) {
-        this.options.warn?.(
-          `reins: the store's schema is at version ${current}, newer than this process knows (${SCHEMA_VERSION}); ` +
-            'using it as it is',
-        );
-      }
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      return version;
+    });
+    if (current > SCHEMA_VERSION) {
+      this.options.warn?.(
+        `reins: the store's schema is at version ${current}, newer than this process knows (${SCHEMA_VERSION}); ` +
+          'using it as it is',
+      );
     }
   }
 
@@ -153,4 +134,20 @@ export async function closePostgresStores(): Promise<void> {
   const all = [...stores.values()];
   stores.clear();
   await Promise.all(all.map((store) => store.close()));
+}
+
+/** `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws. */
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
