@@ -1,7 +1,7 @@
 /**
  * Records the histories of representative runs into test/histories/, where the test suite replays them against the
  * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
- *   npx tsx scripts/record-histories.ts [approvals|long|context|duration|policy|governance ...]
+ *   npx tsx scripts/record-histories.ts [approvals|gated|long|context|duration|policy|governance ...]
  * Only the named recordings are replaced (all when none is named): older ones stay to prove newer code replays them.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -191,6 +191,23 @@ async function main(): Promise<void> {
       await reins.decide(approvals, { requestId: '1-2', decision: 'approve', by: 'lead', editedArgs: edit });
       await reins.result(approvals);
       runs.push(approvals);
+    }
+
+    // A run of the current version: one patch marker in its first task, then gates that show the resolved paths.
+    if (recording('gated')) {
+      const gated = `gated-${stamp}`;
+      seed(gated, { 'old.log': 'stale' });
+      const gatedSpec = clerk({
+        maxSteps: undefined,
+        tools: [{ name: 'delete_file' }, { name: 'write_file' }],
+      });
+      await reins.startRun({ spec: gatedSpec, prompt: 'approvals', userId: 'u' }, { runId: gated });
+      await waitFor(gated, 3);
+      await reins.decide(gated, { requestId: '1-1', decision: 'approve', by: 'ops' });
+      await reins.decide(gated, { requestId: '1-2', decision: 'approve', by: 'ops' });
+      await reins.decide(gated, { requestId: '1-3', decision: 'reject', by: 'ops', reason: 'keep it' });
+      await reins.result(gated);
+      runs.push(gated);
     }
 
     if (recording('long')) {

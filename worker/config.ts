@@ -26,6 +26,27 @@ export const NO_MODEL_KEY = 'not-needed';
 
 const optionalPositiveInt = z.coerce.number().int().positive().optional();
 
+/**
+ * On SIGTERM the worker stops polling at once and gives running activities this long to finish; after it they are
+ * cancelled and retried elsewhere. The default ends before Kubernetes' default 30 s grace turns into a SIGKILL, so a
+ * tool call that writes is rarely cut off halfway (the ledger still makes a retried call safe when one is).
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+const MAX_SHUTDOWN_GRACE_MS = 15 * 60_000;
+
+const ShutdownGraceSchema = z
+  .string()
+  .trim()
+  .transform((text, ctx): number => {
+    const match = /^(\d{1,7})\s*(ms|s|m)$/.exec(text);
+    const ms = match ? Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : NaN;
+    if (!(ms >= 0 && ms <= MAX_SHUTDOWN_GRACE_MS)) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a shutdown grace: use a duration from 0s to 15m` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 /** reins' own settings; the Temporal connection (TEMPORAL_*, profiles) is read by shared/temporal-connection.ts. */
 const WorkerEnvSchema = z.object({
   REINS_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
@@ -46,6 +67,8 @@ const WorkerEnvSchema = z.object({
   REINS_PAYLOAD_RETENTION: WorkspaceRetentionSchema.optional(),
   /** The largest workspace archive a PostgreSQL store keeps, in MB (default 64). */
   REINS_WORKSPACE_SNAPSHOT_MAX_MB: z.coerce.number().int().positive().max(1024).optional(),
+  /** How long a stopping worker lets in-flight calls finish before it cancels them: `0s` to `15m` (default 25s). */
+  REINS_SHUTDOWN_GRACE: ShutdownGraceSchema.optional(),
   REINS_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt,
   REINS_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt,
   /** How run_code is isolated; `unsafe-host` is an explicit opt-out that every run_code definition then warns about. */
@@ -84,6 +107,8 @@ export interface WorkerConfig {
   snapshotMaxBytes?: number;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
+  /** How long a stopping worker lets running activities finish; DEFAULT_SHUTDOWN_GRACE_MS in `reins worker` when unset. */
+  shutdownGraceMs?: number;
   /** Unset: bubblewrap with default limits. */
   sandbox?: SandboxSettings;
   /** Unset: the activities' default (expire after 24 h). */
@@ -168,6 +193,7 @@ export function loadWorkerConfig(
     store,
     ...(e.REINS_PAYLOAD_RETENTION ? { payloadRetention: e.REINS_PAYLOAD_RETENTION } : {}),
     ...(e.REINS_WORKSPACE_SNAPSHOT_MAX_MB ? { snapshotMaxBytes: e.REINS_WORKSPACE_SNAPSHOT_MAX_MB * 1024 * 1024 } : {}),
+    ...(e.REINS_SHUTDOWN_GRACE !== undefined ? { shutdownGraceMs: e.REINS_SHUTDOWN_GRACE } : {}),
     maxConcurrentActivities: e.REINS_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.REINS_MAX_CONCURRENT_WORKFLOW_TASKS,
     sandbox: sandboxSettings({

@@ -34,6 +34,7 @@ export async function createReinsWorker(options: ReinsWorkerOptions): Promise<Wo
     ...(config.maxConcurrentWorkflowTasks
       ? { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks }
       : {}),
+    ...(config.shutdownGraceMs !== undefined ? { shutdownGraceTime: config.shutdownGraceMs } : {}),
     ...workerOptions,
     plugins: [plugin, ...(workerOptions?.plugins ?? [])],
   });

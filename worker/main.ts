@@ -1,6 +1,6 @@
 import { ServerUnreachableError, TemporalConnectionConfigError } from '../common/temporal-connection-errors';
 import { WorkerConfigError } from '../common/worker-config-error';
-import { loadWorkerConfig } from './config';
+import { DEFAULT_SHUTDOWN_GRACE_MS, loadWorkerConfig } from './config';
 import { createReinsWorker } from './create-worker';
 import { installWorkerLogging, workerLogLevel } from './logging';
 import { tracesEndpoint } from './tracing';
@@ -8,6 +8,7 @@ import { tracesEndpoint } from './tracing';
 /** Process entry: validate the environment, connect, run until SIGINT/SIGTERM (the SDK handles both). */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  config.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
   installWorkerLogging(workerLogLevel(process.env));
   const worker = await createReinsWorker({ config });
   console.log(

@@ -1,6 +1,6 @@
 import { describeStore } from '../../shared/store/store-settings';
 import { z } from 'zod';
-import { loadWorkerConfig } from '../../worker/config';
+import { DEFAULT_SHUTDOWN_GRACE_MS, loadWorkerConfig } from '../../worker/config';
 import type { createReinsWorker as CreateReinsWorker } from '../../worker/create-worker';
 import type * as WorkerLogging from '../../worker/logging';
 import type * as WorkerConnect from '../../worker/temporal-connect';
@@ -37,6 +37,7 @@ export const worker: Handler = async (ctx, _args, options) => {
   const config = loadWorkerConfig({ ...env, REINS_TASK_QUEUE: taskQueue }, temporal);
   config.maxConcurrentActivities = flags.maxConcurrentActivities ?? config.maxConcurrentActivities;
   config.maxConcurrentWorkflowTasks = flags.maxConcurrentWorkflowTasks ?? config.maxConcurrentWorkflowTasks;
+  config.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
   const { connectWorker, createReinsWorker, logging } = loadWorkerModules();
   logging.installWorkerLogging(logging.workerLogLevel(ctx.io.env, flags.verbose === true));
   const connection = await connectWorker(config);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal';
+import { CURRENT_RUN_PATCH } from '../../workflows/run/run-patches';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
@@ -22,7 +23,7 @@ describe('recorded histories replay against the current workflow code', () => {
     // Histories recorded before platform policies existed replay beside one recorded with a policy applied mid-run,
     // and those recorded before the latest turn could be cut to fit beside one that cuts, refuses and compacts.
     expect(histories.map((h) => h.workflowId)).toEqual(
-      expect.arrayContaining(['approvals.1', 'long.1', 'long.2', 'duration.1', 'policy.1', 'context.1']),
+      expect.arrayContaining(['approvals.1', 'gated.1', 'long.1', 'long.2', 'duration.1', 'policy.1', 'context.1']),
     );
     for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
       expect({ workflowId: result.workflowId, error: result.error?.message }).toEqual({
@@ -30,6 +31,26 @@ describe('recorded histories replay against the current workflow code', () => {
         error: undefined,
       });
     }
+  });
+
+  test('a run of this version records one patch marker, in its first task, before any local activity', async () => {
+    // A patch asked after a local activity returned could land in a later task than the one a replay is in, and
+    // fail that replay; gated.1 was recorded by the current code, with local activities at start and at its gates.
+    const gated = (await recordedHistories()).find((h) => h.workflowId === 'gated.1')!;
+    const events = gated.history.events ?? [];
+    const patches = events.flatMap((event, index) => {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_patch') return [];
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+      return [{ index, id: (JSON.parse(Buffer.from(data!).toString('utf8')) as { id: string }).id }];
+    });
+    expect(patches.map((p) => p.id)).toEqual([CURRENT_RUN_PATCH]);
+    const firstTaskEnd = events.findIndex((e, i) => i > patches[0]!.index && e.workflowTaskScheduledEventAttributes);
+    const firstLocalActivity = events.findIndex(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    );
+    expect(patches[0]!.index).toBeLessThan(firstLocalActivity);
+    expect(patches[0]!.index).toBeLessThan(firstTaskEnd);
   });
 
   test('a non-deterministic change to the loop fails the replay', async () => {

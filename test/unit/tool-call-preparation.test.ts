@@ -8,6 +8,7 @@ import { openGates } from '../../workflows/approvals/approval-gate';
 import { estimatePromptTokens } from '../../workflows/budget/prompt-estimate';
 import { ToolArgsValidator } from '../../workflows/tools/tool-args';
 import { capToolCalls, prepareCall, type ToolCatalog } from '../../workflows/tools/prepare-call';
+import { RunPatches } from '../../workflows/run/run-patches';
 
 const definitions: Map<string, ToolDefinition> = builtInDefinitions();
 definitions.set('docs__search', {
@@ -28,6 +29,7 @@ function catalogFor(input: Partial<AgentSpecInput>, roles: Record<string, string
     spec,
     identity: callerAccessIdentity('alice', roles, {}),
     policy: () => policy,
+    patches: RunPatches.assumeCurrent(),
   };
 }
 

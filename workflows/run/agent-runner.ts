@@ -5,7 +5,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -38,6 +37,7 @@ import { CallSettlement } from './call-settlement';
 import { carryOf, type RunCarry } from './run-carry';
 import { registerPolicyApply, startPolicy } from './run-policy';
 import { settleIdentity } from './run-identity';
+import { RunPatches } from './run-patches';
 import { RunVisibility } from './visibility';
 import { releaseRunWorkspace } from './workspace-release';
 
@@ -61,6 +61,7 @@ export class AgentRunner {
   private readonly record: RunRecord;
   private readonly context: ContextWindow;
   private readonly fitting: boolean;
+  private readonly patches: RunPatches;
   private readonly segmentStartStep: number;
   private readonly visibility = new RunVisibility();
   /** Set when an applied policy forbids what the run uses: it ends at its next step. */
@@ -83,7 +84,8 @@ export class AgentRunner {
     const { pendingApprovals: _p, approvalRequests: _r, decisions: _d, ignoredDecisions: _i, ...record } = base;
     this.record = record;
     this.segmentStartStep = record.step;
-    this.fitting = patched(CONTEXT_FIT_PATCH);
+    this.patches = RunPatches.atStart();
+    this.fitting = this.patches.has(CONTEXT_FIT_PATCH);
     this.context = new ContextWindow(
       this.input?.spec ?? ({} as never),
       carry?.transcript ?? [],
@@ -110,8 +112,8 @@ export class AgentRunner {
     const input = this.input;
     if (!input) return this.fail(ErrorType.RunInputInvalid, `invalid run input: ${this.inputProblem}`);
     const refusal =
-      (await startPolicy(input, this.record, !this.carry)) ??
-      (this.carry ? undefined : await settleIdentity(input, this.record));
+      (await startPolicy(input, this.record, !this.carry, this.patches)) ??
+      (this.carry ? undefined : await settleIdentity(input, this.record, this.patches));
     if (refusal) return this.fail(refusal.type, refusal.message);
     const turns = new TurnDeps({
       input,
@@ -121,6 +123,7 @@ export class AgentRunner {
       context: this.context,
       publish: this.publish,
       resumed: this.carry !== undefined,
+      patches: this.patches,
     });
     registerPolicyApply(input, this.record, this.definitions, {
       onChange: this.publish,

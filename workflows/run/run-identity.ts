@@ -1,4 +1,4 @@
-import { isCancellation, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../../common/errors';
 import type { CredentialEvidence } from '../../common/identity/credentials';
 import type { IdentityActivities } from '../../common/identity/directory';
@@ -8,6 +8,7 @@ import type { RunInput } from '../../common/run-input';
 import type { RunRecord } from '../../common/run-state';
 import { IDENTITY_ACTIVITY_OPTIONS } from '../activity-options';
 import { failureOf } from './failures';
+import type { RunPatches } from './run-patches';
 
 const { lookupDirectory, verifyCredential } = proxyLocalActivities<IdentityActivities>(IDENTITY_ACTIVITY_OPTIONS);
 
@@ -24,8 +25,12 @@ const refuse = (message: string): Refusal => ({ type: ErrorType.IdentityRefused,
  * the input's roles apply (a single-user setup), and nothing the platform decides depends on them.
  * The answers are local activities, so the history holds the roles and evidence the run got.
  */
-export async function settleIdentity(input: RunInput, record: RunRecord): Promise<Refusal | undefined> {
-  if (!patched(RUN_IDENTITY_PATCH)) return undefined;
+export async function settleIdentity(
+  input: RunInput,
+  record: RunRecord,
+  patches: RunPatches,
+): Promise<Refusal | undefined> {
+  if (!patches.has(RUN_IDENTITY_PATCH)) return undefined;
   try {
     const proved = await provedRequester(input, record);
     if ('type' in proved) return proved;

@@ -1,5 +1,6 @@
-import { ApplicationFailure, isCancellation, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { ReinsActivities } from '../../activities';
+import type { RunPatches } from './run-patches';
 import type { ToolDefinition } from '../../common/chat';
 import {
   describeViolation,
@@ -37,8 +38,11 @@ export const PLATFORM_POLICY_PATCH = 'reins-platform-policy';
  * The policy a new run starts under: the worker's platform policy (an activity, so the rules that applied are in
  * history and replay reads them back) layered with the spec and the caller's limits.
  */
-async function policyAtStart(input: RunInput): Promise<PolicyResolution & { platformAware: boolean; stale?: string }> {
-  const platformAware = patched(PLATFORM_POLICY_PATCH);
+async function policyAtStart(
+  input: RunInput,
+  patches: RunPatches,
+): Promise<PolicyResolution & { platformAware: boolean; stale?: string }> {
+  const platformAware = patches.has(PLATFORM_POLICY_PATCH);
   const loaded = platformAware ? await loadPlatformPolicy() : undefined;
   return {
     ...evaluatePolicy({ platform: loaded, spec: input.spec, run: runContextOf(input) }),
@@ -56,6 +60,7 @@ export async function startPolicy(
   input: RunInput,
   state: RunRecord,
   fresh: boolean,
+  patches: RunPatches,
 ): Promise<{ type: string; message: string } | undefined> {
   if (!fresh) {
     if (!state.policy)
@@ -64,7 +69,7 @@ export async function startPolicy(
   }
   let start: Awaited<ReturnType<typeof policyAtStart>>;
   try {
-    start = await policyAtStart(input);
+    start = await policyAtStart(input, patches);
   } catch (error) {
     if (isCancellation(error)) throw error;
     return failureOf(error);

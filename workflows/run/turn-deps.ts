@@ -12,6 +12,7 @@ import type { ContextWindow } from '../model/context-window';
 import { ModelRouter } from '../model/model-router';
 import type { ToolArgsValidator } from '../tools/tool-args';
 import type { ToolCatalog } from '../tools/prepare-call';
+import type { RunPatches } from './run-patches';
 
 /** What a run's turns work with once its policy is settled: the catalog, the router, prices and the spend cap. */
 export class TurnDeps {
@@ -35,6 +36,7 @@ export class TurnDeps {
     publish: () => void;
     /** A continued execution: its warnings were given by the first. */
     resumed: boolean;
+    patches: RunPatches;
   }) {
     const { input, record } = run;
     const policy = () => record.policy!;
@@ -48,6 +50,7 @@ export class TurnDeps {
       spec: input.spec,
       identity: accessIdentityOf(input, record.identity),
       policy,
+      patches: run.patches,
     };
     this.price = priceFor(input.prices, input.spec.model.name);
     if (!this.price && !run.resumed) {

@@ -1,4 +1,4 @@
-import { isCancellation, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { isCancellation, proxyLocalActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../../activities';
 import type { AgentTool, ToolClass } from '../../common/agent-spec';
 import type { ToolCallRequest, ToolDefinition } from '../../common/chat';
@@ -51,7 +51,7 @@ export async function resolveCallPaths(
     if (conditionsOnPaths(definition, tool) || waits) wanted.set(index, paths);
   });
   const resolved = new Map<number, Array<string | null>>();
-  if (wanted.size === 0 || !patched(RESOLVE_PATHS_PATCH)) return resolved;
+  if (wanted.size === 0 || !catalog.patches.has(RESOLVE_PATHS_PATCH)) return resolved;
   await Promise.all(
     [...wanted].map(async ([index, paths]) => {
       if (stale.has(index))

@@ -7,6 +7,7 @@ import type { EffectivePolicy } from '../../common/policy/resolve';
 import { effectiveClass, toolAccess, type AccessIdentity } from '../../common/policy/tool-access';
 import { pathForms, pathTargets } from '../../common/policy/workspace-paths';
 import type { PathTarget, ToolCallRecord } from '../../common/run-state';
+import type { RunPatches } from '../run/run-patches';
 import type { ToolArgsValidator } from './tool-args';
 
 // What happens to a tool call before anything runs, decided without I/O: validation, access, the approval rule and
@@ -55,6 +56,8 @@ export interface ToolCatalog {
   identity: AccessIdentity;
   /** The run's effective policy now (an operator may apply a newer one while the run goes on). */
   policy: () => EffectivePolicy;
+  /** Which recorded changes apply to this run. */
+  patches: RunPatches;
 }
 
 /** Validation and policy for one call. Anything refused here never reaches an activity. */
