@@ -6,6 +6,7 @@ import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
 import { CLI_TYPE_NAMES } from '../../scripts/dev-server';
 import { REINS_SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
 import { TEMPORAL_CONNECTION_VARIABLES } from '../../shared/temporal-settings';
+import { storeSettingsFromEnv } from '../../shared/store/store-settings';
 
 // The compose stack cannot be started here, so its structure is checked instead: a renamed variable, a dropped
 // search attribute or an unpinned image fails this suite rather than a deployment.
@@ -25,6 +26,9 @@ interface Service {
   command?: string | string[];
   healthcheck?: { test?: string | string[] };
   restart?: string;
+  container_name?: string;
+  hostname?: string;
+  stop_grace_period?: string;
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -80,6 +84,11 @@ function volumeMounts(name: string): { source?: string; target: string }[] {
   });
 }
 
+/** A value as Compose would pass it with nothing set in the shell or `.env`: `${NAME:-default}` becomes `default`. */
+function withDefaults(value: string): string {
+  return value.replace(/\$\{\w+(?::?-([^}]*))?\}/g, (_, fallback: string | undefined) => fallback ?? '');
+}
+
 /** An image reference is pinned when it names a version tag (or a digest) written in the file, not `latest`. */
 function isPinned(image: string): boolean {
   if (image.includes('${')) return false;
@@ -127,7 +136,15 @@ const OTEL_STANDARD_ENV = new Set([
 describe('docker-compose.yml', () => {
   test('has the expected services, each with a pinned image or a build', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['jaeger', 'postgresql', 'register-search-attributes', 'temporal', 'temporal-ui', 'worker'].sort(),
+      [
+        'jaeger',
+        'postgresql',
+        'register-search-attributes',
+        'reins-store-setup',
+        'temporal',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
     for (const [name, svc] of Object.entries(compose.services)) {
       if (svc.image === undefined) expect({ name, build: svc.build }).toEqual({ name, build: expect.anything() });
@@ -220,12 +237,75 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  test('the worker keeps its data directory on a named volume', () => {
+  test('workers share no volume: the data directory is a per-container cache', () => {
     const dataDir = env('worker').REINS_DATA_DIR;
     expect(typeof dataDir).toBe('string');
-    const mount = volumeMounts('worker').find((v) => v.target === dataDir);
-    expect(mount?.source).toBeDefined();
-    expect(Object.keys(compose.volumes ?? {})).toContain(mount?.source);
+    // Neither a named volume nor a host directory: either would be one directory under every replica.
+    const mounts = volumeMounts('worker');
+    expect(mounts.filter((m) => m.source !== undefined)).toEqual([]);
+    expect(mounts.map((m) => m.target)).not.toContain(dataDir);
+    // Temporal's database is the only named volume.
+    expect(Object.keys(compose.volumes ?? {})).toEqual(['postgres-data']);
+  });
+
+  test('the worker scales with --scale worker=N: no fixed name, hostname or host port', () => {
+    const worker = service('worker');
+    expect(worker.container_name).toBeUndefined();
+    // The health check finds this container's poller by its hostname; replicas must each have their own.
+    expect(worker.hostname).toBeUndefined();
+    expect(publishedPorts('worker').size).toBe(0);
+    expect(worker.ports ?? []).toEqual([]);
+  });
+
+  test('the worker keeps run state in a PostgreSQL store on the compose PostgreSQL service', () => {
+    const worker = env('worker');
+    const settings = storeSettingsFromEnv({
+      REINS_STORE: withDefaults(String(worker.REINS_STORE)),
+      REINS_STORE_SCHEMA: worker.REINS_STORE_SCHEMA === undefined ? undefined : String(worker.REINS_STORE_SCHEMA),
+    });
+    expect(settings.kind).toBe('postgres');
+    if (settings.kind !== 'postgres') return;
+    expect(settings.schema).toBe('reins');
+    const url = new URL(settings.url);
+    expect(url.hostname).toBe('postgresql');
+    expect(Number(url.port || 5432)).toBe(5432);
+    expect(url.username).toBe('reins');
+    expect(url.pathname).toBe('/reins');
+    // The password comes from one variable, with one default, on both sides.
+    expect(String(worker.REINS_STORE)).toContain(':${REINS_STORE_PASSWORD:-reins}@');
+    expect(env('reins-store-setup').REINS_STORE_PASSWORD).toBe('${REINS_STORE_PASSWORD:-reins}');
+  });
+
+  test('a one-shot job creates the store role and database before any worker starts', () => {
+    const setup = service('reins-store-setup');
+    expect(setup.restart ?? 'no').toBe('no');
+    expect(dependencyConditions('reins-store-setup')).toEqual({ postgresql: 'service_healthy' });
+    expect(dependencyConditions('worker')).toMatchObject({ 'reins-store-setup': 'service_completed_successfully' });
+    expect(setup.image).toBe(service('postgresql').image);
+    const setupEnv = env('reins-store-setup');
+    expect(setupEnv).toMatchObject({ PGHOST: 'postgresql', PGUSER: env('postgresql').POSTGRES_USER });
+    expect(setupEnv.PGPASSWORD).toBe(env('postgresql').POSTGRES_PASSWORD);
+
+    const script = [setup.entrypoint, setup.command].flat().join('\n');
+    // Idempotent: it runs on every `up`, against a database that may already have both.
+    expect(script).toMatch(/CREATE ROLE reins LOGIN' WHERE NOT EXISTS/);
+    expect(script).toMatch(/CREATE DATABASE reins' WHERE NOT EXISTS/);
+    expect(script).toMatch(/NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+    // The password reaches psql as a variable, quoted by psql, never spliced into the SQL by the shell.
+    expect(script).toContain('-v pw="$$REINS_STORE_PASSWORD"');
+    expect(script).toContain("PASSWORD :'pw'");
+    expect(script).toContain('set -eu');
+    expect(script).toContain('ON_ERROR_STOP=1');
+    // The workers create and migrate their schema at start, so the role may create one in its database, and that
+    // database is closed to everyone else.
+    expect(read('shared/store/postgres/pg-store.ts')).toContain('CREATE SCHEMA IF NOT EXISTS');
+    expect(script).toContain('REVOKE ALL ON DATABASE reins FROM PUBLIC');
+    expect(script).toContain('GRANT CONNECT, CREATE ON DATABASE reins TO reins');
+  });
+
+  test('the worker waits long enough on SIGTERM for its cancelled calls to stop', () => {
+    const grace = /^(\d+)s$/.exec(String(service('worker').stop_grace_period));
+    expect(Number(grace?.[1])).toBeGreaterThanOrEqual(30);
   });
 
   test('the worker starts only after the search attributes are registered', () => {
