@@ -166,3 +166,61 @@ test(
   },
   CRASH_TEST_TIMEOUT_MS,
 );
+
+test(
+  'a worker stopped with SIGTERM during a tool call lets it finish within REINS_SHUTDOWN_GRACE: one effect, no retry',
+  async () => {
+    const model = await startScriptedModel({
+      script: [
+        { reply: { toolCalls: [{ name: 'raw_append', arguments: { line: 'charged card 8' } }] } },
+        { reply: { content: 'Card 8 is charged.' } },
+      ],
+    });
+    const signalDir = mkdtempSync(path.join(os.tmpdir(), 'reins-crash-'));
+    const taskQueue = uniqueTaskQueue('reins-stop');
+    const env = {
+      TEMPORAL_ADDRESS: testAddress(),
+      REINS_TASK_QUEUE: taskQueue,
+      OPENAI_BASE_URL: model.url,
+      REINS_DATA_DIR: tempDataDir(),
+      CRASH_SIGNAL_DIR: signalDir,
+      CRASH_HOLD_MS: '3000',
+      REINS_SHUTDOWN_GRACE: '60s',
+    };
+    const { connection, client } = await connectClient();
+    const reins = new ReinsClient(client, { taskQueue });
+    const children: ChildProcess[] = [];
+    try {
+      const first = startWorkerProcess(env);
+      children.push(first);
+      const spec = fileClerkSpec({ tools: [{ name: 'raw_append' }] });
+      const { runId } = await reins.startRun({ spec, prompt: 'Charge card 8', userId: 'ops' });
+
+      await waitForFile(path.join(signalDir, 'effect-attempt-1'), CRASH_WAIT_MS);
+      first.kill('SIGTERM');
+      await exited(first);
+      // A clean stop: the worker waited for the call, handed its result to Temporal, then exited.
+      expect({ code: first.exitCode, signal: first.signalCode }).toEqual({ code: 0, signal: null });
+
+      children.push(startWorkerProcess(env));
+      const result = await reins.result(runId);
+      expect(result.status).toBe('completed');
+      expect(result.answer).toBe('Card 8 is charged.');
+      expect(readFileSync(path.join(signalDir, 'effects.txt'), 'utf8')).toBe('charged card 8\n');
+      expect(existsSync(path.join(signalDir, 'effect-attempt-2'))).toBe(false);
+      expect(result.toolCalls).toEqual([
+        expect.objectContaining({ callId: '1-1', tool: 'raw_append', outcome: 'succeeded' }),
+      ]);
+    } finally {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited(child);
+        }
+      }
+      await connection.close();
+      await model.close();
+    }
+  },
+  CRASH_TEST_TIMEOUT_MS,
+);
