@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { Directory, SandboxSettings } from '../../activities';
 import type { ToolImplementation } from '../../common/tools/define-tool';
@@ -51,6 +51,8 @@ export async function withReins(
     directory?: Directory;
     /** How the worker runs run_code (bubblewrap with default limits when unset). */
     sandbox?: SandboxSettings;
+    /** Passed to the Temporal worker (e.g. `maxCachedWorkflows: 0`, so every task replays the history). */
+    workerOptions?: Partial<WorkerOptions>;
   },
   body: (context: ReinsTestContext) => Promise<void>,
 ): Promise<void> {
@@ -81,6 +83,7 @@ export async function withReins(
       workflowBundle: workflowBundle(),
       extraTools: options.extraTools,
       ...(options.directory ? { directory: options.directory } : {}),
+      ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
     });
     const reins = new ReinsClient(client, { taskQueue });
     await worker.runUntil(body({ reins, temporal: client, model, taskQueue, dataDir, config }));
