@@ -4,7 +4,7 @@
  * takes its place. The client in this process has no data dir at all: it reaches run state through the store only.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -308,18 +308,21 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
   const savedSchema = process.env.REINS_STORE_SCHEMA;
   const receiver = new Receiver();
   const workers: WorkerProcess[] = [];
+  const dataDirs: string[] = [];
   let model: ScriptedModelServer;
   let reins: ReinsClient;
   const runIds = new Map<string, string>();
 
   const startWorker = () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'reins-multi-worker-'));
+    dataDirs.push(dataDir);
     const worker = new WorkerProcess(ENTRY, {
       TEMPORAL_ADDRESS: testAddress(),
       REINS_TASK_QUEUE: taskQueue,
       OPENAI_BASE_URL: model.url,
       OPENAI_API_KEY: 'test-key',
       // Each worker's disk is its own and starts empty; the store is all they share.
-      REINS_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'reins-multi-worker-')),
+      REINS_DATA_DIR: dataDir,
       REINS_STORE: PG_URL,
       REINS_STORE_SCHEMA: schema,
       EFFECT_URL: receiver.url,
@@ -343,6 +346,7 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
 
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     await reins?.close();
     await model?.close();
     await receiver.close();
@@ -506,7 +510,10 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
       },
     );
     const timer = setTimeout(() => void cli.stop('SIGKILL'), 45_000);
-    const outcome = await cli.exited.finally(() => clearTimeout(timer));
+    const outcome = await cli.exited.finally(() => {
+      clearTimeout(timer);
+      rmSync(home, { recursive: true, force: true });
+    });
     expect([outcome.code, outcome.stderr]).toEqual([0, '']);
     expect(outcome.stdout).toContain(`E: ${DUMP_NULS} NUL bytes, intact`);
   }, 60_000);
