@@ -2,11 +2,14 @@ import { SimplePlugin } from '@temporalio/plugin';
 import type { EncryptionKeys } from '../shared/codec';
 import { reinsDataConverter } from '../shared/payload-storage';
 import { clientStoreSettings } from '../shared/store/store-settings';
+import { storeEnv } from './store-env';
 import { guardDecoding } from './read-guard';
 
 export interface ReinsClientPluginOptions {
   /** The store the workers keep large payloads in: a PostgreSQL URL or "fs"; REINS_STORE when unset. */
   store?: string;
+  /** The PostgreSQL store's schema, as the workers' REINS_STORE_SCHEMA; REINS_STORE_SCHEMA (else `reins`) when unset. */
+  storeSchema?: string;
   /** With the filesystem store: the workers' claim-check directory; REINS_PAYLOAD_DIR (or under REINS_DATA_DIR) when unset. */
   payloadDir?: string;
   /** Payload encryption keys, newest last; REINS_ENCRYPTION_KEYS[_FILE] when unset, none with `false`. */
@@ -27,7 +30,7 @@ export function reinsClientPlugin(options: ReinsClientPluginOptions = {}): Simpl
       ...existing,
       ...guardDecoding(
         reinsDataConverter({
-          store: clientStoreSettings(options).settings,
+          store: clientStoreSettings(options, storeEnv(options)).settings,
           ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
         }),
       ),

@@ -28,6 +28,7 @@ import { loadPriceTable } from './prices';
 import { decodeFailureOf, guardDecoding } from './read-guard';
 import { prepareRunInput, runPresentation } from './run-start';
 import { connectTemporal, type TemporalConnectOptions } from './temporal-connect';
+import { storeEnv } from './store-env';
 import {
   parseListOptions,
   runSummaryOf,
@@ -48,6 +49,8 @@ export interface ReinsClientOptions extends TemporalConnectOptions {
    * unset. Nothing else of the workers' is needed: a client on another machine reads and writes claim checks there.
    */
   store?: string;
+  /** The PostgreSQL store's schema, as the workers' REINS_STORE_SCHEMA; REINS_STORE_SCHEMA (else `reins`) when unset. */
+  storeSchema?: string;
   /** With the filesystem store: the claim-check directory the workers use; REINS_PAYLOAD_DIR when unset. */
   payloadDir?: string;
   /** The platform policy file runs are checked against before they start; REINS_POLICY_FILE when unset. */
@@ -93,7 +96,7 @@ export class ReinsClient {
     const { connection, namespace } = await connectTemporal(options);
     // Large payloads leave a claim in history and the bytes in this store. Without a store anyone named, it is this
     // machine's own directory, which a worker elsewhere cannot read: say so when it is first used.
-    const store = clientStoreSettings(options);
+    const store = clientStoreSettings(options, storeEnv(options));
     const client = new Client({
       connection,
       namespace,

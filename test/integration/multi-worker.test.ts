@@ -305,7 +305,6 @@ async function closingPayloadBytes(client: Client, runId: string): Promise<numbe
 describe('workers on many machines, sharing only Temporal and PostgreSQL', () => {
   const schema = `reins_multi_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const taskQueue = uniqueTaskQueue('reins-multi');
-  const savedSchema = process.env.REINS_STORE_SCHEMA;
   const receiver = new Receiver();
   const workers: WorkerProcess[] = [];
   const dataDirs: string[] = [];
@@ -337,11 +336,11 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
     if (!PG_URL) throw new Error('REINS_TEST_PG_URL is not set: run through jest so test/global-setup.ts provides it');
     await receiver.start();
     model = await startScriptedModel({ script: loadScript(receiver.url) });
-    // The client names the store and nothing else: no data dir, no payload dir. The schema is only read from the env.
-    process.env.REINS_STORE_SCHEMA = schema;
+    // The client names the store and nothing else: no data dir, no payload dir.
+    delete process.env.REINS_STORE_SCHEMA;
     delete process.env.REINS_DATA_DIR;
     delete process.env.REINS_PAYLOAD_DIR;
-    reins = await ReinsClient.connect({ address: testAddress(), taskQueue, store: PG_URL });
+    reins = await ReinsClient.connect({ address: testAddress(), taskQueue, store: PG_URL, storeSchema: schema });
   });
 
   afterAll(async () => {
@@ -351,8 +350,6 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
     await model?.close();
     await receiver.close();
     await closePostgresStores();
-    if (savedSchema === undefined) delete process.env.REINS_STORE_SCHEMA;
-    else process.env.REINS_STORE_SCHEMA = savedSchema;
     const admin = new PgClient({ connectionString: PG_URL });
     await admin.connect();
     try {
