@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { TEMPORAL_CONNECTION_VARIABLES } from '../../shared/temporal-settings';
+import { DEFAULT_SHUTDOWN_GRACE_MS, loadWorkerConfig } from '../../worker/config';
 
 // No cluster here: the manifest's structure is checked instead, against the worker's code where it depends on it.
 
@@ -116,10 +117,14 @@ describe('deploy/kubernetes/worker.yaml', () => {
     expect(read('docker-compose.yml')).toContain("test: ['CMD', 'node', 'dist/scripts/worker-health.js']");
   });
 
-  test('gives a stopping worker time to stop its cancelled calls, as the compose file does', () => {
-    // The worker sets no shutdownGraceTime: on SIGTERM its running activities are cancelled at once.
-    expect(read('worker/main.ts')).not.toMatch(/shutdownGraceTime|shutdownForceTime/);
-    expect(read('worker/create-worker.ts')).not.toMatch(/shutdownGraceTime\s*:/);
+  test('gives a stopping worker longer than its REINS_SHUTDOWN_GRACE to finish its calls, as the compose file does', () => {
+    // The worker lets running calls finish for its grace, then cancels the rest; the pod must outlast that.
+    const configured = envVar('REINS_SHUTDOWN_GRACE')?.value;
+    const graceMs = configured
+      ? loadWorkerConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', REINS_SHUTDOWN_GRACE: configured })
+          .shutdownGraceMs!
+      : DEFAULT_SHUTDOWN_GRACE_MS;
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(graceMs + 5_000);
     const composeGrace = /stop_grace_period:\s*(\d+)s/.exec(read('docker-compose.yml'))?.[1];
     expect(pod.terminationGracePeriodSeconds).toBe(Number(composeGrace));
   });
