@@ -121,6 +121,12 @@ function collect(url: string, add: (value: string) => void): void {
       const userinfo = stop >= start ? url.slice(start, stop) : '';
       if (userinfo.includes(':')) add(userinfo.slice(userinfo.indexOf(':') + 1));
     }
+    // A mistyped password is cut into a port, a database name and more; the server repeats those pieces one by one.
+    if (mistypedAuthority(url)) {
+      const userinfo = url.slice(start, url.lastIndexOf('@'));
+      for (const piece of userinfo.slice(userinfo.indexOf(':') + 1).split(/[/?#@:&=]/))
+        if (piece.length >= 3) add(piece);
+    }
   }
   // Parameters as typed, and as the URL parser decodes them.
   for (const pair of url.replace(/#.*$/s, '').split(/[?&]/).slice(1)) {

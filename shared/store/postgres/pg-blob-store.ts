@@ -10,9 +10,14 @@ export class PostgresBlobStore implements BlobStore {
 
   constructor(private readonly store: PostgresStore) {}
 
+  /**
+   * A blob stored again (a retried activity, the same payload for a reused workflow id) is referenced anew: its
+   * created_at moves to now, so a sweep counting from an earlier release does not delete what was just referenced.
+   */
   async put(key: string, run: string, bytes: Uint8Array): Promise<void> {
     await this.store.query(
-      `INSERT INTO ${this.store.table('blobs')} (key, run, body) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+      `INSERT INTO ${this.store.table('blobs')} (key, run, body) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET created_at = now()`,
       [key, run, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
     );
   }
