@@ -31,7 +31,7 @@ export const DEFAULT_SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
 const LocalStateSchema = z.object({ generation: z.number().int().nonnegative(), digest: z.string().nullable() });
 type LocalState = z.infer<typeof LocalStateSchema>;
 
-/** How often a pull asks the store again after a dropped connection or a failover, and the first pause. */
+/** How often a pull or push asks the store again after a dropped connection or a failover, and the first pause. */
 const PULL_ATTEMPTS = 3;
 const PULL_BACKOFF_MS = 200;
 
@@ -76,8 +76,12 @@ async function unpack(body: Buffer, root: string): Promise<void> {
     tar.extract({
       cwd: root,
       strict: true,
+      // Files belong to the worker (then to the sandbox account, `handWorkspaceTo`), never to an archived owner.
+      preserveOwner: false,
       filter: (entryPath, entry) => {
         const type = 'type' in entry ? entry.type : undefined;
+        // No set-id or sticky bits: restored by a root worker, a sandbox's setuid file would run as root.
+        if ('type' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
         if (type === 'SymbolicLink') {
           const at = linkPlace(root, entryPath);
           if (at) links.push({ at, target: String((entry as { linkpath?: string }).linkpath ?? '') });
@@ -222,10 +226,13 @@ export class SnapshotWorkspaceSync implements WorkspaceSync {
       const mine = await this.localState(key);
       if (mine?.digest === digest) return;
       const after = mine?.generation ?? 0;
-      const generation =
+      // Asked again after a dropped connection too: the call has acted by now, and an activity retry would find its
+      // ledger entry started and report the outcome unknown. A write is one transaction, so a retried one is whole.
+      const generation = await withRetries(() =>
         body.length > this.maxBytes
-          ? await this.snapshots.write(key, run, after, { digest: null, bytes: body.length })
-          : await this.snapshots.write(key, run, after, { digest, body });
+          ? this.snapshots.write(key, run, after, { digest: null, bytes: body.length })
+          : this.snapshots.write(key, run, after, { digest, body }),
+      );
       await this.remember(key, { generation, digest: body.length > this.maxBytes ? null : digest });
     });
   }

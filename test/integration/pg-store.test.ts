@@ -583,12 +583,16 @@ describe('workspace snapshots through SnapshotWorkspaceSync', () => {
     await fs.symlink(path.join(outside, 'secret.txt'), path.join(a.dir, 'absolute-link'));
     await fs.symlink('../../outside/dir', path.join(a.dir, 'escaping-link'));
     await fs.symlink('sub/notes.txt', path.join(a.dir, 'inner-link'));
+    await fs.writeFile(path.join(a.dir, 'setuid'), '#!/bin/sh\n', { mode: 0o755 });
+    await fs.chmod(path.join(a.dir, 'setuid'), 0o4755);
     await a.sync.push(key, run, a.dir);
     await b.sync.pull(key, run, b.dir);
     expect(await fs.readFile(path.join(b.dir, 'sub', 'notes.txt'), 'utf8')).toBe('hello');
     expect(await fs.readlink(path.join(b.dir, 'absolute-link'))).toBe(path.join(outside, 'secret.txt'));
     expect(await fs.readlink(path.join(b.dir, 'escaping-link'))).toBe('../../outside/dir');
     expect(await fs.readlink(path.join(b.dir, 'inner-link'))).toBe('sub/notes.txt');
+    // Modes come along, set-id bits do not.
+    expect((await fs.stat(path.join(b.dir, 'setuid'))).mode & 0o7777).toBe(0o755);
     // The links were not followed: what they point at was not archived as the workspace's own.
     expect((await fs.lstat(path.join(b.dir, 'absolute-link'))).isSymbolicLink()).toBe(true);
     expect(await fs.readdir(path.join(outside, 'dir'))).toEqual([]);
@@ -696,7 +700,7 @@ describe('workspace snapshots through SnapshotWorkspaceSync', () => {
     expect(await fs.readdir(b.dir)).toEqual(['before.txt']);
   });
 
-  test('a pull asks again after a dropped connection, a bounded number of times', async () => {
+  test('a pull or push asks again after a dropped connection, a bounded number of times', async () => {
     const real = pgState().snapshots!;
     let failures = 0;
     let calls = 0;
@@ -713,11 +717,16 @@ describe('workspace snapshots through SnapshotWorkspaceSync', () => {
         if (failures-- > 0) throw dropped();
         return real.read(...args);
       },
-      write: (...args) => real.write(...args),
+      write: async (...args) => {
+        if (failures-- > 0) throw dropped();
+        return real.write(...args);
+      },
     };
     const { key, run, a, b } = await twoWorkers(flaky);
     await fs.mkdir(a.dir, { recursive: true });
     await fs.writeFile(path.join(a.dir, 'f'), 'through a failover');
+    // The push after a call that acted: a dropped connection must not turn a done call into an unknown one.
+    failures = 1;
     await a.sync.push(key, run, a.dir);
     failures = 2;
     await b.sync.pull(key, run, b.dir);

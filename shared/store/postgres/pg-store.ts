@@ -60,6 +60,12 @@ export class PostgresStore {
         error.message = message;
         if (error.stack) error.stack = scrubStoreSecrets(error.stack, this.url);
       }
+      // A server error's detail and hint repeat names too.
+      const fields = error as Error & { detail?: unknown; hint?: unknown };
+      for (const field of ['detail', 'hint'] as const) {
+        const value = fields[field];
+        if (typeof value === 'string') fields[field] = scrubStoreSecrets(value, this.url);
+      }
     }
     return error;
   }
