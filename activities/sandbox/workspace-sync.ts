@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { z } from 'zod';
-import { isTransientStoreError } from '../../shared/store/postgres/transient-errors';
+import { isTransientStoreError, retryTransient } from '../../shared/store/postgres/transient-errors';
 import type { WorkspaceSnapshots } from '../store/run-state-store';
 import { runDirectoryName } from '../tools/workspace';
 
@@ -105,19 +105,9 @@ async function unpack(body: Buffer, root: string): Promise<void> {
   }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** `work`, asked again a few times when the store's failure is one a moment later may not share. */
-async function withRetries<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= PULL_ATTEMPTS || !isTransientStoreError(error)) throw error;
-      await pause(PULL_BACKOFF_MS * 2 ** (attempt - 1));
-    }
-  }
-}
+const withRetries = <T>(work: () => Promise<T>) =>
+  retryTransient(work, { attempts: PULL_ATTEMPTS, backoffMs: PULL_BACKOFF_MS });
 
 const exists = (target: string) =>
   fs.stat(target).then(

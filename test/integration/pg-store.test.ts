@@ -174,6 +174,32 @@ describe('blobs', () => {
     );
     expect(row!.age).toBeLessThan(60);
   });
+  test('a read cut off by a dropped connection (a failover, a restart) is asked again, not reported missing', async () => {
+    const blobs = new PostgresBlobStore(store());
+    await blobs.put('blob-failover', 'run-f', Buffer.from('still here'));
+    // The read waits on a lock held here; its connection is then terminated by the server, mid-query.
+    const locker = new Client({ connectionString: BASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${SCHEMA}".blobs IN ACCESS EXCLUSIVE MODE`);
+      const pending = blobs.get('blob-failover', 'run-f');
+      let terminated = 0;
+      for (let i = 0; i < 100 && terminated === 0; i++) {
+        await pause(20);
+        const [row] = await rows<{ n: string }>(
+          `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND query LIKE '%blobs%' AND pid <> pg_backend_pid()`,
+        );
+        terminated = Number(row?.n);
+      }
+      expect(terminated).toBe(1);
+      await locker.query('COMMIT');
+      expect(Buffer.from((await pending)!).toString()).toBe('still here');
+    } finally {
+      await locker.end();
+    }
+  });
 });
 
 describe('concurrent writers on separate pools', () => {

@@ -27,3 +27,23 @@ export function isTransientStoreError(error: unknown): boolean {
   }
   return TRANSIENT_MESSAGES.some((pattern) => pattern.test(error.message));
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `work`, asked again (`attempts` in all, pausing `backoffMs`, then twice that...) while it fails in a way a moment
+ * later may not share; any other failure, or the last one, is thrown as it is.
+ */
+export async function retryTransient<T>(
+  work: () => Promise<T>,
+  { attempts = 3, backoffMs = 200 }: { attempts?: number; backoffMs?: number } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientStoreError(error)) throw error;
+      await pause(backoffMs * 2 ** (attempt - 1));
+    }
+  }
+}
