@@ -4,13 +4,15 @@
  */
 
 /**
- * Where the authority of `url` ends, or undefined when it has none. A non-special scheme's authority runs up to the
- * first `/`, `?` or `#` (WHATWG, as pg reads it too); its last `@` ends the user name and password.
+ * Where the authority of `url` ends, or undefined when it has none. A non-special scheme's authority (postgres:) runs
+ * up to the first `/`, `?` or `#` (WHATWG, as pg reads it too); its last `@` ends the user name and password.
  */
 export function authorityEnd(url: string): number | undefined {
   const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0].length;
   if (start === undefined) return undefined;
-  const end = url.slice(start).search(/[/?#]/);
+  // For the schemes WHATWG calls special (a web URL put in REINS_STORE by mistake), `\` ends it too.
+  const special = /^(https?|wss?|ftp|file):/i.test(url);
+  const end = url.slice(start).search(special ? /[/?#\\]/ : /[/?#]/);
   return end === -1 ? url.length : start + end;
 }
 
