@@ -6,6 +6,8 @@ import { runDirectoryName } from '../tools/workspace';
 import type { ConversationRecords, LedgerRecords, RunRelease, RunStateStore } from './run-state-store';
 import { LedgerEntrySchema } from './run-state-store';
 import { RetentionMarkers } from '../sandbox/workspace-retention';
+import { PayloadExpiry } from './fs-payload-expiry';
+import { RESULT_GRACE_MINUTES } from './run-state-store';
 
 async function readIfThere(file: string): Promise<Buffer | undefined> {
   try {
@@ -33,6 +35,7 @@ async function writeFileAtomically(file: string, content: Uint8Array): Promise<v
 export class FilesystemRunStateStore implements RunStateStore {
   readonly kind = 'fs';
   private readonly markers: RetentionMarkers;
+  private readonly payloadExpiry: PayloadExpiry;
 
   constructor(
     readonly dataDir: string,
@@ -41,6 +44,7 @@ export class FilesystemRunStateStore implements RunStateStore {
     private readonly payloadDir: string = path.join(dataDir, 'payloads'),
   ) {
     this.markers = new RetentionMarkers(dataDir);
+    this.payloadExpiry = new PayloadExpiry(dataDir, RESULT_GRACE_MINUTES * 60_000);
   }
 
   private conversationDir(run: string, conversation: string): string {
@@ -137,7 +141,10 @@ export class FilesystemRunStateStore implements RunStateStore {
     const inside = path.relative(this.dataDir, this.payloadDir);
     if (inside && !inside.startsWith('..') && !path.isAbsolute(inside)) {
       const payloads = path.join(this.payloadDir, 'runs', name);
-      await this.expire(`payloads-${name}`, [payloads], release.payloadsAfterMs);
+      if (release.payloadsAfterMs !== null) {
+        const now = new Date();
+        await this.payloadExpiry.write(name, payloads, now, new Date(now.getTime() + release.payloadsAfterMs));
+      }
     }
   }
 
@@ -151,7 +158,7 @@ export class FilesystemRunStateStore implements RunStateStore {
   }
 
   async sweep(now: Date): Promise<number> {
-    return (await this.markers.sweep(now)).length;
+    return (await this.markers.sweep(now)).length + (await this.payloadExpiry.sweep(now));
   }
 
   async check(): Promise<void> {

@@ -12,6 +12,7 @@ import { runDirectoryName } from '../../activities/tools/workspace';
 import { PostgresRunStateStore } from '../../activities/store/pg-run-state-store';
 import type { RunStateStore, WorkspaceSnapshots } from '../../activities/store/run-state-store';
 import { parseEncryptionKeys } from '../../shared/codec';
+import { FilesystemBlobStore } from '../../shared/store/fs-blob-store';
 import { PostgresBlobStore } from '../../shared/store/postgres/pg-blob-store';
 import { PostgresStore } from '../../shared/store/postgres/pg-store';
 import { RecordSeal, RecordSealError } from '../../shared/store/record-seal';
@@ -374,6 +375,37 @@ describe('retention sweep', () => {
       await state.sweep();
       expect(await ofRun(run)).toEqual({ messages: 1, tools: 1, ledger: 1, snapshots: 0, blobs: 1 });
     }
+  });
+});
+
+describe('filesystem payloads expire as the PostgreSQL blobs do', () => {
+  test("the run's own and its result go; a reused id's, and one stored again, stay", async () => {
+    const dataDir = await fs.mkdtemp(path.join(tmp, 'fs-payloads-'));
+    const payloadDir = path.join(dataDir, 'payloads');
+    const blobs = new FilesystemBlobStore(payloadDir);
+    const state = new FilesystemRunStateStore(dataDir, new RecordSeal(undefined), payloadDir);
+    const run = 'run-fs-payloads';
+    const minutes = (m: number) => new Date(Date.now() + m * 60_000);
+    const age = async (key: string, when: Date) => fs.utimes(path.join(blobs.runDir(run), key), when, when);
+    for (const key of ['before', 'again', 'result']) await blobs.put(key, run, Buffer.from(key));
+    await state.release(run, { stateAfterMs: null, payloadsAfterMs: 3_600_000 });
+    // As the PostgreSQL test does: the release moved half an hour back, its expiry to now.
+    const expiry = path.join(dataDir, 'retention', `payloads-${runDirectoryName(run)}.expiry`);
+    const written = JSON.parse(await fs.readFile(expiry, 'utf8')) as Record<string, string>;
+    await fs.writeFile(
+      expiry,
+      JSON.stringify({ ...written, releasedAt: minutes(-30).toISOString(), expiresAt: minutes(0).toISOString() }),
+    );
+    await age('before', minutes(-40));
+    await age('again', minutes(-40));
+    await age('result', minutes(-25));
+    await blobs.put('again', run, Buffer.from('again'));
+    await blobs.put('new', run, Buffer.from('new'));
+    await state.sweep(minutes(1));
+    expect(await blobs.get('before', run)).toBeUndefined();
+    expect(await blobs.get('result', run)).toBeUndefined();
+    expect((await blobs.get('again', run))?.toString()).toBe('again');
+    expect((await blobs.get('new', run))?.toString()).toBe('new');
   });
 });
 
