@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { z } from 'zod';
+import { isTransientStoreError, retryTransient } from '../../shared/store/postgres/transient-errors';
 import type { WorkspaceSnapshots } from '../store/run-state-store';
 import { runDirectoryName } from '../tools/workspace';
 
@@ -30,13 +31,89 @@ export const DEFAULT_SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
 const LocalStateSchema = z.object({ generation: z.number().int().nonnegative(), digest: z.string().nullable() });
 type LocalState = z.infer<typeof LocalStateSchema>;
 
+/** How often a pull or push asks the store again after a dropped connection or a failover, and the first pause. */
+const PULL_ATTEMPTS = 3;
+const PULL_BACKOFF_MS = 200;
+
 async function archive(dir: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   // Portable: no owner, group or device numbers, so the same files archive to the same bytes on any worker.
-  const stream = tar.create({ gzip: true, cwd: dir, portable: true, noMtime: false }, ['.']);
+  // Links are archived as links, never followed (one pointing out of the workspace would copy what it points at), and
+  // only files, directories and links are archived: reading a FIFO the sandbox made would never end.
+  const stream = tar.create(
+    {
+      gzip: true,
+      cwd: dir,
+      portable: true,
+      noMtime: false,
+      follow: false,
+      filter: (_path, stat) => !('isFIFO' in stat) || stat.isFile() || stat.isDirectory() || stat.isSymbolicLink(),
+    },
+    ['.'],
+  );
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
+
+/** A link's place in the workspace, checked: relative, without `..`, so creating it writes inside `root`. */
+function linkPlace(root: string, entryPath: string): string | undefined {
+  const parts = entryPath.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.length === 0 || parts.includes('..') || path.isAbsolute(entryPath)) return undefined;
+  return path.join(root, ...parts);
+}
+
+/**
+ * Unpacks `body` into the empty directory `root`. Links are made last, as they were archived (a link may point
+ * anywhere, as it did on the worker that pushed it): no file of the archive can be written through one, and a link
+ * whose directory is itself a link is not made. Entry paths node-tar refuses (absolute, `..`) fail the restore.
+ */
+async function unpack(body: Buffer, root: string): Promise<void> {
+  const links: Array<{ at: string; target: string }> = [];
+  const kept = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'Link']);
+  let refused: string | undefined;
+  await pipeline(
+    Readable.from(body),
+    tar.extract({
+      cwd: root,
+      strict: true,
+      // Files belong to the worker (then to the sandbox account, `handWorkspaceTo`), never to an archived owner.
+      preserveOwner: false,
+      filter: (entryPath, entry) => {
+        const type = 'type' in entry ? entry.type : undefined;
+        // No set-id or sticky bits: restored by a root worker, a sandbox's setuid file would run as root.
+        if ('type' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
+        if (type === 'SymbolicLink') {
+          const at = linkPlace(root, entryPath);
+          if (at) links.push({ at, target: String((entry as { linkpath?: string }).linkpath ?? '') });
+          else refused ??= entryPath;
+          return false;
+        }
+        return type !== undefined && kept.has(type);
+      },
+    }),
+  );
+  if (refused !== undefined) throw new Error(`the archive has a link outside the workspace (${refused})`);
+  const realRoot = await fs.realpath(root);
+  for (const link of links) {
+    const parent = await fs.realpath(path.dirname(link.at)).catch(() => undefined);
+    if (parent === undefined || (parent !== realRoot && !parent.startsWith(realRoot + path.sep))) continue;
+    // A file or directory the archive also has at this place wins; an earlier link there is replaced.
+    const there = await fs.lstat(link.at).catch(() => undefined);
+    if (there && !there.isSymbolicLink()) continue;
+    if (there) await fs.unlink(link.at);
+    await fs.symlink(link.target, link.at);
+  }
+}
+
+/** `work`, asked again a few times when the store's failure is one a moment later may not share. */
+const withRetries = <T>(work: () => Promise<T>) =>
+  retryTransient(work, { attempts: PULL_ATTEMPTS, backoffMs: PULL_BACKOFF_MS });
+
+const exists = (target: string) =>
+  fs.stat(target).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Workspaces as snapshots in the store: after each call that may write, the workspace is archived (tar, gzip) and
@@ -93,20 +170,36 @@ export class SnapshotWorkspaceSync implements WorkspaceSync {
 
   pull(key: string, run: string | null, dir: string): Promise<void> {
     return this.serial(key, async () => {
-      const latest = await this.snapshots.latest(key, run);
+      const latest = await withRetries(() => this.snapshots.latest(key, run));
       if (!latest) return;
       const mine = await this.localState(key);
-      if (mine?.generation === latest.generation) return;
+      // The copy is current only while it is there: a retention sweep may have removed it since.
+      if (mine?.generation === latest.generation && (await exists(dir))) return;
       if (latest.digest === null) {
         throw new WorkspaceUnavailableError(
           `the workspace's files (${Math.ceil(latest.bytes / 1048576)} MB archived) were too large to keep in the ` +
             'store and are not on this worker',
         );
       }
-      const body = await this.snapshots.read(key, latest.generation);
+      let body: Buffer | undefined;
+      try {
+        body = await withRetries(() => this.snapshots.read(key, latest.generation));
+      } catch (error) {
+        // Still failing after the retries: the activity's own retry policy takes over.
+        if (isTransientStoreError(error)) throw error;
+        // A record that does not open (another key, moved, damaged) stays so: no retry of the activity helps.
+        throw unavailable(latest.generation, error);
+      }
       // Replaced since `latest` was read: the next call pulls the newer one.
       if (!body) return;
-      await this.restore(body, dir);
+      if (createHash('sha256').update(body).digest('hex') !== latest.digest) {
+        throw unavailable(latest.generation, new Error('its archive does not match its digest'));
+      }
+      try {
+        await this.restore(body, dir);
+      } catch (error) {
+        throw unavailable(latest.generation, error);
+      }
       await this.remember(key, { generation: latest.generation, digest: latest.digest });
     });
   }
@@ -123,27 +216,53 @@ export class SnapshotWorkspaceSync implements WorkspaceSync {
       const mine = await this.localState(key);
       if (mine?.digest === digest) return;
       const after = mine?.generation ?? 0;
-      const generation =
+      // Asked again after a dropped connection too: the call has acted by now, and an activity retry would find its
+      // ledger entry started and report the outcome unknown. A write is one transaction, so a retried one is whole.
+      const generation = await withRetries(() =>
         body.length > this.maxBytes
-          ? await this.snapshots.write(key, run, after, { digest: null, bytes: body.length })
-          : await this.snapshots.write(key, run, after, { digest, body });
+          ? this.snapshots.write(key, run, after, { digest: null, bytes: body.length })
+          : this.snapshots.write(key, run, after, { digest, body }),
+      );
       await this.remember(key, { generation, digest: body.length > this.maxBytes ? null : digest });
     });
   }
 
-  /** Unpacks into a fresh directory beside `dir`, then swaps it in, so a failed restore leaves the old copy. */
+  /**
+   * Unpacks into a fresh directory beside `dir`, then swaps it in (the old copy is moved aside, not removed first), so
+   * a failed restore leaves the old copy as it was and never a half-restored one.
+   */
   private async restore(body: Buffer, dir: string): Promise<void> {
     const temp = `${dir}.restore-${randomUUID()}`;
+    const old = `${dir}.replaced-${randomUUID()}`;
     await fs.mkdir(temp, { recursive: true, mode: 0o700 });
     try {
-      // node-tar refuses absolute paths and `..` entries unless told otherwise: nothing lands outside `temp`.
-      await pipeline(Readable.from(body), tar.extract({ cwd: temp, strict: true }));
+      await unpack(body, temp);
       await fs.chmod(temp, 0o755);
-      await fs.rm(dir, { recursive: true, force: true });
-      await fs.rename(temp, dir);
     } catch (error) {
       await fs.rm(temp, { recursive: true, force: true });
       throw error;
     }
+    const hadCopy = await fs.rename(dir, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    try {
+      await fs.rename(temp, dir);
+    } catch (error) {
+      if (hadCopy) await fs.rename(old, dir).catch(() => undefined);
+      await fs.rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    if (hadCopy) await fs.rm(old, { recursive: true, force: true });
   }
+}
+
+function unavailable(generation: number, cause: unknown): WorkspaceUnavailableError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new WorkspaceUnavailableError(
+    `the workspace's latest snapshot (generation ${generation}) cannot be restored on this worker: ${reason}`,
+  );
 }

@@ -6,6 +6,8 @@ import { runDirectoryName } from '../tools/workspace';
 import type { ConversationRecords, LedgerRecords, RunRelease, RunStateStore } from './run-state-store';
 import { LedgerEntrySchema } from './run-state-store';
 import { RetentionMarkers } from '../sandbox/workspace-retention';
+import { PayloadExpiry } from './fs-payload-expiry';
+import { RESULT_GRACE_MINUTES } from './run-state-store';
 
 async function readIfThere(file: string): Promise<Buffer | undefined> {
   try {
@@ -33,6 +35,7 @@ async function writeFileAtomically(file: string, content: Uint8Array): Promise<v
 export class FilesystemRunStateStore implements RunStateStore {
   readonly kind = 'fs';
   private readonly markers: RetentionMarkers;
+  private readonly payloadExpiry: PayloadExpiry;
 
   constructor(
     readonly dataDir: string,
@@ -41,6 +44,7 @@ export class FilesystemRunStateStore implements RunStateStore {
     private readonly payloadDir: string = path.join(dataDir, 'payloads'),
   ) {
     this.markers = new RetentionMarkers(dataDir);
+    this.payloadExpiry = new PayloadExpiry(dataDir, RESULT_GRACE_MINUTES * 60_000);
   }
 
   private conversationDir(run: string, conversation: string): string {
@@ -77,18 +81,30 @@ export class FilesystemRunStateStore implements RunStateStore {
     readTools: async (run, conversation) => this.get(path.join(this.conversationDir(run, conversation), 'tools.json')),
   };
 
+  /**
+   * A call id of safe characters is its own file name; any other gets a digest of itself too, so ids that differ
+   * only in unsafe characters (`functions.read:0`, `functions.read/0`) never share an entry.
+   */
   private ledgerFile(run: string, callId: string): string {
+    const name = /^[a-zA-Z0-9._-]+$/.test(callId) ? callId : runDirectoryName(callId);
+    return path.join(this.ledgerDir(run), `${name}.json`);
+  }
+
+  /** Where entries of unsafe call ids were written before they got a digest: read only if the new file is missing. */
+  private legacyLedgerFile(run: string, callId: string): string {
     return path.join(this.ledgerDir(run), `${callId.replace(/[^a-zA-Z0-9._-]/g, '_')}.json`);
   }
 
   readonly ledger: LedgerRecords = {
     read: async (run, callId) => {
-      const text = await this.get(this.ledgerFile(run, callId));
+      const text =
+        (await this.get(this.ledgerFile(run, callId))) ?? (await this.get(this.legacyLedgerFile(run, callId)));
       if (text === undefined) return undefined;
       return LedgerEntrySchema.parse(JSON.parse(text));
     },
     write: async (run, callId, entry) => {
-      // A run writing again (a workflow id reused) must not lose its ledger to the earlier run's expiry.
+      // A marker from before released state was moved aside names the ledger directory itself: a run writing again
+      // (a workflow id reused) must not lose its ledger to the earlier run's expiry.
       await this.markers.clear(this.markerName(run));
       await this.put(this.ledgerFile(run, callId), JSON.stringify(entry));
     },
@@ -98,14 +114,37 @@ export class FilesystemRunStateStore implements RunStateStore {
     return `state-${runDirectoryName(run)}`;
   }
 
+  /**
+   * A released run's conversations and ledger are moved aside (`released/<run>-<time>/`) and expire from there: a
+   * later run with the same workflow id starts with none of them, as the PostgreSQL store ignores rows from before a
+   * release. Otherwise a reused id whose model repeats a call id would be answered with the earlier run's result.
+   */
   async release(run: string, release: RunRelease): Promise<void> {
-    const state = [path.join(this.dataDir, 'conversations', runDirectoryName(run)), this.ledgerDir(run)];
-    await this.expire(this.markerName(run), state, release.stateAfterMs);
+    const name = runDirectoryName(run);
+    const state = [path.join(this.dataDir, 'conversations', name), this.ledgerDir(run)];
+    if (release.stateAfterMs === 0) {
+      await this.expire(this.markerName(run), state, 0);
+    } else {
+      const stamp = `${Date.now()}-${randomUUID().slice(0, 8)}`;
+      const aside = path.join(this.dataDir, 'released', `${name}-${stamp}`);
+      await fs.mkdir(aside, { recursive: true, mode: 0o700 });
+      for (const dir of state) {
+        await fs
+          .rename(dir, path.join(aside, path.basename(path.dirname(dir))))
+          .catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+          });
+      }
+      await this.expire(`state-${name}-${stamp}`, [aside], release.stateAfterMs);
+    }
     // Retention markers only ever remove what is below the data dir: a payload directory elsewhere is kept.
     const inside = path.relative(this.dataDir, this.payloadDir);
     if (inside && !inside.startsWith('..') && !path.isAbsolute(inside)) {
-      const payloads = path.join(this.payloadDir, 'runs', runDirectoryName(run));
-      await this.expire(`payloads-${runDirectoryName(run)}`, [payloads], release.payloadsAfterMs);
+      const payloads = path.join(this.payloadDir, 'runs', name);
+      if (release.payloadsAfterMs !== null) {
+        const now = new Date();
+        await this.payloadExpiry.write(name, payloads, now, new Date(now.getTime() + release.payloadsAfterMs));
+      }
     }
   }
 
@@ -119,7 +158,7 @@ export class FilesystemRunStateStore implements RunStateStore {
   }
 
   async sweep(now: Date): Promise<number> {
-    return (await this.markers.sweep(now)).length;
+    return (await this.markers.sweep(now)).length + (await this.payloadExpiry.sweep(now));
   }
 
   async check(): Promise<void> {

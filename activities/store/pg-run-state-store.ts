@@ -8,10 +8,9 @@ import type {
   WorkspaceSnapshot,
   WorkspaceSnapshots,
 } from './run-state-store';
-import { LedgerEntrySchema } from './run-state-store';
+import { LedgerEntrySchema, RESULT_GRACE_MINUTES } from './run-state-store';
 
-/** How long after a run's release its payloads still count as its own (its result is written as it completes). */
-export const RESULT_GRACE_MINUTES = 10;
+export { RESULT_GRACE_MINUTES } from './run-state-store';
 
 /**
  * Run state in PostgreSQL, shared by every worker: rows keyed by run (the workflow id) and position or call, written

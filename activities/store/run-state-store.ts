@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { ToolOutcome } from '../../common/chat';
 
+/** How long after a run's release its payloads still count as its own (its result is written as it completes). */
+export const RESULT_GRACE_MINUTES = 10;
+
 export type LedgerEntry =
   { status: 'started'; attempt: number } | { status: 'done'; attempt: number; outcome: ToolOutcome };
 

@@ -31,7 +31,13 @@ export class FilesystemBlobStore implements BlobStore {
       () => true,
       () => false,
     );
-    if (exists) return;
+    // Stored again (a retried activity, the same payload for a reused workflow id): referenced anew, so an expiry
+    // counting from an earlier release keeps it (fs-payload-expiry.ts reads the time).
+    if (exists) {
+      const now = new Date();
+      await fs.utimes(target, now, now).catch(() => undefined);
+      return;
+    }
     await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
     await fs.writeFile(temp, bytes, { mode: 0o600 });

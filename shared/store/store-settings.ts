@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { authorityEnd, mistypedAuthority, redactedStoreUrl } from './store-url';
+
+export { redactedStoreUrl, scrubStoreSecrets } from './store-url';
 
 /**
  * Where run state lives: each process's own disk (`fs`, one machine or a shared volume) or a PostgreSQL database
@@ -27,34 +30,12 @@ export class StoreConfigError extends Error {
 
 export const DEFAULT_STORE_SCHEMA = 'reins';
 
+// PostgreSQL reserves `pg_` names, and information_schema is the standard's; the name is always used double-quoted,
+// and the pattern keeps it free of quotes, so it never needs escaping.
 const SchemaNameSchema = z
   .string()
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a schema name is lower-case letters, digits and _, starting with a letter or _');
-
-/**
- * A URL with its password replaced, for messages and logs: the password of the authority, and any `password` or
- * `sslpassword` parameter (libpq reads both); the fragment is dropped. A URL without a host (`postgres:user:pw@db`) keeps its credentials in
- * its path, so only its scheme is shown.
- */
-export function redactedStoreUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.host && /[@?]/.test(url)) return `${parsed.protocol}(not shown: no host)`;
-    if (parsed.password) parsed.password = '***';
-    // Nothing a driver reads, and wherever a mistyped `#` moved the rest of the URL.
-    parsed.hash = '';
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (/password/i.test(name)) parsed.searchParams.set(name, '***');
-    }
-    // An `@` past the host is a mistyped authority (a `/` in the user name): what follows may be a password.
-    if ((parsed.pathname + parsed.search).includes('@')) {
-      return `${parsed.protocol}//${parsed.host}/(not shown)`;
-    }
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparseable)';
-  }
-}
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a schema name is lower-case letters, digits and _, starting with a letter or _')
+  .refine((name) => !name.startsWith('pg_') && name !== 'information_schema', 'that name is reserved by PostgreSQL');
 
 /** A schema name as given, for a message, unless it may hold credentials (a URL put in the wrong variable). */
 const shownName = (value: string | undefined) =>
@@ -88,13 +69,30 @@ export function postgresStoreSettings(url: string, schema: string | undefined): 
       `REINS_STORE: "${parsed.protocol}" is not a store; use "fs" or a postgres:// URL (${redactedStoreUrl(url)})`,
     );
   }
+  if (authorityEnd(url.trim()) === undefined) {
+    // `postgres:user:pw@db` reaches pg as a database named `user:pw@db`, which the server then repeats in its error.
+    throw new StoreConfigError(
+      `REINS_STORE: a PostgreSQL URL starts with postgres:// or postgresql:// (${redactedStoreUrl(url)})`,
+    );
+  }
+  if (mistypedAuthority(url.trim())) {
+    throw new StoreConfigError(
+      `REINS_STORE: the URL has an @ after its host, so its password holds a / ? or #: percent-encode them ` +
+        `(%2F %3F %23, and @ as %40) (${redactedStoreUrl(url)})`,
+    );
+  }
+  return { kind: 'postgres', url, schema: checkedStoreSchema(schema) };
+}
+
+/** REINS_STORE_SCHEMA's value (the default when unset or blank), or a StoreConfigError naming it. */
+export function checkedStoreSchema(schema: string | undefined): string {
   const name = SchemaNameSchema.safeParse(schema?.trim() || DEFAULT_STORE_SCHEMA);
   if (!name.success) {
     throw new StoreConfigError(
       `REINS_STORE_SCHEMA ${shownName(schema)}: ${name.error.issues[0]?.message ?? 'invalid'}`,
     );
   }
-  return { kind: 'postgres', url, schema: name.data };
+  return name.data;
 }
 
 /** Where the store is, for start-up lines: never the password. */

@@ -1,6 +1,6 @@
 import type * as Pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { redactedStoreUrl, StoreConfigError } from '../store-settings';
+import { checkedStoreSchema, redactedStoreUrl, scrubStoreSecrets, StoreConfigError } from '../store-settings';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 /** Connections per process: the activity slots that touch the store at once, with room for the client side. */
@@ -13,12 +13,16 @@ const DEFAULT_POOL_SIZE = 10;
 export class PostgresStore {
   private pool: Pool | undefined;
   private ready: Promise<Pool> | undefined;
+  readonly schema: string;
 
   constructor(
     readonly url: string,
-    readonly schema: string,
+    schema: string,
     private readonly options: { poolSize?: number; warn?: (message: string) => void } = {},
-  ) {}
+  ) {
+    // Checked here too, not only where settings are read: the name is put into SQL (quoted, never as a parameter).
+    this.schema = checkedStoreSchema(schema);
+  }
 
   /** A table's qualified name; `name` is always one of reins' own table names, never outside input. */
   table(name: string): string {
@@ -27,12 +31,43 @@ export class PostgresStore {
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     const pool = await this.open();
-    return (await pool.query<R>(text, values)).rows;
+    try {
+      return (await pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw this.scrubbed(error);
+    }
   }
 
   /** Runs `work` in one transaction on one connection. */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(await this.open(), work);
+    const pool = await this.open();
+    try {
+      return await inTransaction(pool, work);
+    } catch (error) {
+      throw this.scrubbed(error);
+    }
+  }
+
+  /**
+   * A pool reconnecting after the server dropped it fails with pg's or the server's words, which repeat the user,
+   * host or database: the password when the URL put it there. The error keeps its type and code (callers match
+   * on them); only its text loses the password.
+   */
+  private scrubbed(error: unknown): unknown {
+    if (error instanceof Error) {
+      const message = scrubStoreSecrets(error.message, this.url);
+      if (message !== error.message) {
+        error.message = message;
+        if (error.stack) error.stack = scrubStoreSecrets(error.stack, this.url);
+      }
+      // A server error's detail and hint repeat names too.
+      const fields = error as Error & { detail?: unknown; hint?: unknown };
+      for (const field of ['detail', 'hint'] as const) {
+        const value = fields[field];
+        if (typeof value === 'string') fields[field] = scrubStoreSecrets(value, this.url);
+      }
+    }
+    return error;
   }
 
   /** Connects and migrates now: a worker calls it at start so a wrong URL stops it before it takes work. */
@@ -43,7 +78,7 @@ export class PostgresStore {
   private open(): Promise<Pool> {
     this.ready ??= this.connect().catch((error: unknown) => {
       this.ready = undefined;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = scrubStoreSecrets(error instanceof Error ? error.message : String(error), this.url);
       throw new StoreConfigError(`the store at ${redactedStoreUrl(this.url)} cannot be used: ${reason}`);
     });
     return this.ready;
@@ -81,7 +116,10 @@ export class PostgresStore {
   private async migrate(pool: Pool): Promise<void> {
     const current = await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reins-store:${this.schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      // CREATE SCHEMA checks the database's CREATE privilege before IF NOT EXISTS: a least-privilege role that owns
+      // the schema an administrator made for it would be refused. Only a missing schema is created.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.table('schema_version')} (
            version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
