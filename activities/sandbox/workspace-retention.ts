@@ -41,8 +41,11 @@ const MarkerSchema = z.strictObject({
 export class RetentionMarkers {
   readonly dir: string;
 
-  constructor(private readonly dataDir: string) {
-    this.dir = path.join(dataDir, 'retention');
+  constructor(
+    private readonly dataDir: string,
+    folder = 'retention',
+  ) {
+    this.dir = path.join(dataDir, folder);
   }
 
   private file(name: string): string {

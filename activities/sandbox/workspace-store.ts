@@ -34,6 +34,9 @@ export interface ReleaseOutcome {
 /** Sweeping on release keeps a long-lived worker's disk in check without a timer of its own. */
 const SWEEP_EVERY_MS = 10 * 60_000;
 
+/** How long an unused copy of a shared-store workspace stays when the retention is `keep` or `delete`. */
+const COPY_IDLE_MS = 24 * 3_600_000;
+
 /** The shortest time a finished run's payloads stay, whatever the setting: long enough to read the run's result. */
 const MIN_PAYLOAD_RETENTION_MS = 10 * 60_000;
 
@@ -48,6 +51,8 @@ export const DEFAULT_PAYLOAD_RETENTION: WorkspaceRetention = { kind: 'expire', a
  */
 export class WorkspaceStore {
   private readonly markers: RetentionMarkers;
+  /** Copies this worker restored or wrote for a store other machines share: kept while used, then the store's. */
+  private readonly copies: RetentionMarkers;
   private prepared: Promise<void> | undefined;
   private lastSweep = 0;
 
@@ -65,6 +70,7 @@ export class WorkspaceStore {
     } = {},
   ) {
     this.markers = new RetentionMarkers(dataDir);
+    this.copies = new RetentionMarkers(dataDir, 'copy-retention');
     this.state = options.state ?? new FilesystemRunStateStore(dataDir, new RecordSeal(undefined));
   }
 
@@ -126,7 +132,25 @@ export class WorkspaceStore {
     const workspace = await ensureDirectory(local);
     if (this.options.sandboxUser) await handWorkspaceTo(workspace, this.options.sandboxUser);
     if (selection.workspace === 'run') await this.markers.clear(runDirectoryName(runId));
+    await this.touchCopy(runId, selection);
     return workspace;
+  }
+
+  /**
+   * With a shared store, a worker's copy of a workspace is a cache of its snapshot: only the worker that releases a
+   * run removes its copy at run end, so every other copy (and every agent workspace's) expires once it has not been
+   * used for the workspace retention (24 h when that is `keep` or `delete`); a later call here restores it. A copy
+   * whose archive was too large to store is the only one and is never expired this way.
+   */
+  private async touchCopy(runId: string, selection: WorkspaceSelection): Promise<void> {
+    const sync = this.options.sync;
+    if (!sync) return;
+    const key = this.keyOf(runId, selection);
+    const name = runDirectoryName(key);
+    if (await sync.holdsOnlyCopy(key)) return this.copies.clear(name);
+    const retention = this.retention;
+    const idleMs = retention.kind === 'expire' ? retention.afterMs : COPY_IDLE_MS;
+    await this.copies.write(name, new Date(Date.now() + idleMs), [this.pathOf(runId, selection)]);
   }
 
   /** After a call that may have written: the workspace's new content goes to the store (a no-op without sync). */
@@ -137,6 +161,7 @@ export class WorkspaceStore {
       this.runOf(runId, selection),
       this.pathOf(runId, selection),
     );
+    await this.touchCopy(runId, selection);
   }
 
   private runOf(runId: string, selection: WorkspaceSelection): string | null {
@@ -148,6 +173,8 @@ export class WorkspaceStore {
     const workspace = this.pathOf(runId, selection);
     const retention = this.retention;
     let outcome: ReleaseOutcome;
+    // What happens to this worker's copy of a run's workspace is now the release's to say.
+    if (selection.workspace === 'run') await this.copies.clear(runDirectoryName(this.keyOf(runId, selection)));
     if (selection.workspace === 'agent' || retention.kind === 'keep') {
       outcome = { workspace, action: 'kept' };
     } else if (retention.kind === 'delete') {
@@ -174,7 +201,7 @@ export class WorkspaceStore {
   /** Removes released workspaces whose retention has passed; run at worker start and now and then on release. */
   async sweep(now = new Date()): Promise<string[]> {
     this.lastSweep = now.getTime();
-    const removed = await this.markers.sweep(now);
+    const removed = [...(await this.markers.sweep(now)), ...(await this.copies.sweep(now))];
     await this.state.sweep(now);
     return removed;
   }

@@ -18,6 +18,8 @@ export interface WorkspaceSync {
   pull(key: string, run: string | null, dir: string): Promise<void>;
   /** After a call that may have written: stores `dir` as the workspace's new snapshot, if its content changed. */
   push(key: string, run: string | null, dir: string): Promise<void>;
+  /** Whether this worker's copy is the only one: its last archive was too large to store. */
+  holdsOnlyCopy(key: string): Promise<boolean>;
 }
 
 /** A workspace whose latest snapshot was too large to keep, or cannot be read: its files are not on this worker. */
@@ -202,6 +204,10 @@ export class SnapshotWorkspaceSync implements WorkspaceSync {
       }
       await this.remember(key, { generation: latest.generation, digest: latest.digest });
     });
+  }
+
+  async holdsOnlyCopy(key: string): Promise<boolean> {
+    return (await this.localState(key))?.digest === null;
   }
 
   push(key: string, run: string | null, dir: string): Promise<void> {

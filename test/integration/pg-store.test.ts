@@ -7,6 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { Header } from 'tar';
 import { SnapshotWorkspaceSync, WorkspaceUnavailableError } from '../../activities/sandbox/workspace-sync';
+import { createWorkspaceStore } from '../../activities';
+import { sandboxSettings } from '../../activities/sandbox/settings';
 import { FilesystemRunStateStore } from '../../activities/store/fs-run-state-store';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import { PostgresRunStateStore } from '../../activities/store/pg-run-state-store';
@@ -811,5 +813,54 @@ describe('workspace snapshots through SnapshotWorkspaceSync', () => {
     await fs.rm(b.dir, { recursive: true });
     await b.sync.pull(key, run, b.dir);
     expect(await fs.readFile(path.join(b.dir, 'f'), 'utf8')).toBe('kept in the store');
+  });
+});
+
+describe("workers' copies of a shared-store workspace", () => {
+  let n = 0;
+  /** Two workers as activities build them: their own data dirs, one PostgreSQL store. */
+  async function twoWorkers(snapshotMaxBytes?: number) {
+    const base = await fs.mkdtemp(path.join(tmp, 'copies-'));
+    const worker = (name: string) =>
+      createWorkspaceStore({
+        dataDir: path.join(base, name),
+        runState: pgState(),
+        workspaceRetention: { kind: 'expire', afterMs: 3_600_000 },
+        sandbox: sandboxSettings({ mode: 'unsafe-host' }),
+        ...(snapshotMaxBytes ? { snapshotMaxBytes } : {}),
+      });
+    return { run: `copies-${suffix}-${++n}`, a: worker('a'), b: worker('b') };
+  }
+  const selection = { workspace: 'run' } as const;
+  const later = (hours: number) => new Date(Date.now() + hours * 3_600_000);
+
+  test('a copy on a worker that did not release the run expires once unused; the next call there restores it', async () => {
+    const { run, a, b } = await twoWorkers();
+    await fs.writeFile(path.join(await a.open(run, selection), 'notes.txt'), 'v1');
+    await a.written(run, selection);
+    const onB = await b.open(run, selection);
+    expect(await fs.readFile(path.join(onB, 'notes.txt'), 'utf8')).toBe('v1');
+    // Still in use within the retention: nothing goes.
+    await b.sweep(later(0.5));
+    expect(await fs.readFile(path.join(onB, 'notes.txt'), 'utf8')).toBe('v1');
+    await b.sweep(later(2));
+    await expect(fs.stat(onB)).rejects.toMatchObject({ code: 'ENOENT' });
+    // A later call on that worker gets the files back from the store.
+    expect(await fs.readFile(path.join(await b.open(run, selection), 'notes.txt'), 'utf8')).toBe('v1');
+  });
+
+  test("the releasing worker's copy follows the release, and a copy too large to store never expires", async () => {
+    const { run, a } = await twoWorkers(64);
+    const onA = await a.open(run, selection);
+    await fs.writeFile(path.join(onA, 'big.txt'), randomBytes(4096).toString('hex'));
+    await a.written(run, selection);
+    // Over the cap, this copy is the only one: an idle sweep must not take it.
+    await a.sweep(later(48));
+    expect((await fs.stat(path.join(onA, 'big.txt'))).size).toBe(8192);
+    await a.release(run, selection, new Date());
+    await a.sweep(later(0.5));
+    expect((await fs.stat(path.join(onA, 'big.txt'))).size).toBe(8192);
+    await a.sweep(later(2));
+    await expect(fs.stat(onA)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
