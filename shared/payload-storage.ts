@@ -33,7 +33,7 @@ export class BlobStorageDriver implements StorageDriver {
 
   /**
    * `tolerant` (workers): a claim that cannot be resolved becomes an undecodable payload rather than an error, which
-   * would fail the workflow task before reins could judge it. `warn` (clients on a store other machines cannot
+   * would fail the workflow task before reins could judge it. A store that does not answer is still an error. `warn` (clients on a store other machines cannot
    * reach): said once per process when a payload first goes to the store.
    */
   constructor(
@@ -71,8 +71,10 @@ export class BlobStorageDriver implements StorageDriver {
         try {
           return await this.read(claim);
         } catch (error) {
-          if (!this.options.tolerant) throw error;
-          return undecodablePayload((error as Error).message);
+          // Only a claim that can never resolve is marked: a store that failed to answer (a dropped connection, a
+          // disk error) fails the task instead, and Temporal asks again, so an outage does not end runs.
+          if (!this.options.tolerant || !(error instanceof UnresolvableClaimError)) throw error;
+          return undecodablePayload(error.message);
         }
       }),
     );
@@ -81,21 +83,34 @@ export class BlobStorageDriver implements StorageDriver {
   private async read(claim: StorageDriverClaim): Promise<Payload> {
     const key = Object.hasOwn(claim.claimData, 'key') ? claim.claimData.key : undefined;
     if (!key || !/^[0-9a-f]{64}$/.test(key)) {
-      throw new Error(`payload claim without a valid key: ${JSON.stringify(claim.claimData).slice(0, 200)}`);
+      throw new UnresolvableClaimError(
+        `payload claim without a valid key: ${JSON.stringify(claim.claimData).slice(0, 200)}`,
+      );
     }
     const run = Object.hasOwn(claim.claimData, 'run') ? claim.claimData.run : '';
     if (typeof run !== 'string' || run.length > 1_000) {
-      throw new Error(`payload claim ${key} names no valid run: ${JSON.stringify(claim.claimData).slice(0, 200)}`);
+      throw new UnresolvableClaimError(
+        `payload claim ${key} names no valid run: ${JSON.stringify(claim.claimData).slice(0, 200)}`,
+      );
     }
     const bytes = await this.blobs.get(key, run);
     if (!bytes) {
-      throw new Error(
+      throw new UnresolvableClaimError(
         `payload ${key} is not in ${this.blobs.describe()}; is this process on the store the workers use ` +
           '(REINS_STORE), or a payload directory shared with them?',
       );
     }
-    return ProtoPayload.decode(bytes) as Payload;
+    try {
+      return ProtoPayload.decode(bytes) as Payload;
+    } catch (error) {
+      throw new UnresolvableClaimError(`payload ${key} in ${this.blobs.describe()} is not a payload: ${String(error)}`);
+    }
   }
+}
+
+/** A claim no retry can resolve: malformed, naming bytes the store does not hold, or bytes that are no payload. */
+class UnresolvableClaimError extends Error {
+  override name = 'UnresolvableClaimError';
 }
 
 /** The blob store for a store setting: the payload directory, or the PostgreSQL store's table. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter, StorageDriverClaim, type Payload } from '@temporalio/common';
@@ -57,6 +57,28 @@ describe("the worker's tolerant decoding", () => {
     const store = new TolerantExternalStorage({ drivers: [fileDriver(dir)] });
     const [unknown] = await store.getDriver('elsewhere')!.retrieve({}, [claim]);
     expect(reasonOf(unknown!)).toBe('no payload store named "elsewhere" on this worker');
+  });
+
+  test('a store that fails to answer fails the read on a worker too, so the task is retried rather than the run ended', async () => {
+    const dir = tempDir();
+    const driver = fileDriver(dir, { tolerant: true });
+    const payload = defaultPayloadConverter.toPayload({ big: 'x'.repeat(100) });
+    const [claim] = await driver.store({}, [payload]);
+    const [back] = await driver.retrieve({}, [claim!]);
+    expect(payloadConverter.fromPayload(back!)).toEqual({ big: 'x'.repeat(100) });
+    // The blob's file turns into a directory: reading it is an I/O error (EISDIR), not a missing payload.
+    const blobs = driver.blobs as FilesystemBlobStore;
+    const file = path.join(blobs.runDir(''), claim!.claimData.key!);
+    const legacy = path.join(dir, claim!.claimData.key!.slice(0, 2), claim!.claimData.key!);
+    const target = existsSync(file) ? file : legacy;
+    rmSync(target);
+    mkdirSync(target);
+    await expect(driver.retrieve({}, [claim!])).rejects.toThrow(/EISDIR/);
+    // Bytes that are no payload will never decode: marked, as a missing one is.
+    rmSync(target, { recursive: true });
+    writeFileSync(target, Buffer.from([0xff, 0xff, 0xff, 0xff]));
+    const [garbled] = await driver.retrieve({}, [claim!]);
+    expect(reasonOf(garbled!)).toMatch(/is not a payload/);
   });
 
   test('a client without a declared shared store warns once when it first writes a claim', async () => {
