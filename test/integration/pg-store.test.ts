@@ -19,6 +19,7 @@ import { PostgresBlobStore } from '../../shared/store/postgres/pg-blob-store';
 import { PostgresStore } from '../../shared/store/postgres/pg-store';
 import { RecordSeal, RecordSealError } from '../../shared/store/record-seal';
 import { StoreConfigError } from '../../shared/store/store-settings';
+import { isTransientStoreError } from '../../shared/store/postgres/transient-errors';
 
 const BASE_URL = process.env.REINS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const suffix = randomBytes(4).toString('hex');
@@ -140,6 +141,18 @@ describe('migrations', () => {
     expect(error).toBeInstanceOf(StoreConfigError);
     expect((error as Error).message).toMatch(/permission denied/);
     expect((error as Error).message).not.toContain('lp-password-1');
+  });
+
+  test('a server that does not answer at first use is refused with a code that says to ask again', async () => {
+    // Nothing listens on the port: the refusal is the store's, and it is the kind a blob read retries.
+    const closed = store(newSchema('closed'), 'postgres://u:closed-secret@127.0.0.1:1/x');
+    const error = await closed.check().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(StoreConfigError);
+    expect(error?.message).not.toContain('closed-secret');
+    expect(isTransientStoreError(error)).toBe(true);
   });
 
   test("the server's own error repeats no part of a password the URL mistyped", async () => {

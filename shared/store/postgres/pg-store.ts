@@ -79,7 +79,12 @@ export class PostgresStore {
     this.ready ??= this.connect().catch((error: unknown) => {
       this.ready = undefined;
       const reason = scrubStoreSecrets(error instanceof Error ? error.message : String(error), this.url);
-      throw new StoreConfigError(`the store at ${redactedStoreUrl(this.url)} cannot be used: ${reason}`);
+      const refused = new StoreConfigError(`the store at ${redactedStoreUrl(this.url)} cannot be used: ${reason}`);
+      // The driver's or server's code goes along, so a caller can tell a server that is down for a moment (worth
+      // asking again) from a wrong setting.
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (typeof code === 'string') Object.assign(refused, { code });
+      throw refused;
     });
     return this.ready;
   }
