@@ -119,6 +119,28 @@ export class PostgresRunStateStore implements RunStateStore {
     write: async (workspace, run, after, archive) => {
       // The next generation after the newest one anyone wrote: a writer that started from an older one still wins
       // (last write), and the numbers never go back.
+      const bytes = archive.digest === null ? archive.bytes : archive.body.length;
+      if (!this.seal.encrypts) {
+        // Unsealed, the body does not depend on its generation: one upsert does it. Its conflict path locks the row,
+        // and a writer racing the first insert waits for it and then takes the next number.
+        const rows = await this.db.query<{ generation: string }>(
+          `INSERT INTO ${this.t('workspace_snapshots')} AS s (workspace, run, generation, digest, bytes, body)
+           VALUES ($1, $2, $3::bigint + 1, $4, $5, $6)
+           ON CONFLICT (workspace) DO UPDATE SET run = excluded.run,
+             generation = GREATEST(s.generation, $3::bigint) + 1, digest = excluded.digest, bytes = excluded.bytes,
+             body = excluded.body, updated_at = now()
+           RETURNING generation`,
+          [
+            workspace,
+            run,
+            after,
+            archive.digest,
+            bytes,
+            archive.digest === null ? null : this.seal.seal(archive.body, ''),
+          ],
+        );
+        return Number(rows[0]!.generation);
+      }
       return this.db.transaction(async (client) => {
         // FOR UPDATE locks nothing while the workspace has no row yet: writers of its first snapshot would all take
         // generation 1. A transaction lock on the workspace's name serialises them too.
@@ -132,7 +154,6 @@ export class PostgresRunStateStore implements RunStateStore {
         const generation = Math.max(after, Number(current.rows[0]?.generation ?? 0)) + 1;
         const body =
           archive.digest === null ? null : this.seal.seal(archive.body, `workspace:${workspace}:${generation}`);
-        const bytes = archive.digest === null ? archive.bytes : archive.body.length;
         await client.query(
           `INSERT INTO ${this.t('workspace_snapshots')} (workspace, run, generation, digest, bytes, body)
            VALUES ($1, $2, $3, $4, $5, $6)
