@@ -88,7 +88,16 @@ export function markdownCode(text: string): string {
 }
 
 /** A fenced markdown code block, indented by `indent`, whose fence no line of `text` can close. */
-export function markdownBlock(text: string, indent = ''): string[] {
+export function markdownBlock(text: string, indent = '', language = 'json'): string[] {
   const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));
-  return [`${indent}${fence}json`, ...text.split('\n').map((line) => `${indent}${line}`), `${indent}${fence}`];
+  return [`${indent}${fence}${language}`, ...text.split('\n').map((line) => `${indent}${line}`), `${indent}${fence}`];
+}
+
+/**
+ * The Temporal CLI command that approves a request through the run's `decide` update, ready to paste: plain ASCII
+ * quotes, the input as one shell-quoted JSON argument. `<you>` is for the approver to replace.
+ */
+export function temporalDecideCommand(runId: string, requestId: string): string {
+  const input = JSON.stringify({ requestId, decision: 'approve', by: '<you>' });
+  return `temporal workflow update execute --workflow-id ${shellQuote(runId)} --name decide --input ${shellQuote(input)}`;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +12,7 @@ import { REPO_ROOT } from '../helpers/cli';
 import { fileClerkSpec, tempDataDir, testWorkerConfig, waitForState } from '../helpers/harness';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { freePort } from '../../scripts/free-port';
+import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
 
 const CHROMIUM = process.env.REINS_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -88,7 +90,23 @@ test('the Temporal UI shows a run: summary, search attributes, current details w
       await waitForText(page, new RegExp(`"path": "${PADDED_PATH.replace(/[.*]/g, '\\$&')}"`));
       await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-run-waiting.png'), fullPage: true });
 
-      await reins.decide(runId, { requestId: '2-1', decision: 'approve', by: 'olga' });
+      // The approver copies the Temporal CLI command as the page shows it, puts in their name, and runs it.
+      await waitForText(page, /temporal workflow update execute/);
+      const shown = (await Promise.all(page.frames().map((f) => f.innerText('body').catch(() => '')))).join('\n');
+      const command = /temporal workflow update execute --workflow-id \S+ --name decide --input '[^'\n]+'/.exec(
+        shown,
+      )?.[0];
+      expect(command).toBe(
+        `temporal workflow update execute --workflow-id ${runId} --name decide --input ` +
+          `'{"requestId":"2-1","decision":"approve","by":"<you>"}'`,
+      );
+      const cli = await findOrInstallTemporalCli();
+      if (cli.kind !== 'path') throw new Error('the Temporal CLI is not installed');
+      const pasted = command!.replace('<you>', 'olga').replace(/^temporal /, `${cli.path} `);
+      execFileSync('bash', ['-c', pasted], {
+        env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+        stdio: 'pipe',
+      });
       expect((await reins.result(runId)).answer).toBe('wrote and removed notes.txt');
 
       // The event history names each model and tool call (anchored, so the input JSON on the page cannot match).

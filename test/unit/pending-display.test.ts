@@ -3,6 +3,7 @@ import { visible } from '../../common/display-text';
 import type { ApprovalRequest } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';
 import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/run/visibility';
+import { temporalDecideCommand } from '../../common/display-text';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -86,6 +87,18 @@ describe('what an approver sees of a pending call', () => {
     expect(details).toContain('\n  ````\n');
     expect(details).toContain('- `2-3` sql (destructive) ````{"query":"select 2 -- ``` <!--"}````');
     expect(details).not.toContain('more characters');
+  });
+
+  test('the UI current details give a Temporal CLI command that pastes as it reads, whatever the run id', () => {
+    const details = describeRun(stateWith([request('2-1', { q: 1 })]));
+    const command = /```sh\n {2}(temporal workflow update execute [^\n]+)\n/.exec(details)?.[1];
+    expect(command).toMatch(/^temporal workflow update execute --workflow-id \S+ --name decide --input '\{/);
+    expect(command).toContain(`'{"requestId":"2-1","decision":"approve","by":"<you>"}'`);
+    expect(command).not.toMatch(/[\u2018\u2019\u201c\u201d]/);
+    // A run id with a quote in it stays one shell word.
+    expect(temporalDecideCommand("it's-1", '1-1')).toMatch(
+      /^temporal workflow update execute --workflow-id 'it'\\''s-1' /,
+    );
   });
 
   test('the UI current details stay bounded: the head, the exact count left out and the command to see all', () => {

@@ -9,6 +9,7 @@ import {
   pathLine,
   shellQuote,
   showRequestCommand,
+  temporalDecideCommand,
 } from '../../common/display-text';
 import type { ApprovalRequest, RunState } from '../../common/run-state';
 import { approvalProgress } from '../../common/approval-progress';
@@ -59,6 +60,8 @@ function pendingLines(state: RunState, request: ApprovalRequest, max: number): s
     `  decide: ${markdownCode(`reins approve ${quoted} ${id} --by <you>`)} or ` +
       `${markdownCode(`reins reject ${quoted} ${id} --by <you> --reason "..."`)}`,
   );
+  // In a code block, where the UI's renderer leaves quotes as they are, so the command pastes as it reads.
+  lines.push('  or with the Temporal CLI:', ...markdownBlock(temporalDecideCommand(run, id), '  ', 'sh'));
   return lines;
 }
 
