@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -103,10 +104,8 @@ test('the Temporal UI shows a run: summary, search attributes, current details w
       const cli = await findOrInstallTemporalCli();
       if (cli.kind !== 'path') throw new Error('the Temporal CLI is not installed');
       const pasted = command!.replace('<you>', 'olga').replace(/^temporal /, `${cli.path} `);
-      execFileSync('bash', ['-c', pasted], {
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address },
-        stdio: 'pipe',
-      });
+      // Not execFileSync: the worker runs in this process, and the update waits for it to take the task.
+      await promisify(execFile)('bash', ['-c', pasted], { env: { ...process.env, TEMPORAL_ADDRESS: server.address } });
       expect((await reins.result(runId)).answer).toBe('wrote and removed notes.txt');
 
       // The event history names each model and tool call (anchored, so the input JSON on the page cannot match).
