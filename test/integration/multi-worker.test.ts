@@ -441,10 +441,11 @@ describe('workers on many machines, sharing only Temporal and PostgreSQL', () =>
     const requestsOfA = model.requests.filter((r) => text(r.body.messages[1] as Message).startsWith('A '));
     expect(requestsOfA.map((r) => r.body.messages.length)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18]);
 
-    // Tool calls ran on many workers, and runs moved between them from one call to the next.
+    // Tool calls ran on several workers: at least the victim and the one that settled its call after the kill (how
+    // Temporal spreads the rest is its own choice, so no more is asserted).
     const toolCalls = all.filter((a) => a.type === 'runTool');
     const identities = new Set(toolCalls.map((a) => a.identity));
-    expect(identities.size).toBeGreaterThanOrEqual(3);
+    expect(identities.size).toBeGreaterThanOrEqual(2);
     // The killed call was settled by a worker that outlived the kill.
     const settled = activities.A!.find(
       (a) => a.type === 'runTool' && (a.input as { tool?: string }).tool === 'slow_effect',
