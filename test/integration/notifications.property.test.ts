@@ -33,9 +33,12 @@ const hostileName = fc.oneof(
   ),
 );
 
-/** Arguments a model might send to write_file: anything in either string, some of them very long. */
+/** Arguments a model might send to write_file that pass its schema (others never reach a gate): any text, some very long. */
 const hostileArgs = fc.record({
-  path: fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('```', '<!here>', '../../etc/passwd')),
+  path: fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }),
+    fc.constantFrom('```', '<!here>', '../../etc/passwd'),
+  ),
   content: fc.oneof(
     fc.string({ unit: 'binary', maxLength: 3_000 }),
     fc.integer({ min: 5_000, max: 40_000 }).map((n) => '`<!channel>*\r\n'.repeat(Math.ceil(n / 14))),
@@ -134,7 +137,7 @@ describe('hostile approver names and arguments never break a notification or the
             expect(result.status).toBe('completed');
             expect(await workflowTaskFailures(temporal, runId)).toEqual([]);
           }),
-          { numRuns: 12 },
+          { numRuns: Number(process.env.NOTIFY_PROPERTY_RUNS ?? 20), endOnFailure: true },
         );
       },
     );
