@@ -22,6 +22,8 @@ import {
   reminderAt,
 } from '../../workflows/approvals/notice-plan';
 import { loadWorkerConfig } from '../../worker/config';
+import { describeRun } from '../../workflows/run/visibility';
+import { stateWith } from '../helpers/run-states';
 
 const hook = { type: 'webhook', url: 'https://hooks.example.com/reins', secret: { secret: 'HOOK_KEY' } };
 
@@ -247,5 +249,36 @@ describe('channels format hostile text safely', () => {
       'https://c.example.com/runs/a%2Fb%3Fc/approvals/1-1',
     );
     expect(consoleLink(undefined, 'a', 'b')).toBeUndefined();
+  });
+});
+
+describe('the Temporal UI', () => {
+  test("a waiting run's current details say where its approvers were notified and what failed", () => {
+    const state = stateWith([request()], {
+      notifications: [
+        {
+          id: 'a',
+          kind: 'gate' as const,
+          requestId: '1-1',
+          stage: 'primary' as const,
+          channel: 'ops-hook',
+          status: 'sent' as const,
+          at: 't',
+        },
+        {
+          id: 'b',
+          kind: 'gate' as const,
+          requestId: '1-1',
+          stage: 'primary' as const,
+          channel: 'pager',
+          status: 'failed' as const,
+          at: 't',
+          error: 'NotificationFailed: webhook pager answered 500',
+        },
+      ],
+    });
+    expect(describeRun(state)).toContain(
+      'notified: ops-hook gate 1-1 sent · pager gate 1-1 failed (NotificationFailed: webhook pager answered 500)',
+    );
   });
 });
