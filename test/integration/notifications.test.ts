@@ -128,49 +128,57 @@ describe('approver notifications', () => {
     );
   });
 
-  test('a reminder comes before the gate times out, and the escalation group is told when it escalates', async () => {
-    const policy = policyFile({
-      channels: [
-        { type: 'webhook', url: `${receiver.url}/hook/remind`, secret: { secret: 'REINS_TEST_NOTIFY_SECRET' } },
-      ],
-      remindBefore: '2s',
-    });
-    const spec = fileClerkSpec({
-      approvals: {
-        approvers: { users: ['ops'] },
-        timeout: '4s',
-        onTimeout: 'escalate',
-        escalation: { approvers: { users: ['boss'] }, timeout: '1h' },
-      },
-    });
-    await withReins({ script: deleteThenAnswer, policyFile: policy }, async ({ reins }) => {
-      const runId = uniqueId('notify-remind');
-      await reins.startRun({ spec, prompt: 'p', userId: 'u' }, { runId });
-      const records = await waitForState(reins, runId, (s) => settled(s.notifications, 3), 30_000);
-      expect(records.map((r) => [r.kind, r.stage, r.status])).toEqual([
-        ['gate', 'primary', 'sent'],
-        ['reminder', 'primary', 'sent'],
-        ['escalation', 'escalated', 'sent'],
-      ]);
-      const posts = receiver.posts.filter((p) => p.path === '/hook/remind').map((p) => JSON.parse(p.body));
-      expect(posts.map((p: { type: string }) => p.type)).toEqual([
-        'approval.requested',
-        'approval.reminder',
-        'approval.escalated',
-      ]);
-      const [gate, reminder, escalation] = posts as Array<{ expiresAt: string; sentAt: string; approvers: unknown }>;
-      // The reminder went before the first stage timed out, with about two seconds left.
-      expect(Date.parse(reminder!.sentAt)).toBeLessThan(Date.parse(gate!.expiresAt));
-      expect(escalation!.approvers).toEqual({ users: ['boss'], roles: [] });
-      expect('consoleUrl' in gate!).toBe(false);
+  // Uncached: every workflow task replays the history so far, so the notices and timers must come out the same each time.
+  test.each([
+    ['cached', {}],
+    ['replayed on every task', { maxCachedWorkflows: 0 }],
+  ])(
+    'a reminder comes before the gate times out, and the escalation group is told when it escalates (%s)',
+    async (_, workerOptions) => {
+      const hookPath = `/hook/remind/${Object.keys(workerOptions).length}`;
+      const policy = policyFile({
+        channels: [
+          { type: 'webhook', url: `${receiver.url}${hookPath}`, secret: { secret: 'REINS_TEST_NOTIFY_SECRET' } },
+        ],
+        remindBefore: '2s',
+      });
+      const spec = fileClerkSpec({
+        approvals: {
+          approvers: { users: ['ops'] },
+          timeout: '4s',
+          onTimeout: 'escalate',
+          escalation: { approvers: { users: ['boss'] }, timeout: '1h' },
+        },
+      });
+      await withReins({ script: deleteThenAnswer, policyFile: policy, workerOptions }, async ({ reins }) => {
+        const runId = uniqueId('notify-remind');
+        await reins.startRun({ spec, prompt: 'p', userId: 'u' }, { runId });
+        const records = await waitForState(reins, runId, (s) => settled(s.notifications, 3), 30_000);
+        expect(records.map((r) => [r.kind, r.stage, r.status])).toEqual([
+          ['gate', 'primary', 'sent'],
+          ['reminder', 'primary', 'sent'],
+          ['escalation', 'escalated', 'sent'],
+        ]);
+        const posts = receiver.posts.filter((p) => p.path === hookPath).map((p) => JSON.parse(p.body));
+        expect(posts.map((p: { type: string }) => p.type)).toEqual([
+          'approval.requested',
+          'approval.reminder',
+          'approval.escalated',
+        ]);
+        const [gate, reminder, escalation] = posts as Array<{ expiresAt: string; sentAt: string; approvers: unknown }>;
+        // The reminder went before the first stage timed out, with about two seconds left.
+        expect(Date.parse(reminder!.sentAt)).toBeLessThan(Date.parse(gate!.expiresAt));
+        expect(escalation!.approvers).toEqual({ users: ['boss'], roles: [] });
+        expect('consoleUrl' in gate!).toBe(false);
 
-      await reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'boss' });
-      const result = await reins.result(runId);
-      expect(result.status).toBe('completed');
-      // The escalated stage's reminder (due in an hour) was cancelled by the decision: nothing more was sent.
-      expect(result.notifications).toHaveLength(3);
-    });
-  });
+        await reins.decide(runId, { requestId: '1-1', decision: 'approve', by: 'boss' });
+        const result = await reins.result(runId);
+        expect(result.status).toBe('completed');
+        // The escalated stage's reminder (due in an hour) was cancelled by the decision: nothing more was sent.
+        expect(result.notifications).toHaveLength(3);
+      });
+    },
+  );
 
   test('failing, hanging and huge-answering endpoints are retried, recorded, and never hold the run up', async () => {
     const secret = { secret: 'REINS_TEST_NOTIFY_SECRET' };
