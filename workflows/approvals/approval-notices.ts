@@ -2,6 +2,7 @@ import { condition, proxyActivities } from '@temporalio/workflow';
 import type { ReinsActivities } from '../../activities';
 import type { NotificationKind, NotificationRequest, NotificationSettings } from '../../common/notifications';
 import type { ApprovalRequest, RunRecord } from '../../common/run-state';
+import { teamOf, type RunInput } from '../../common/run-input';
 import { notifyActivityOptions } from '../activity-options';
 import { failureOf } from '../run/failures';
 import {
@@ -33,6 +34,27 @@ export class ApprovalNotices {
       publish: () => void;
     },
   ) {}
+
+  /** Approvers hear of this run's gates where its policy's notifications section (the team's, else the org's) says. */
+  static forRun(
+    input: RunInput,
+    record: RunRecord,
+    pending: () => readonly ApprovalRequest[],
+    publish: () => void,
+  ): ApprovalNotices {
+    return new ApprovalNotices({
+      record,
+      facts: () => ({
+        runId: record.runId,
+        agent: input.spec.name,
+        userId: input.userId,
+        team: record.policy?.team ?? teamOf(input),
+      }),
+      settings: () => record.policy?.notifications?.value,
+      pending,
+      publish,
+    });
+  }
 
   /** Called while the run waits, before each wait: announces new gates and escalations and arms their reminders. */
   observe(): void {

@@ -39,7 +39,6 @@ import { registerPolicyApply, startPolicy } from './run-policy';
 import { settleIdentity } from './run-identity';
 import { NOTIFY_APPROVERS_CHANGE, RunPatches } from './run-patches';
 import { ApprovalNotices } from '../approvals/approval-notices';
-import { teamOf } from '../../common/run-input';
 import { RunVisibility } from './visibility';
 import { releaseRunWorkspace } from './workspace-release';
 
@@ -126,7 +125,9 @@ export class AgentRunner {
       publish: this.publish,
       resumed: this.carry !== undefined,
       patches: this.patches,
-      ...(this.patches.has(NOTIFY_APPROVERS_CHANGE) ? { notices: this.notices(input) } : {}),
+      ...(this.patches.has(NOTIFY_APPROVERS_CHANGE)
+        ? { notices: ApprovalNotices.forRun(input, this.record, () => this.book.pending, this.publish) }
+        : {}),
     });
     registerPolicyApply(input, this.record, this.definitions, {
       onChange: this.publish,
@@ -157,22 +158,6 @@ export class AgentRunner {
         await CancellationScope.nonCancellable(() => releaseRunWorkspace(this.record, input.spec.workspace));
       }
     }
-  }
-
-  /** Approvers hear of this run's gates where the platform policy's notifications section says. */
-  private notices(input: RunInput): ApprovalNotices {
-    return new ApprovalNotices({
-      record: this.record,
-      facts: () => ({
-        runId: this.record.runId,
-        agent: input.spec.name,
-        userId: input.userId,
-        team: this.record.policy?.team ?? teamOf(input),
-      }),
-      settings: () => this.record.policy?.notifications?.value,
-      pending: () => this.book.pending,
-      publish: this.publish,
-    });
   }
 
   private readonly publish = (): void => {
