@@ -2,6 +2,7 @@ import { createDirectoryActivities } from './identity/directory-activities';
 import type { Directory } from './identity/directory';
 import { createCredentialActivities } from './identity/credential-activities';
 import { createMcpActivities, type McpPool } from './mcp';
+import { createNotifyActivities } from './notify/notify-activities';
 import { createPolicyActivities } from './policy/policy-activities';
 import type { PolicySource } from './policy/policy-source';
 import { createModelActivities, type ModelActivityDeps } from './model/model-activities';
@@ -46,6 +47,8 @@ export interface ActivityDeps {
   policy?: PolicySource;
   /** Who users are (roles, teams, what each role may use); runs take roles from their input when unset. */
   directory?: Directory;
+  /** The approvers' console (REINS_CONSOLE_URL): notifications link to a request there; no link when unset. */
+  consoleUrl?: string;
 }
 
 type StorageDeps = Pick<
@@ -89,6 +92,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createPolicyActivities(deps.policy),
       ...createDirectoryActivities(deps.directory),
       ...createCredentialActivities(deps.policy),
+      ...createNotifyActivities({ secrets, ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}) }),
       ...createMcpActivities({
         secrets,
         pool: deps.mcpPool,

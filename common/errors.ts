@@ -134,6 +134,11 @@ export const ErrorType = {
    * where data was needed: a run's input or a call's result. Messages with such payloads are refused or ignored.
    */
   PayloadUndecodable: 'PayloadUndecodable',
+  // Approver notifications.
+  /** A notification endpoint refused it for good (a 4xx other than 408/429) or its settings cannot work; not retried. */
+  NotificationRefused: 'NotificationRefused',
+  /** A notification endpoint failed, timed out or could not be reached; retried with backoff. */
+  NotificationFailed: 'NotificationFailed',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

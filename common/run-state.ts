@@ -1,3 +1,4 @@
+import type { NotificationRecord } from './notifications';
 import type { ToolClass } from './agent-spec';
 import type { ApproverSet } from './policy/approval-settings';
 import type { Budget } from './budget';
@@ -214,6 +215,8 @@ export interface RunState {
   identity?: RunIdentity;
   /** Every time an operator applied a newer platform policy to this run. */
   policyChanges?: PolicyChange[];
+  /** Notifications sent to approvers (gates reached, reminders, escalations) and how each went; the newest kept. */
+  notifications?: NotificationRecord[];
   /** Why the run stopped, when it stopped for any reason other than an answer. */
   reason?: string;
   answer?: string;

@@ -1,7 +1,7 @@
 /**
  * Records the histories of representative runs into test/histories/, where the test suite replays them against the
  * current workflow code. Re-record only when a change to the loop is meant to be incompatible (and then version it):
- *   npx tsx scripts/record-histories.ts [approvals|gated|long|context|duration|policy|governance ...]
+ *   npx tsx scripts/record-histories.ts [approvals|gated|long|context|duration|policy|governance|notify ...]
  * Only the named recordings are replaced (all when none is named): older ones stay to prove newer code replays them.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,6 +21,8 @@ import { startScriptedModel, type ScriptFn } from '../testing/scripted-model';
 import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 import { signDecision } from '../shared/identity/sign-decision';
 import { stringify } from 'yaml';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -99,6 +101,10 @@ const script: ScriptFn = (request, turn, attempt) => {
   }
   if (prompt.startsWith('duration'))
     return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'x' } }] } };
+  if (prompt.startsWith('notify'))
+    return turn === 0
+      ? { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: 'old.log' } }] } }
+      : { reply: { content: 'notified and done' } };
   return { reply: { content: 'unexpected prompt' } };
 };
 
@@ -113,6 +119,11 @@ async function main(): Promise<void> {
   const wanted = new Set(process.argv.slice(2));
   const recording = (name: string) => wanted.size === 0 || wanted.has(name);
   const policyFile = path.join(dataDir, 'policy.yaml');
+  // The notified run's webhook: a receiver in this process, the HMAC key from this process's environment.
+  const hooks = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('ok')));
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+  process.env.REINS_RECORD_HOOK_SECRET = 'record-secret';
   // Approvers' signing keys for the governed run: made afresh, only their public halves go into the policy.
   const keys = { olga: generateKeyPairSync('ed25519'), sam: generateKeyPairSync('ed25519') };
   const approverKeys = Object.entries(keys).map(([user, pair]) => ({
@@ -128,6 +139,12 @@ async function main(): Promise<void> {
         teams: {
           ops: { approvals: { approvers: { users: ['sec'] } } },
           governed: { approvals: { quorum: 2, requesterMayApprove: false, verified: { classes: ['destructive'] } } },
+          notify: {
+            notifications: {
+              channels: [{ type: 'webhook', url: hookUrl, secret: { secret: 'REINS_RECORD_HOOK_SECRET' } }],
+              remindBefore: '2s',
+            },
+          },
         },
         identity: { approverKeys },
       }),
@@ -288,7 +305,30 @@ async function main(): Promise<void> {
       await reins.result(governed);
       runs.push(governed);
     }
+
+    // A run of the current version (reins-run-v3): its gate notifies a webhook, a reminder timer fires before the
+    // gate's timeout, then the gate escalates (a second notice) and is approved.
+    if (recording('notify')) {
+      const notified = `notify-${stamp}`;
+      seed(notified, { 'old.log': 'stale' });
+      const spec = clerk({
+        maxSteps: undefined,
+        approvals: {
+          timeout: '3s',
+          onTimeout: 'escalate',
+          escalation: { approvers: { users: ['boss'] }, timeout: '1h' },
+        },
+      });
+      await reins.startRun({ spec, prompt: 'notify', userId: 'u', team: 'notify' }, { runId: notified });
+      while ((await reins.getState(notified)).notifications?.filter((n) => n.status === 'sent').length !== 3)
+        await new Promise((r) => setTimeout(r, 100));
+      await reins.decide(notified, { requestId: '1-1', decision: 'approve', by: 'boss' });
+      await reins.result(notified);
+      runs.push(notified);
+    }
   });
+  hooks.closeAllConnections();
+  hooks.close();
 
   await fs.mkdir(OUT, { recursive: true });
   for (const runId of runs) {

@@ -5,6 +5,7 @@ import { isServerReachable, startDevServer, type DevServer } from '../scripts/de
 import { resolveTestPostgres, type PostgresServer } from '../scripts/private-postgres';
 import { BUBBLEWRAP, CHROMIUM, ensureSystemDependencies, NGINX } from '../scripts/system-deps';
 import { REPO_ROOT } from '../scripts/temporal-cli';
+import { ensureTestPythonPackages } from '../scripts/python-packages';
 import { REINS_BUNDLE_OPTIONS } from '../worker/bundle-options';
 
 /** Where the teardown finds the server this setup started (jest runs both in the same process). */
@@ -22,11 +23,15 @@ export default async function globalSetup(): Promise<void> {
   // dev server): installed here when this process may (root or passwordless sudo), otherwise the run stops at once
   // naming what is missing and the command that installs it.
   await ensureSystemDependencies([BUBBLEWRAP, CHROMIUM, NGINX], log);
-  const [server, bundled, postgres] = await Promise.allSettled([
+  const [server, bundled, postgres, python] = await Promise.allSettled([
     resolveServerAddress(),
     buildWorkflowBundle(),
     resolvePostgres(),
+    // aiosmtpd, the SMTP server the notification tests send mail to.
+    ensureTestPythonPackages(log),
   ]);
+  // Only the email notification tests need aiosmtpd: without it they fail naming why, and the rest still run.
+  if (python.status === 'rejected') log(`aiosmtpd is unavailable: ${String(python.reason)}`);
   const failed = [server, bundled, postgres].find((outcome) => outcome.status === 'rejected');
   if (failed || server.status !== 'fulfilled' || postgres.status !== 'fulfilled') {
     // Jest skips the teardown when setup throws, so a server started here would outlive the run.
@@ -36,6 +41,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = server.value;
   process.env.REINS_TEST_TEMPORAL_ADDRESS = server.value;
   process.env.REINS_TEST_PG_URL = postgres.value.url;
+  if (python.status === 'fulfilled') process.env.REINS_TEST_PYTHONPATH = python.value;
 }
 
 /** The sql tool's tests (and anything else needing a database) get REINS_TEST_PG_URL from here. */

@@ -85,6 +85,12 @@ const WorkerEnvSchema = z.object({
   REINS_POLICY_FILE: z.string().min(1).optional(),
   /** The roles file (YAML): users, their roles and teams, what each role may use; re-read when it changes. */
   REINS_ROLES_FILE: z.string().min(1).optional(),
+  /** The approvers' console, e.g. https://reins.example.com: notifications link to `<it>/runs/<run>/approvals/<request>`. */
+  REINS_CONSOLE_URL: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL')
+    .optional(),
 });
 
 export interface WorkerConfig {
@@ -121,6 +127,8 @@ export interface WorkerConfig {
   policyFile?: string;
   /** The roles file the worker's directory reads; runs take roles from their input when unset (and no directory). */
   rolesFile?: string;
+  /** The approvers' console base URL; notifications carry no link when unset. */
+  consoleUrl?: string;
 }
 
 function providerLabel(baseURL: string | undefined): string {
@@ -210,5 +218,6 @@ export function loadWorkerConfig(
     encryptionKeys,
     ...(e.REINS_POLICY_FILE ? { policyFile: path.resolve(e.REINS_POLICY_FILE) } : {}),
     ...(e.REINS_ROLES_FILE ? { rolesFile: path.resolve(e.REINS_ROLES_FILE) } : {}),
+    ...(e.REINS_CONSOLE_URL ? { consoleUrl: e.REINS_CONSOLE_URL } : {}),
   };
 }

@@ -147,6 +147,7 @@ export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsPar
       mcpPool,
       ...(policy ? { policy } : {}),
       ...(directory ? { directory } : {}),
+      ...(config.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
       model: {
         openai: defaultClient.openai,
         provider: config.model.provider,

@@ -94,3 +94,20 @@ export const PATHS_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumAttempts: 3 },
 };
+
+/**
+ * Telling approvers a run waits: a web request or one mail, retried with backoff (a channel's `attempts` sets how
+ * often), never for long. A notification that fails for good is recorded as failed; the run goes on either way.
+ */
+export function notifyActivityOptions(attempts = 5): ActivityOptions {
+  return {
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: attempts,
+      nonRetryableErrorTypes: [ErrorType.NotificationRefused, ErrorType.SecretMissing, ErrorType.SecretSourceInvalid],
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { firstMatch } from '../glob';
 import type { NameRules } from './platform-policy';
 import type { NamedScope, Ruled } from './scopes';
 import type { ToolClass } from '../tool-class';
+import type { NotificationSettings } from '../notifications';
 
 export const DEFAULT_MAX_STEPS = 20;
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 86_400_000;
@@ -63,6 +64,8 @@ export interface EffectivePolicy {
   codeSandbox: Ruled<'required' | 'optional'>;
   /** Whether this run's spans may carry message content (the worker must also be set to record it). */
   traceContent: Ruled<boolean>;
+  /** Where approvers hear of this run's gates: the team's notifications section, else the organisation's. */
+  notifications?: Ruled<NotificationSettings>;
 }
 
 /** A rule a spec or caller asked to loosen: which rule, the scope that set it, its value, and what was asked where. */

@@ -4,6 +4,7 @@ import { BudgetOverridesSchema } from '../budget';
 import { DurationSchema } from '../duration';
 import { IdentitySettingsSchema } from '../identity/identity-settings';
 import { ToolClassSchema } from '../tool-class';
+import { NotificationSettingsSchema } from '../notifications';
 
 /** Team names as they appear on runs, in search attributes and on the command line. */
 export const TeamNameSchema = z
@@ -83,6 +84,8 @@ export const PolicyScopeSchema = z.strictObject({
   sandbox: z.strictObject({ codeTools: z.enum(['required', 'optional']) }).optional(),
   /** `forbidden`: no message content on spans; `opt-in`: only for agents whose spec asks; `allowed`: unless it opts out. */
   traces: z.strictObject({ content: z.enum(TRACE_CONTENT_RULES) }).optional(),
+  /** Who hears of runs waiting for a decision, and where; a team's section replaces the organisation's. */
+  notifications: NotificationSettingsSchema.optional(),
 });
 export type PolicyScope = z.output<typeof PolicyScopeSchema>;
 

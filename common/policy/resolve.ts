@@ -51,6 +51,14 @@ export function runContextOf(input: RunInput): RunContext {
   };
 }
 
+/** The innermost scope's notifications section: a team that names its own channels replaces the organisation's. */
+function resolveNotifications({ scopes }: Resolving): Pick<EffectivePolicy, 'notifications'> {
+  for (const scope of [...scopes].reverse()) {
+    if (scope.rules.notifications) return { notifications: { value: scope.rules.notifications, source: scope.source } };
+  }
+  return {};
+}
+
 /** The rules layer by layer: platform scopes, then the spec, then the caller; refusals collected on the way. */
 function resolveRules(loaded: LoadedPolicy | undefined, spec: AgentSpec, run: RunContext): PolicyResolution {
   const violations: PolicyViolation[] = [];
@@ -70,6 +78,7 @@ function resolveRules(loaded: LoadedPolicy | undefined, spec: AgentSpec, run: Ru
     ...resolveApprovals(resolving),
     ...(loaded?.policy.identity?.requester === 'required' ? { requesterCredential: 'required' as const } : {}),
     ...resolveCodeAndTraces(resolving),
+    ...resolveNotifications(resolving),
   };
   return { policy, violations };
 }

@@ -51,6 +51,8 @@ export async function withReins(
     directory?: Directory;
     /** How the worker runs run_code (bubblewrap with default limits when unset). */
     sandbox?: SandboxSettings;
+    /** REINS_CONSOLE_URL: notifications link to requests there. */
+    consoleUrl?: string;
     /** Passed to the Temporal worker (e.g. `maxCachedWorkflows: 0`, so every task replays the history). */
     workerOptions?: Partial<WorkerOptions>;
   },
@@ -65,6 +67,7 @@ export async function withReins(
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
     ...(options.rolesFile ? { rolesFile: options.rolesFile } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
   };
   let native: NativeConnection | undefined;
   const { connection, client: plainClient } = await connectClient(path.join(dataDir, 'payloads'));

@@ -13,6 +13,7 @@ import type { Decider } from './approval-votes';
 import { identifyDecider } from './decider-identity';
 import { gateFor } from '../../common/policy/approval-rules';
 import type { PreparedCall } from '../tools/prepare-call';
+import type { ApprovalNotices } from './approval-notices';
 
 /**
  * Both doors for decisions. The update's validator refuses bad decisions before anything is written to history, so
@@ -166,12 +167,14 @@ const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
  */
 export async function waitForDecisions(
   book: ApprovalBook,
-  rules: { spec: AgentSpec; policy: () => EffectivePolicy },
+  rules: { spec: AgentSpec; policy: () => EffectivePolicy; notices?: ApprovalNotices },
   onChange: () => void,
   rollOverWhen: () => boolean = () => false,
 ): Promise<'decided' | 'roll-over'> {
   while (book.pending.length > 0) {
     if (rollOverWhen()) return 'roll-over';
+    // New gates and escalations are announced, and their reminders armed, before the run waits on them.
+    rules.notices?.observe();
     const deadline = book.nextDeadline() ?? Date.now();
     const waitMs = Math.max(deadline - Date.now(), 0);
     if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);

@@ -37,7 +37,8 @@ import { CallSettlement } from './call-settlement';
 import { carryOf, type RunCarry } from './run-carry';
 import { registerPolicyApply, startPolicy } from './run-policy';
 import { settleIdentity } from './run-identity';
-import { RunPatches } from './run-patches';
+import { NOTIFY_APPROVERS_CHANGE, RunPatches } from './run-patches';
+import { ApprovalNotices } from '../approvals/approval-notices';
 import { RunVisibility } from './visibility';
 import { releaseRunWorkspace } from './workspace-release';
 
@@ -124,6 +125,9 @@ export class AgentRunner {
       publish: this.publish,
       resumed: this.carry !== undefined,
       patches: this.patches,
+      ...(this.patches.has(NOTIFY_APPROVERS_CHANGE)
+        ? { notices: ApprovalNotices.forRun(input, this.record, () => this.book.pending, this.publish) }
+        : {}),
     });
     registerPolicyApply(input, this.record, this.definitions, {
       onChange: this.publish,

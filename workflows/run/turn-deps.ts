@@ -13,6 +13,7 @@ import { ModelRouter } from '../model/model-router';
 import type { ToolArgsValidator } from '../tools/tool-args';
 import type { ToolCatalog } from '../tools/prepare-call';
 import type { RunPatches } from './run-patches';
+import type { ApprovalNotices } from '../approvals/approval-notices';
 
 /** What a run's turns work with once its policy is settled: the catalog, the router, prices and the spend cap. */
 export class TurnDeps {
@@ -21,7 +22,7 @@ export class TurnDeps {
   readonly router: ModelRouter;
   readonly room: RoomDeps;
   readonly price: ModelPrice | undefined;
-  readonly approvalRules: { spec: AgentSpec; policy: () => EffectivePolicy };
+  readonly approvalRules: { spec: AgentSpec; policy: () => EffectivePolicy; notices?: ApprovalNotices };
   private readonly agentTools: ReadonlyMap<string, AgentTool>;
 
   private readonly input: RunInput;
@@ -37,6 +38,8 @@ export class TurnDeps {
     /** A continued execution: its warnings were given by the first. */
     resumed: boolean;
     patches: RunPatches;
+    /** Approver notifications, in runs of the version that sends them. */
+    notices?: ApprovalNotices;
   }) {
     const { input, record } = run;
     const policy = () => record.policy!;
@@ -58,7 +61,7 @@ export class TurnDeps {
     }
     this.router = new ModelRouter(input.spec, input.prices, record);
     this.room = { context: run.context, router: this.router, state: record, spec: input.spec, publish: run.publish };
-    this.approvalRules = { spec: input.spec, policy };
+    this.approvalRules = { spec: input.spec, policy, ...(run.notices ? { notices: run.notices } : {}) };
     this.policy = policy;
   }
 

@@ -65,6 +65,11 @@ function pendingLines(state: RunState, request: ApprovalRequest, max: number): s
   return lines;
 }
 
+/** One notification as the details show it: channel, kind, request and how it went (a failure's reason, cut). */
+const noticeText = (n: NonNullable<RunState['notifications']>[number]) =>
+  `${markdownText(n.channel)} ${n.kind} ${markdownText(n.requestId)} ${n.status}` +
+  (n.error ? ` (${markdownText(truncate(n.error, 120))})` : '');
+
 /** Markdown for the Temporal UI's "current details": what the run is doing and how to unblock it. */
 export function describeRun(state: RunState): string {
   const lines = [
@@ -76,6 +81,8 @@ export function describeRun(state: RunState): string {
     lines.push('', '**Waiting for approval**');
     const share = Math.max(MIN_ARGS_PER_CALL, Math.floor(DETAILS_ARGS_BUDGET / pending.length));
     for (const request of pending) lines.push(...pendingLines(state, request, share));
+    const notices = (state.notifications ?? []).filter((n) => pending.some((r) => r.requestId === n.requestId));
+    if (notices.length > 0) lines.push('', `notified: ${notices.slice(-10).map(noticeText).join(' · ')}`);
   }
   if (state.lastError) {
     const { type, message } = state.lastError;
