@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { runDirectoryName } from '../../activities/tools/workspace';
 import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
@@ -31,7 +32,7 @@ test('with no workflow cache every task replays the history: a gated run under a
   ];
   await withReins(
     { script, policyFile, rolesFile, workerOptions: { maxCachedWorkflows: 0 } },
-    async ({ reins, dataDir }) => {
+    async ({ reins, dataDir, temporal }) => {
       const runId = `uncached-${Date.now()}`;
       const workspace = path.join(dataDir, 'workspaces', runDirectoryName(runId));
       mkdirSync(workspace, { recursive: true });
@@ -44,6 +45,13 @@ test('with no workflow cache every task replays the history: a gated run under a
       const result = await reins.result(runId);
       expect(result).toMatchObject({ status: 'completed', answer: 'notes written, old.log kept' });
       expect(result.toolCalls.map((c) => c.outcome)).toEqual(['succeeded', 'rejected', 'succeeded']);
+      // The gate's timer says in the Temporal UI what it is for.
+      const history = await temporal.workflow.getHandle(runId).fetchHistory();
+      const summaries = (history.events ?? [])
+        .filter((e) => e.timerStartedEventAttributes)
+        .map((e) => e.userMetadata?.summary)
+        .map((payload) => (payload ? (defaultPayloadConverter.fromPayload(payload) as string) : undefined));
+      expect(summaries).toContain('approvals 1-1, 1-2 time out');
     },
   );
 });

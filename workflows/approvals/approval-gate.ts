@@ -6,7 +6,7 @@ import { ErrorType } from '../../common/errors';
 import { decideSignal, decideUpdate, HANDLER_DESCRIPTIONS } from '../../common/messages';
 import { describeUndecodable, undecodableReason } from '../../common/undecodable';
 import type { RunIdentity } from '../../common/identity/run-identity';
-import type { DecisionReceipt } from '../../common/run-state';
+import type { ApprovalRequest, DecisionReceipt } from '../../common/run-state';
 import type { ApprovalBook, DecisionOutcome } from './approval-book';
 import { missingGroups } from '../../common/approval-progress';
 import type { Decider } from './approval-votes';
@@ -165,6 +165,13 @@ const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
  * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives. Returns
  * `roll-over` when `rollOverWhen` says the history should start afresh before the decisions are in.
  */
+/** `approval 3-1 times out`, `approvals 3-1, 3-2 time out`; an escalated request says so. */
+export function timeoutSummary(due: ReadonlyArray<Pick<ApprovalRequest, 'requestId' | 'stage'>>): string {
+  const ids = due.map((r) => `${r.requestId}${r.stage === 'escalated' ? ' (escalated)' : ''}`);
+  if (ids.length === 0) return 'approval timeout';
+  return ids.length === 1 ? `approval ${ids[0]} times out` : `approvals ${ids.join(', ')} time out`;
+}
+
 export async function waitForDecisions(
   book: ApprovalBook,
   rules: { spec: AgentSpec; policy: () => EffectivePolicy; notices?: ApprovalNotices },
@@ -177,7 +184,11 @@ export async function waitForDecisions(
     rules.notices?.observe();
     const deadline = book.nextDeadline() ?? Date.now();
     const waitMs = Math.max(deadline - Date.now(), 0);
-    if (waitMs > 0) await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs);
+    if (waitMs > 0) {
+      // The timer's summary is what the Temporal UI shows on it: which requests time out when it fires.
+      const summary = timeoutSummary(book.pending.filter((r) => Date.parse(r.expiresAt) === deadline));
+      await condition(() => book.pending.length === 0 || rollOverWhen(), waitMs, { summary });
+    }
     if (book.expire(Date.now(), rules.spec, rules.policy().escalationTimeout.value)) onChange();
   }
   return 'decided';

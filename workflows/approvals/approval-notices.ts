@@ -75,7 +75,9 @@ export class ApprovalNotices {
   private async remindAt(request: ApprovalRequest, stage: ApprovalRequest['stage'], atMs: number): Promise<void> {
     const stillWaiting = () => this.run.pending().some((r) => r.requestId === request.requestId && r.stage === stage);
     try {
-      const moved = await condition(() => !stillWaiting(), Math.max(atMs - Date.now(), 1));
+      const moved = await condition(() => !stillWaiting(), Math.max(atMs - Date.now(), 1), {
+        summary: `reminder for approval ${request.requestId}`,
+      });
       const settings = this.run.settings();
       if (!moved && settings && stillWaiting()) this.send('reminder', request, settings);
     } catch {

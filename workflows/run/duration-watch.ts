@@ -14,6 +14,7 @@ export async function durationElapsed(state: Pick<RunState, 'limits' | 'startedA
       continue;
     }
     const remaining = Date.parse(state.startedAt) + limit - Date.now();
-    if (!(await condition(() => state.limits.maxDuration !== limit, Math.max(remaining, 1)))) return;
+    const ends = { summary: 'the run reaches its maxDuration' };
+    if (!(await condition(() => state.limits.maxDuration !== limit, Math.max(remaining, 1), ends))) return;
   }
 }
