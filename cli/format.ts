@@ -91,6 +91,7 @@ function requestLines(runId: string, request: ApprovalRequest, now: number, max?
     ...callLines(runId, request, { indent: '  ', ...(max !== undefined ? { max } : {}) }),
     `      requested ${request.requestedAt} (${age(request.requestedAt, now)} ago) · rule: ${visible(request.rule)}${stage}`,
     `      may decide: ${approversOf(request)} · on timeout (${request.expiresAt}): ${request.onTimeout}`,
+    ...(request.reasoning ? [`      the model said: ${visible(request.reasoning)}`] : []),
     ...progressLines(request, '      '),
     `      decide: ${decideHint(runId, request.requestId)}`,
   ];

@@ -132,6 +132,8 @@ export interface NotificationRequest {
   argsJson: string;
   argsOmitted: number;
   rule: string;
+  /** The model's text in the turn that asked for the call, cut to 1,000 characters. */
+  reasoning?: string;
   stage: 'primary' | 'escalated';
   requestedAt: string;
   expiresAt: string;

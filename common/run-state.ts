@@ -75,6 +75,8 @@ export interface ApprovalRequest {
   args: unknown;
   /** The policy rule that made this call wait. */
   rule: string;
+  /** What the model wrote in the turn that asked for the call (its reasoning, if it gave any), cut to 2,000 characters. */
+  reasoning?: string;
   requestedAt: string;
   /** When the gate acts on its own (reject, or escalate to the second group). */
   expiresAt: string;

@@ -55,6 +55,7 @@ export function summaryLines(request: NotificationRequest, link: string | undefi
     `Run ${line(request.runId)} ${KIND_TITLE[request.kind]}: ${line(request.tool, 100)} (${request.toolClass}), request ${line(request.requestId)}.`,
     `Agent: ${line(request.agent)} · user: ${line(request.userId)} · team: ${line(request.team)}`,
     `Asked by policy rule: ${line(request.rule, 500)}`,
+    ...(request.reasoning ? [`The model said: ${line(request.reasoning, 1_000)}`] : []),
     `Who may decide: ${approversLine(request.approvers)}${request.stage === 'escalated' ? ' (escalation group)' : ''}`,
     `Times out at: ${request.expiresAt}`,
     `Arguments${omitted}:`,

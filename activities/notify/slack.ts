@@ -29,6 +29,7 @@ export function slackMessage(request: NotificationRequest, link: string | undefi
     `*Run ${slackText(line(request.runId))} ${KIND_TITLE[request.kind]}*: \`${slackCode(line(request.tool, 100))}\` (${request.toolClass}), request ${slackText(line(request.requestId))}`,
     `Agent ${slackText(line(request.agent))} · user ${slackText(line(request.userId))} · team ${slackText(line(request.team))}`,
     `Rule: ${slackText(line(request.rule, 500))}`,
+    ...(request.reasoning ? [`The model said: ${slackText(line(request.reasoning, 1_000))}`] : []),
     `Who may decide: ${slackText(approversLine(request.approvers))}${request.stage === 'escalated' ? ' (escalation group)' : ''}`,
     `Times out at ${request.expiresAt}`,
     '```' + slackCode(visible(request.argsJson, { keepLines: true })) + '```' + omitted,

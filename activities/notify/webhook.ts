@@ -19,6 +19,8 @@ export interface WebhookPayload {
   arguments: string;
   argumentsOmitted: number;
   rule: string;
+  /** The model's text in the turn that asked for the call, or null when it wrote none. */
+  reasoning: string | null;
   approvers: { users: string[]; roles: string[] } | null;
   requestedAt: string;
   expiresAt: string;
@@ -41,6 +43,7 @@ export function webhookPayload(request: NotificationRequest, link: string | unde
     arguments: request.argsJson,
     argumentsOmitted: request.argsOmitted,
     rule: request.rule,
+    reasoning: request.reasoning ?? null,
     approvers: request.approvers,
     requestedAt: request.requestedAt,
     expiresAt: request.expiresAt,

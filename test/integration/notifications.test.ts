@@ -22,6 +22,13 @@ const deleteThenAnswer = [
   { reply: { content: 'done' } },
 ];
 
+/** What the model says before the call travels with the request to approvers. */
+const REASONING = 'a.txt is a stale export; removing it frees the name for the new one.';
+const reasonedDelete = [
+  { reply: { content: REASONING, toolCalls: [{ name: 'delete_file', arguments: { path: 'a.txt' } }] } },
+  { reply: { content: 'done' } },
+];
+
 const settled = (records: NotificationRecord[] | undefined, count: number) =>
   (records ?? []).filter((r) => r.status !== 'sending').length >= count && records;
 
@@ -59,7 +66,7 @@ describe('approver notifications', () => {
       approvals: { approvers: { users: ['dana', 'x\r\nBcc: evil@evil.test'], roles: ['ops'] } },
     });
     await withReins(
-      { script: deleteThenAnswer, policyFile: policy, consoleUrl: 'https://console.example.com/' },
+      { script: reasonedDelete, policyFile: policy, consoleUrl: 'https://console.example.com/' },
       async ({ reins }) => {
         const runId = uniqueId('notify-gate');
         await reins.startRun({ spec, prompt: 'p', userId: 'u' }, { runId });
@@ -92,6 +99,7 @@ describe('approver notifications', () => {
           arguments: '{"path":"a.txt"}',
           argumentsOmitted: 0,
           rule: expect.stringContaining('destructive'),
+          reasoning: REASONING,
           approvers: { users: ['dana', 'x\r\nBcc: evil@evil.test'], roles: ['ops'] },
           requestedAt: expect.any(String),
           expiresAt: expect.any(String),
@@ -101,6 +109,8 @@ describe('approver notifications', () => {
         const slack = JSON.parse(receiver.posts.find((p) => p.path === '/slack/gate')!.body) as { text: string };
         expect(slack.text).toContain(`<${link}|Open the request in the console>`);
         expect(slack.text).toContain('delete_file');
+        expect(slack.text).toContain(`The model said: ${REASONING}`);
+        expect((await reins.getState(runId)).pendingApprovals[0]!.reasoning).toBe(REASONING);
         expect(slack.text).toContain('x\\u000d\\u000aBcc: evil@evil.test');
 
         const mail = smtp.messages.find((m) => m.data.includes(runId))!;
@@ -115,6 +125,7 @@ describe('approver notifications', () => {
           'latin1',
         ).toString('utf8');
         expect(text).toContain(`Decide: ${link}`);
+        expect(text).toContain(`The model said: ${REASONING}`);
         expect(text).toContain('{"path":"a.txt"}');
         expect(records.find((r) => r.channel === 'email-3')!.detail).toMatch(
           /to 2 recipient\(s\), 1 approver name\(s\) skipped/,

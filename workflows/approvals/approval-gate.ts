@@ -165,6 +165,17 @@ const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
  * no worker slot, and the worker may evict it from its cache and replay it when a decision arrives. Returns
  * `roll-over` when `rollOverWhen` says the history should start afresh before the decisions are in.
  */
+/** The model's text is its own: kept whole up to a size an approver reads, then cut with the count left out. */
+export const REASONING_MAX_CHARS = 2_000;
+
+function boundedReasoning(text: string | null | undefined): string | undefined {
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  if (!trimmed) return undefined;
+  if (trimmed.length <= REASONING_MAX_CHARS) return trimmed;
+  const cut = REASONING_MAX_CHARS - 40;
+  return `${trimmed.slice(0, cut)}… (${trimmed.length - cut} more characters)`;
+}
+
 /** `approval 3-1 times out`, `approvals 3-1, 3-2 time out`; an escalated request says so. */
 export function timeoutSummary(due: ReadonlyArray<Pick<ApprovalRequest, 'requestId' | 'stage'>>): string {
   const ids = due.map((r) => `${r.requestId}${r.stage === 'escalated' ? ' (escalated)' : ''}`);
@@ -205,9 +216,12 @@ export function openGates(
     step: number;
     /** Who the run acts for: kept off its own calls' approvals when the platform says so. */
     userId: string;
+    /** The text of the model's turn that asked for these calls. */
+    reasoning?: string | null;
   },
 ): void {
   const nowMs = Date.now();
+  const reasoning = boundedReasoning(context.reasoning);
   for (const call of calls) {
     if (!call.approvalRule || !call.definition) continue;
     const toolClass = call.toolClass ?? call.definition.class;
@@ -220,6 +234,7 @@ export function openGates(
       toolClass,
       args: call.args,
       rule: call.approvalRule,
+      ...(reasoning ? { reasoning } : {}),
       requestedAt: new Date(nowMs).toISOString(),
       expiresAt: new Date(nowMs + gate.timeoutMs).toISOString(),
       onTimeout: gate.onTimeout,

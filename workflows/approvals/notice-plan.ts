@@ -91,6 +91,7 @@ export function noticeRequests(
       argsJson,
       argsOmitted,
       rule: clip(request.rule, 1_000),
+      ...(request.reasoning ? { reasoning: clip(request.reasoning, 1_000) } : {}),
       stage: request.stage,
       requestedAt: request.requestedAt,
       expiresAt: request.expiresAt,

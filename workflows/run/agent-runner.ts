@@ -297,7 +297,7 @@ export class AgentRunner {
       { role: 'assistant', content, toolCalls: prepared.transcriptCalls },
       prepared.cut ? null : outputTokens,
     );
-    openGates(this.book, prepared.calls, turns.gateContext(this.record.step));
+    openGates(this.book, prepared.calls, { ...turns.gateContext(this.record.step), reasoning: content });
     if (this.book.pending.length > 0 && this.rollOverDue(turns.spec)) return this.rollOver(prepared.calls);
     if ((await this.settlement(turns).settle(prepared.calls)) === 'roll-over') return this.rollOver(prepared.calls);
     return NEXT;

@@ -53,6 +53,7 @@ function pendingLines(state: RunState, request: ApprovalRequest, max: number): s
     lines.push(`  … ${omitted} more characters; show all: ${markdownCode(showRequestCommand(run, id))}`);
   }
   for (const path of request.paths ?? []) lines.push(`  ${markdownText(pathLine(path))}`);
+  if (request.reasoning) lines.push(`  the model said: ${markdownText(truncate(request.reasoning, 500))}`);
   const progress = approvalProgress(request);
   if (progress) lines.push(`  ${markdownText(progress)}`);
   const quoted = shellQuote(run);
