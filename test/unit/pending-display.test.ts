@@ -101,6 +101,18 @@ describe('what an approver sees of a pending call', () => {
     );
   });
 
+  test("the model's reasoning shows in the terminal and the UI as one escaped line, markup and all", () => {
+    const reasoning = 'Dropping **all** rows\nthen `rm -rf` \u202e[click](http://evil)';
+    const state = stateWith([request('2-1', { q: 1 }, { reasoning })]);
+    const terminal = formatState(state, 'http://ui', NOW);
+    expect(terminal).toContain('the model said: Dropping **all** rows\\u000athen `rm -rf` \\u202e[click](http://evil)');
+    const details = describeRun(state);
+    const line = details.split('\n').find((l) => l.includes('the model said:'))!;
+    expect(line).not.toContain('**all**');
+    expect(line).not.toContain('[click](');
+    expect(details).not.toContain('\u202e');
+  });
+
   test('the UI current details stay bounded: the head, the exact count left out and the command to see all', () => {
     const details = describeRun(stateWith([request('2-1', huge)]));
     const pretty = JSON.stringify(huge, null, 2);
