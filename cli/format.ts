@@ -154,6 +154,7 @@ export function formatState(state: RunState, uiUrl: string, now: number = Date.n
   if (state.decisions.length > 0) {
     lines.push('', 'Decisions:', ...state.decisions.flatMap((decision) => decisionLines(state.runId, decision)));
   }
+  lines.push(...notificationLines(state));
   if (state.ignoredDecisions.length > 0) {
     lines.push(
       '',
@@ -165,6 +166,26 @@ export function formatState(state: RunState, uiUrl: string, now: number = Date.n
   }
   if (state.answer !== undefined) lines.push('', 'Answer:', visible(state.answer, { keepLines: true }));
   return lines.join('\n');
+}
+
+/** How many recent notifications `reins status` lists; `--json` has all the run keeps. */
+const NOTIFICATIONS_SHOWN = 10;
+
+/** Who was told that the run waits, and which notices failed: the newest, with the failures' reasons. */
+function notificationLines(state: RunState): string[] {
+  const records = state.notifications ?? [];
+  if (records.length === 0) return [];
+  const shown = records.slice(-NOTIFICATIONS_SHOWN);
+  const skipped = records.length - shown.length;
+  return [
+    '',
+    `Notifications (${records.length}${skipped > 0 ? `, the newest ${shown.length} shown` : ''}):`,
+    ...shown.map((record) => {
+      const outcome = record.status === 'failed' && record.error ? `failed: ${visible(record.error)}` : record.status;
+      const detail = record.detail ? ` (${visible(record.detail)})` : '';
+      return `  ${visible(record.requestId)}  ${record.kind} via ${visible(record.channel)} at ${record.at}: ${outcome}${detail}`;
+    }),
+  ];
 }
 
 /** How many recent failed or skipped attempts `reins status` lists; `reins audit` has them all. */

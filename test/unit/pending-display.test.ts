@@ -1,6 +1,6 @@
 import { ARGS_SHOWN_CHARS, formatPendingRuns, formatRequest, formatState } from '../../cli/format';
 import { visible } from '../../common/display-text';
-import type { ApprovalRequest } from '../../common/run-state';
+import type { ApprovalRequest, RunState } from '../../common/run-state';
 import { stateWith } from '../helpers/run-states';
 import { DETAILS_ARGS_BUDGET, describeRun } from '../../workflows/run/visibility';
 import { temporalDecideCommand } from '../../common/display-text';
@@ -111,6 +111,54 @@ describe('what an approver sees of a pending call', () => {
     expect(line).not.toContain('**all**');
     expect(line).not.toContain('[click](');
     expect(details).not.toContain('\u202e');
+  });
+
+  test('reins status lists the newest notifications, failures with their reason, escaped', () => {
+    const at = '2026-01-01T12:00:00Z';
+    const notifications = [
+      {
+        id: 'a',
+        kind: 'gate',
+        requestId: '2-1',
+        stage: 'primary',
+        channel: 'ops-hook',
+        status: 'sent',
+        at,
+        detail: 'HTTP 200',
+      },
+      {
+        id: 'b',
+        kind: 'gate',
+        requestId: '2-1',
+        stage: 'primary',
+        channel: 'mail\u001b[2K',
+        status: 'failed',
+        at,
+        error: 'HTTP 500 after 3 attempts',
+      },
+      ...Array.from({ length: 12 }, (_, i) => ({
+        id: `r${i}`,
+        kind: 'reminder',
+        requestId: '2-1',
+        stage: 'primary',
+        channel: 'slack-2',
+        status: 'sent',
+        at,
+      })),
+    ] as RunState['notifications'];
+    const early = formatState(
+      stateWith([request('2-1', {})], { notifications: notifications!.slice(0, 2) }),
+      'http://ui',
+      NOW,
+    );
+    expect(early).toContain('Notifications (2):');
+    expect(early).toContain('  2-1  gate via ops-hook at 2026-01-01T12:00:00Z: sent (HTTP 200)');
+    expect(early).toContain(
+      '  2-1  gate via mail\\u001b[2K at 2026-01-01T12:00:00Z: failed: HTTP 500 after 3 attempts',
+    );
+    const all = formatState(stateWith([request('2-1', {})], { notifications }), 'http://ui', NOW);
+    expect(all).toContain('Notifications (14, the newest 10 shown):');
+    expect(all.match(/reminder via slack-2/g)).toHaveLength(10);
   });
 
   test('the UI current details stay bounded: the head, the exact count left out and the command to see all', () => {
