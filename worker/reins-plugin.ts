@@ -103,9 +103,14 @@ export class ReinsPlugin extends SimplePlugin {
     if (target === undefined) return next(worker);
     const providerWorkers = await createProviderWorkers(this.parts, target);
     this.running += 1;
+    // Runs ending on this worker sweep now and then; a worker that ends none (its runs end elsewhere) still must not
+    // keep expired workspaces and copies until its next start.
+    const sweeping = setInterval(() => void this.parts.sweep(), this.parts.sweepEveryMs);
+    sweeping.unref();
     try {
       await runAlongside(() => super.runWorker(worker, next), providerWorkers);
     } finally {
+      clearInterval(sweeping);
       this.running -= 1;
       if (this.running === 0) await Promise.all([this.parts.mcpPool.close(), this.parts.telemetry?.flush()]);
     }

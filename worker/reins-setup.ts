@@ -47,6 +47,8 @@ export interface ReinsSetupOptions {
    * over the roles file; with neither, runs take roles from their input. Setting both is refused.
    */
   directory?: Directory;
+  /** How often a running worker sweeps expired workspaces, copies and run state by itself (30 minutes). */
+  sweepEveryMs?: number;
 }
 
 /** Everything a reins worker registers, built once and checked before any worker polls. */
@@ -59,7 +61,14 @@ export interface ReinsParts {
   taskQueue: string;
   /** A fresh converter per worker or client: `worker` decodes tolerantly, `client` fails on what it cannot read. */
   dataConverter(role: 'worker' | 'client'): DataConverter;
+  /** Removes workspaces, copies and run state whose retention ran out (also run at start). */
+  sweep(): Promise<void>;
+  /** How often `sweep` runs while a worker runs. */
+  sweepEveryMs: number;
 }
+
+/** Runs ending on a worker sweep now and then; one whose runs all end elsewhere sweeps at least this often. */
+export const PERIODIC_SWEEP_MS = 30 * 60_000;
 
 export function createModelClient(config: WorkerConfig['model']): OpenAI {
   // Temporal retries with backoff and the provider's retry-after; the SDK retrying too would multiply attempts.
@@ -116,9 +125,13 @@ export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsPar
     ...(config.snapshotMaxBytes ? { snapshotMaxBytes: config.snapshotMaxBytes } : {}),
   };
   // Workspaces whose retention ran out while no worker was up go now; a failed sweep must not keep the worker down.
-  await createWorkspaceStore(storage)
-    .sweep()
-    .catch((error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`));
+  const sweeper = createWorkspaceStore(storage);
+  const sweep = () =>
+    sweeper.sweep().then(
+      () => undefined,
+      (error: unknown) => console.warn(`reins: sweeping expired workspaces failed: ${String(error)}`),
+    );
+  await sweep();
   const sources: SecretSource[] = [envSecretSource()];
   if (config.secretsDir) {
     // A missing directory or a secret others can read stops the worker now, not a run later.
@@ -167,7 +180,8 @@ export async function prepareReins(options: ReinsSetupOptions): Promise<ReinsPar
       encryption: config.encryptionKeys,
       role,
     });
-  return { activities, providers, mcpPool, telemetry, taskQueue, dataConverter };
+  const sweepEveryMs = options.sweepEveryMs ?? PERIODIC_SWEEP_MS;
+  return { activities, providers, mcpPool, telemetry, taskQueue, dataConverter, sweep, sweepEveryMs };
 }
 
 /** The worker's directory: the one passed in, or the roles file's, which must be valid now or the worker stops. */
