@@ -219,6 +219,7 @@ export function openGates(
       tool: call.request.name,
       toolClass,
       args: call.args,
+      parameters: call.definition.parameters,
       rule: call.approvalRule,
       requestedAt: new Date(nowMs).toISOString(),
       expiresAt: new Date(nowMs + gate.timeoutMs).toISOString(),
