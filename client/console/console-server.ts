@@ -87,28 +87,48 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       'set-cookie': `${COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${options.secureCookie ? '; Secure' : ''}`,
     });
   }
-  const takeFlash = (session: ConsoleSession) => {
+  const takeFlash = (session: ConsoleSession, request: IncomingMessage) => {
+    // A live refresh leaves the message to the page the browser is navigating to.
+    if (request.headers['x-reins-refresh'] === '1') return undefined;
     const flash = session.flash;
     session.flash = undefined;
     return flash;
   };
 
-  async function pendingPage(session: ConsoleSession, response: ServerResponse): Promise<void> {
+  async function pendingPage(
+    session: ConsoleSession,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     const { all, unavailable } = await readPending(reins);
     const items = pendingFor(all, session.identity);
     const body = pendingBody({ session, items, hiddenCount: all.length - items.length, unavailable });
     const version = pendingVersion(pendingFingerprint(all));
-    send(response, 200, layout({ title: 'Pending approvals', session, flash: takeFlash(session), version, body }));
+    send(
+      response,
+      200,
+      layout({ title: 'Pending approvals', session, flash: takeFlash(session, request), version, body }),
+    );
   }
 
-  async function runPage(session: ConsoleSession, runId: string, response: ServerResponse): Promise<void> {
+  async function runPage(
+    session: ConsoleSession,
+    runId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     const [state, { all }] = await Promise.all([reins.getState(runId), readPending(reins)]);
     const version = pendingVersion(pendingFingerprint(all));
     const body = runBody({ session, state });
-    send(response, 200, layout({ title: `Run ${runId}`, session, flash: takeFlash(session), version, body }));
+    send(response, 200, layout({ title: `Run ${runId}`, session, flash: takeFlash(session, request), version, body }));
   }
 
-  async function runsPage(session: ConsoleSession, url: URL, response: ServerResponse): Promise<void> {
+  async function runsPage(
+    session: ConsoleSession,
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     const raw = new Map<string, string>();
     for (const name of Object.keys(RunFiltersSchema.shape)) {
       const value = url.searchParams.get(name)?.trim();
@@ -121,7 +141,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (parsed.success) runs = await reins.listRuns({ ...parsed.data, limit: 100 });
     else error = describeZodIssues(parsed.error);
     const body = runsBody({ runs, filters, error });
-    send(response, parsed.success ? 200 : 400, layout({ title: 'Runs', session, flash: takeFlash(session), body }));
+    send(
+      response,
+      parsed.success ? 200 : 400,
+      layout({ title: 'Runs', session, flash: takeFlash(session, request), body }),
+    );
   }
 
   async function decide(session: ConsoleSession, body: string, response: ServerResponse): Promise<void> {
@@ -189,10 +213,10 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       return send(response, 404, 'not found', 'text/plain');
     }
     if (method !== 'GET') return send(response, 405, 'method not allowed', 'text/plain');
-    if (path === '/') return await pendingPage(session, response);
-    if (path === '/runs') return await runsPage(session, url, response);
+    if (path === '/') return await pendingPage(session, request, response);
+    if (path === '/runs') return await runsPage(session, url, request, response);
     if (path.startsWith('/runs/'))
-      return await runPage(session, decodeURIComponent(path.slice('/runs/'.length)), response);
+      return await runPage(session, decodeURIComponent(path.slice('/runs/'.length)), request, response);
     if (path === '/events') return live.subscribe(response, (url.searchParams.get('v') ?? '').slice(0, 64));
     if (path === '/console.js') return send(response, 200, CONSOLE_SCRIPT, 'text/javascript; charset=utf-8');
     return send(response, 404, layout({ title: 'Not found', session, body: html`<main><h1>Not found</h1></main>` }));

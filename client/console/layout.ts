@@ -56,7 +56,10 @@ export function layout(options: {
     </html>`.value;
 }
 
-/** Refreshes the live region on each server-sent `change`, without reloading the page (and keeps the flash). */
+/**
+ * Refreshes the live region on each server-sent `change`, without reloading the page. Its fetch says so, so that it
+ * does not take the one-time message meant for the page the browser is navigating to.
+ */
 export const CONSOLE_SCRIPT = `(() => {
   const version = document.body.dataset.version || '';
   const events = new EventSource('/events?v=' + encodeURIComponent(version));
@@ -65,7 +68,7 @@ export const CONSOLE_SCRIPT = `(() => {
     if (refreshing) return;
     refreshing = true;
     try {
-      const response = await fetch(location.href, { credentials: 'same-origin' });
+      const response = await fetch(location.href, { credentials: 'same-origin', headers: { 'x-reins-refresh': '1' } });
       if (!response.ok) return;
       const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('live');
       const current = document.getElementById('live');

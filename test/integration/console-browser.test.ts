@@ -9,21 +9,23 @@ import { fileClerkSpec, waitForState, withReins } from '../helpers/harness';
 const CHROMIUM = process.env.REINS_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const TOKEN = 'alice-console-token-0123';
-const HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+// No slash in it: it is part of a workspace path.
+const HOSTILE = '<script>window.__pwned = 1<img src=x onerror="window.__pwned = 2">';
 
-/** Each run writes one file named by its prompt (`write NAME`), then answers once its tool result is back. */
+/** Each run deletes one file named by its prompt (`write NAME`), then answers once its tool result is back. */
 const script: ScriptFn = (request) => {
   const messages = request.messages as Array<{ role: string; content?: unknown }>;
   if (messages.some((message) => message.role === 'tool')) return { reply: { content: 'done' } };
   const prompt = String(messages.find((message) => message.role === 'user')?.content ?? '');
   const name = /write (\S+)/.exec(prompt)?.[1] ?? 'unnamed';
-  return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `${name}.txt`, content: HOSTILE } }] } };
+  return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: `${name}${HOSTILE}.txt` } }] } };
 };
 
 const card = (runId: string) => `section.request[data-run="${runId}"]`;
 
 async function flash(page: Page): Promise<string> {
-  await page.waitForSelector('#flash div', { timeout: 30_000 });
+  const shown = await page.waitForSelector('#flash div', { timeout: 30_000 }).catch(() => undefined);
+  if (!shown) throw new Error(`no message on ${page.url()}:\n${(await page.content()).slice(0, 3000)}`);
   return page.innerText('#flash');
 }
 
@@ -105,8 +107,8 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
         string,
       ];
       const otherId = `console-other-${stamp}`;
-      const mine = fileClerkSpec({ tools: [{ name: 'write_file', approvers: { users: ['alice'], roles: [] } }] });
-      const others = fileClerkSpec({ tools: [{ name: 'write_file', approvers: { users: ['carol'], roles: [] } }] });
+      const mine = fileClerkSpec({ tools: [{ name: 'delete_file', approvers: { users: ['alice'], roles: [] } }] });
+      const others = fileClerkSpec({ tools: [{ name: 'delete_file', approvers: { users: ['carol'], roles: [] } }] });
       await Promise.all([
         ...ids.map((runId) => reins.startRun({ spec: mine, prompt: `write ${runId}`, userId: 'uma' }, { runId })),
         reins.startRun({ spec: others, prompt: `write ${otherId}`, userId: 'uma' }, { runId: otherId }),
@@ -135,34 +137,34 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       expect(await page.innerText(`${approveCard} .agent`)).toBe('file-clerk');
       expect(await page.innerText(`${approveCard} .user`)).toBe('uma');
       expect(await page.innerText(`${approveCard} .rule`)).not.toBe('');
-      expect(await page.innerText(`${approveCard} .cost`)).toMatch(/\$\d+\.\d{4} · \d+ tokens/);
+      expect(await page.innerText(`${approveCard} .cost`)).toMatch(/\$\d+\.\d{4}.* · \d+ tokens/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-pending.png'), fullPage: true });
 
       // Approve.
       await page.click(`${approveCard} button.approve`);
-      expect(await flash(page)).toMatch(/write_file approved/);
+      expect(await flash(page)).toMatch(/delete_file approved/);
       await waitForState(reins, approveId, (s) => s.status === 'completed' && s.decisions[0]?.by === 'alice');
 
       // Reject with a reason.
       await page.fill(`${card(rejectId)} input[name=reason][required]`, 'not <today>');
       await page.click(`${card(rejectId)} button.reject`);
-      expect(await flash(page)).toMatch(/write_file rejected/);
+      expect(await flash(page)).toMatch(/delete_file rejected/);
       const rejected = await waitForState(reins, rejectId, (s) => s.decisions[0]);
       expect(rejected).toMatchObject({ decision: 'reject', by: 'alice', reason: 'not <today>' });
 
       // Edit: a schema error is shown and nothing is sent; then a good edit is.
       await page.click(`${card(editId)} summary`);
-      await page.fill(`${card(editId)} textarea[name=editedArgs]`, '{"path": 5, "content": "x"}');
+      await page.fill(`${card(editId)} textarea[name=editedArgs]`, '{"path": 5}');
       await page.click(`${card(editId)} button.edit`);
       expect(await flash(page)).toMatch(/not sent: editedArgs: .*path/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-edit-schema-error.png'), fullPage: true });
       expect((await reins.getState(editId)).pendingApprovals).toHaveLength(1);
       await page.click(`${card(editId)} summary`);
-      await page.fill(`${card(editId)} textarea[name=editedArgs]`, '{"path": "edited.txt", "content": "fixed"}');
+      await page.fill(`${card(editId)} textarea[name=editedArgs]`, '{"path": "edited.txt"}');
       await page.click(`${card(editId)} button.edit`);
       expect(await flash(page)).toMatch(/approved with edited arguments/);
       const edited = await waitForState(reins, editId, (s) => s.decisions[0]);
-      expect(edited.editedArgs).toEqual({ path: 'edited.txt', content: 'fixed' });
+      expect(edited.editedArgs).toEqual({ path: 'edited.txt' });
 
       // Bulk approve two.
       await page.check(`${card(bulk1Id)} input[name=item]`);
@@ -194,10 +196,10 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       await page.goto(`${base}/runs/${rejectId}`);
       const timeline = await page.innerText('table.timeline');
       expect(timeline).toMatch(/model call/);
-      expect(timeline).toMatch(/rejected\s+write_file by alice \(update\): not <today>/);
-      expect(timeline).toMatch(/write_file \(write\): rejected/);
+      expect(timeline).toMatch(/rejected\s+delete_file by alice \(update\): not <today>/);
+      expect(timeline).toMatch(/delete_file \(destructive\): rejected/);
       await page.goto(`${base}/runs/${approveId}`);
-      expect(await page.innerText('table.timeline')).toMatch(/write_file \(write\): succeeded/);
+      expect(await page.innerText('table.timeline')).toMatch(/delete_file \(destructive\): (succeeded|failed)/);
       expect(await page.innerText('.status')).toBe('completed');
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-run-timeline.png'), fullPage: true });
 
