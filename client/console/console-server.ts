@@ -64,6 +64,15 @@ const RunFiltersSchema = z.strictObject({
 /** Only a path of this console, never another origin (`//host`, `/\host`). */
 const safeBack = (back: string | undefined): string => (back && /^\/(?![/\\])[\w\-./%~]*$/.test(back) ? back : '/');
 
+/** A run id from the path; a malformed escape is bad input (400), not a server error. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BodyError(400, 'the run id in the path is not valid URI encoding');
+  }
+}
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Serves the approvers' console: sign-in, pending requests, runs and their timelines, decisions, live updates. */
@@ -216,7 +225,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (path === '/') return await pendingPage(session, request, response);
     if (path === '/runs') return await runsPage(session, url, request, response);
     if (path.startsWith('/runs/'))
-      return await runPage(session, decodeURIComponent(path.slice('/runs/'.length)), request, response);
+      return await runPage(session, decodedSegment(path.slice('/runs/'.length)), request, response);
     if (path === '/events') return live.subscribe(response, (url.searchParams.get('v') ?? '').slice(0, 64));
     if (path === '/console.js') return send(response, 200, CONSOLE_SCRIPT, 'text/javascript; charset=utf-8');
     return send(response, 404, layout({ title: 'Not found', session, body: html`<main><h1>Not found</h1></main>` }));

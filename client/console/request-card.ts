@@ -65,7 +65,7 @@ export function requestCard(options: {
       </dd>
       ${(request.paths ?? []).map(
         (p) =>
-          html`<dt>path ${bounded(p.arg)}</dt>
+          html`<dt>${bounded(p.arg)} resolves</dt>
             <dd>
               ${bounded(p.requested, 300)} → ${p.resolved === null ? 'does not resolve' : bounded(p.resolved, 300)}
             </dd>`,
