@@ -50,7 +50,8 @@ const SECURITY_HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; " +
     "frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it browsers send `Origin: null` with same-origin form posts.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 } as const;
 
@@ -63,6 +64,17 @@ const RunFiltersSchema = z.strictObject({
 
 /** Only a path of this console, never another origin (`//host`, `/\host`). */
 const safeBack = (back: string | undefined): string => (back && /^\/(?![/\\])[\w\-./%~]*$/.test(back) ? back : '/');
+
+/** Whether a request's Origin, when it sends one, is this console's own host. */
+function sameOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return origin !== 'null' && new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
 
 /** A run id from the path; a malformed escape is bad input (400), not a server error. */
 function decodedSegment(segment: string): string {
@@ -194,6 +206,10 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (path.startsWith('/auth/') && options.auth.handle) {
       if (await options.auth.handle(request, response, (identity) => startSession(response, identity))) return;
     }
+    // Writes from another origin are refused outright (the sign-in form too, against signing a victim in as someone
+    // else); the CSRF token below covers browsers that send no Origin.
+    if (method === 'POST' && !sameOrigin(request))
+      return send(response, 403, 'cross-origin write refused', 'text/plain');
     if (path === '/signin') {
       if (method === 'GET') return send(response, 200, signInPage(options.auth));
       if (method !== 'POST') return send(response, 405, 'method not allowed', 'text/plain');

@@ -83,6 +83,13 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
         body: 'runId=a&requestId=b&decision=approve',
       });
       expect(noCsrf.status).toBe(403);
+      const crossOrigin = await fetch(`${base}/signin`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example' },
+        body: new URLSearchParams({ token: TOKEN }),
+        redirect: 'manual',
+      });
+      expect(crossOrigin.status).toBe(403);
       const tooBig = await fetch(`${base}/decide`, {
         method: 'POST',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
