@@ -74,8 +74,22 @@ export const CONSOLE_SCRIPT = `(() => {
       const current = document.getElementById('live');
       if (next && current) {
         const checked = new Set([...current.querySelectorAll('input[name=item]:checked')].map((box) => box.value));
+        // What someone is typing (an edit, a reason) and open editors survive the refresh, card by card.
+        const typed = new Map();
+        for (const card of current.querySelectorAll('section.request')) {
+          const fields = [...card.querySelectorAll('textarea, input[name=reason]')].map((field) => field.value);
+          typed.set(card.dataset.run + ' ' + card.dataset.request, { fields, open: card.querySelector('details')?.open });
+        }
         current.replaceWith(next);
         for (const box of next.querySelectorAll('input[name=item]')) if (checked.has(box.value)) box.checked = true;
+        for (const card of next.querySelectorAll('section.request')) {
+          const kept = typed.get(card.dataset.run + ' ' + card.dataset.request);
+          if (!kept) continue;
+          const fields = [...card.querySelectorAll('textarea, input[name=reason]')];
+          fields.forEach((field, index) => { if (kept.fields[index] !== undefined) field.value = kept.fields[index]; });
+          const details = card.querySelector('details');
+          if (details && kept.open) details.open = true;
+        }
         document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
       }
     } finally {

@@ -100,12 +100,13 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       expect(badFilter.status).toBe(400);
       expect(await badFilter.text()).toMatch(/status/);
 
-      // Six runs alice may decide, and one only someone else may.
+      // Seven runs alice may decide, and one only someone else may.
       const stamp = Date.now();
-      const ids: string[] = ['approve', 'reject', 'edit', 'bulk1', 'bulk2', 'live'].map(
+      const ids: string[] = ['approve', 'reject', 'edit', 'bulk1', 'bulk2', 'live', 'keep'].map(
         (name) => `console-${name}-${stamp}`,
       );
-      const [approveId, rejectId, editId, bulk1Id, bulk2Id, liveId] = ids as [
+      const [approveId, rejectId, editId, bulk1Id, bulk2Id, liveId, keepId] = ids as [
+        string,
         string,
         string,
         string,
@@ -189,6 +190,8 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       // A decision made elsewhere shows up on the open page without a reload.
       expect(await page.$(card(liveId))).not.toBeNull();
       await page.evaluate(() => ((globalThis as unknown as { __stayed?: boolean }).__stayed = true));
+      // What someone is typing in another card survives the refresh.
+      await page.fill(`${card(keepId)} input[name=reason][required]`, 'half-typed reason');
       await reins.decide(liveId, {
         requestId: (await reins.getState(liveId)).pendingApprovals[0]!.requestId,
         decision: 'approve',
@@ -197,6 +200,7 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       });
       await page.waitForSelector(card(liveId), { state: 'detached', timeout: 30_000 });
       expect(await page.evaluate(() => (globalThis as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+      expect(await page.inputValue(`${card(keepId)} input[name=reason][required]`)).toBe('half-typed reason');
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-after-live-update.png'), fullPage: true });
 
       // A run's page: its timeline with the model call, the decision (who, why) and the tool call's class and outcome.
