@@ -101,10 +101,10 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     response.writeHead(303, { ...SECURITY_HEADERS, location, ...headers });
     response.end();
   }
-  function startSession(response: ServerResponse, identity: ConsoleIdentity): void {
+  function startSession(response: ServerResponse, identity: ConsoleIdentity, next = '/'): void {
     const session = sessions.create(identity);
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-    redirect(response, '/', {
+    redirect(response, safeBack(next), {
       'set-cookie': `${COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${options.secureCookie ? '; Secure' : ''}`,
     });
   }
@@ -211,16 +211,28 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (method === 'POST' && !sameOrigin(request))
       return send(response, 403, 'cross-origin write refused', 'text/plain');
     if (path === '/signin') {
-      if (method === 'GET') return send(response, 200, signInPage(options.auth));
+      if (method === 'GET')
+        return send(
+          response,
+          200,
+          signInPage({ ...options.auth, next: safeBack(url.searchParams.get('next') ?? undefined) }),
+        );
       if (method !== 'POST') return send(response, 405, 'method not allowed', 'text/plain');
       const form = parseForm(SignInFormSchema, formFields(await readBody(request, 4096)));
       const identity = await options.auth.verifyToken(form.token);
-      if (!identity) return send(response, 401, signInPage({ ...options.auth, error: 'that token signs nobody in' }));
-      return startSession(response, identity);
+      if (!identity)
+        return send(
+          response,
+          401,
+          signInPage({ ...options.auth, next: safeBack(form.next), error: 'that token signs nobody in' }),
+        );
+      return startSession(response, identity, form.next);
     }
     const session = sessions.get(cookieValue(request.headers.cookie, COOKIE));
     if (!session) {
-      if (method === 'GET' && path !== '/events' && path !== '/console.js') return redirect(response, '/signin');
+      // A link from a notification comes back to where it pointed once the person has signed in.
+      if (method === 'GET' && path !== '/events' && path !== '/console.js')
+        return redirect(response, path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(safeBack(path))}`);
       return send(response, 401, 'sign in first', 'text/plain');
     }
     if (method === 'POST') {
@@ -240,8 +252,9 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (method !== 'GET') return send(response, 405, 'method not allowed', 'text/plain');
     if (path === '/') return await pendingPage(session, request, response);
     if (path === '/runs') return await runsPage(session, url, request, response);
-    if (path.startsWith('/runs/'))
-      return await runPage(session, decodedSegment(path.slice('/runs/'.length)), request, response);
+    // `/runs/<run>` and, as notifications link to a request, `/runs/<run>/approvals/<request>` (its run's page).
+    const runPath = /^\/runs\/([^/]+)(?:\/approvals\/[^/]+)?$/.exec(path);
+    if (runPath) return await runPage(session, decodedSegment(runPath[1] ?? ''), request, response);
     if (path === '/events') return live.subscribe(response, (url.searchParams.get('v') ?? '').slice(0, 64));
     if (path === '/console.js') return send(response, 200, CONSOLE_SCRIPT, 'text/javascript; charset=utf-8');
     return send(response, 404, layout({ title: 'Not found', session, body: html`<main><h1>Not found</h1></main>` }));

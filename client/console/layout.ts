@@ -99,7 +99,7 @@ export const CONSOLE_SCRIPT = `(() => {
 })();
 `;
 
-export function signInPage(options: { label: string; asksForToken: boolean; error?: string }): string {
+export function signInPage(options: { label: string; asksForToken: boolean; error?: string; next?: string }): string {
   return layout({
     title: 'Sign in',
     body: html`<main>
@@ -108,7 +108,11 @@ export function signInPage(options: { label: string; asksForToken: boolean; erro
         options.asksForToken
           ? html`<form method="post" action="/signin">
               <label
-                >Your ${options.label} <input type="password" name="token" autocomplete="current-password" required
+                >Your ${options.label} <input type="hidden" name="next" value="${options.next ?? '/'}" /><input
+                  type="password"
+                  name="token"
+                  autocomplete="current-password"
+                  required
               /></label>
               <button>Sign in</button>
             </form>`

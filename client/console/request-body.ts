@@ -60,7 +60,10 @@ export function parseForm<T extends z.ZodObject>(
 
 const id = (what: string) => z.string().min(1, `${what} must not be empty`).max(300);
 
-export const SignInFormSchema = z.object({ token: z.string().min(1, 'token must not be empty').max(500) });
+export const SignInFormSchema = z.object({
+  token: z.string().min(1, 'token must not be empty').max(500),
+  next: z.string().max(500).optional(),
+});
 
 export const DecideFormSchema = z.object({
   csrf: z.string().max(200).default(''),

@@ -90,6 +90,21 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
         redirect: 'manual',
       });
       expect(crossOrigin.status).toBe(403);
+      // A notification's link survives signing in.
+      const linked = await fetch(`${base}/runs/r1/approvals/1-1`, { redirect: 'manual' });
+      expect(linked.headers.get('location')).toBe(`/signin?next=${encodeURIComponent('/runs/r1/approvals/1-1')}`);
+      const back = await fetch(`${base}/signin`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: TOKEN, next: '/runs/r1/approvals/1-1' }),
+        redirect: 'manual',
+      });
+      expect(back.headers.get('location')).toBe('/runs/r1/approvals/1-1');
+      const elsewhere = await fetch(`${base}/signin`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: TOKEN, next: '//evil.example/x' }),
+        redirect: 'manual',
+      });
+      expect(elsewhere.headers.get('location')).toBe('/');
       const tooBig = await fetch(`${base}/decide`, {
         method: 'POST',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
@@ -209,7 +224,7 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       expect(timeline).toMatch(/model call/);
       expect(timeline).toMatch(/rejected\s+delete_file by alice \(update\): not <today>/);
       expect(timeline).toMatch(/delete_file \(destructive\): rejected/);
-      await page.goto(`${base}/runs/${approveId}`);
+      await page.goto(`${base}/runs/${approveId}/approvals/1-1`);
       expect(await page.innerText('table.timeline')).toMatch(/delete_file \(destructive\): (succeeded|failed)/);
       expect(await page.innerText('.status')).toBe('completed');
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-run-timeline.png'), fullPage: true });
