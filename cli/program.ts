@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCodecServer } from './commands/codec-server';
+import { registerConsole } from './commands/console';
 import { registerAudit } from './commands/audit';
 import { registerDecide } from './commands/decide';
 import { registerList } from './commands/list';
@@ -87,6 +88,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
   registerUsage(program, run);
   registerPolicy(program, run);
   registerCodecServer(program, run);
+  registerConsole(program, run);
   return program;
 }
 

@@ -34,3 +34,4 @@ export type {
   ToolCallRecord,
 } from '../common/run-state';
 export type { ToolClass } from '../common/tool-class';
+export * from './console';

@@ -73,6 +73,8 @@ export interface ApprovalRequest {
   tool: string;
   toolClass: ToolClass;
   args: unknown;
+  /** The tool's JSON schema for its arguments, so an approver's edit can be checked before it is sent. */
+  parameters?: Record<string, unknown>;
   /** The policy rule that made this call wait. */
   rule: string;
   /** What the model wrote in the turn that asked for the call (its reasoning, if it gave any), cut to 2,000 characters. */

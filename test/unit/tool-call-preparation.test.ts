@@ -143,6 +143,11 @@ describe('openGates: a request per call that needs a person', () => {
     const timeout = Date.parse(request!.expiresAt) - Date.parse(request!.requestedAt);
     expect(timeout).toBe(10 * 60_000);
     expect(Date.parse(request!.requestedAt)).toBeGreaterThanOrEqual(before - 1);
+    // The tool's schema travels with the waiting request (the console checks edits against it), and is dropped once
+    // the request is decided.
+    expect(request!.parameters).toMatchObject({ type: 'object', properties: { path: expect.anything() } });
+    book.apply({ requestId: '4-2', decision: 'approve', by: 'ops-lead' }, 'update', Date.now());
+    expect(book.lists().approvalRequests[0]?.parameters).toBeUndefined();
   });
 });
 

@@ -155,6 +155,9 @@ export class ApprovalBook {
   ): DecisionRecord {
     const index = this.pending.findIndex((r) => r.requestId === decision.requestId);
     const [request] = index >= 0 ? this.pending.splice(index, 1) : [];
+    // The tool's schema is there for editors while the request waits; decided requests drop it, so a long run does
+    // not carry a schema per request it ever made.
+    if (request) delete request.parameters;
     const editedArgs = decision.editedArgs ?? request?.editedArgs;
     const approvals = request ? votesOf(request) : [];
     const record: DecisionRecord = {

@@ -233,6 +233,7 @@ export function openGates(
       tool: call.request.name,
       toolClass,
       args: call.args,
+      parameters: call.definition.parameters,
       rule: call.approvalRule,
       ...(reasoning ? { reasoning } : {}),
       requestedAt: new Date(nowMs).toISOString(),
