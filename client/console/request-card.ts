@@ -52,6 +52,12 @@ export function requestCard(options: {
       <dd>${bounded(request.tool)} (class ${request.toolClass})</dd>
       <dt>rule</dt>
       <dd class="rule">${bounded(request.rule, 500)}</dd>
+      ${
+        request.reasoning
+          ? html`<dt>the model said</dt>
+              <dd class="reasoning">${bounded(request.reasoning, 2_000)}</dd>`
+          : ''
+      }
       <dt>cost so far</dt>
       <dd class="cost">${costText(state)}</dd>
       <dt>requested</dt>

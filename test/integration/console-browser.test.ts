@@ -18,7 +18,8 @@ const script: ScriptFn = (request) => {
   if (messages.some((message) => message.role === 'tool')) return { reply: { content: 'done' } };
   const prompt = String(messages.find((message) => message.role === 'user')?.content ?? '');
   const name = /write (\S+)/.exec(prompt)?.[1] ?? 'unnamed';
-  return { reply: { toolCalls: [{ name: 'delete_file', arguments: { path: `${name}${HOSTILE}.txt` } }] } };
+  const content = `${name} is stale ${HOSTILE}`;
+  return { reply: { content, toolCalls: [{ name: 'delete_file', arguments: { path: `${name}${HOSTILE}.txt` } }] } };
 };
 
 const card = (runId: string) => `section.request[data-run="${runId}"]`;
@@ -160,6 +161,8 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       expect(await page.innerText(`${approveCard} .agent`)).toBe('file-clerk');
       expect(await page.innerText(`${approveCard} .user`)).toBe('uma');
       expect(await page.innerText(`${approveCard} .rule`)).not.toBe('');
+      // The model's reasoning before the call, as text too.
+      expect(await page.innerText(`${approveCard} .reasoning`)).toMatch(/ is stale <script>window\.__pwned = 1<img/);
       expect(await page.innerText(`${approveCard} .cost`)).toMatch(/\$\d+\.\d{4}.* · \d+ tokens/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'console-pending.png'), fullPage: true });
 
