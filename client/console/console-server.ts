@@ -24,6 +24,7 @@ import {
   SignInFormSchema,
 } from './request-body';
 import { runBody, runsBody } from './run-page';
+import { readTranscript, transcriptSection } from './transcript-view';
 import { cookieValue, csrfMatches, SessionStore, type ConsoleSession } from './sessions';
 
 export interface ConsoleOptions {
@@ -139,8 +140,10 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     response: ServerResponse,
   ): Promise<void> {
     const [state, { all }] = await Promise.all([reins.getState(runId), readPending(reins)]);
+    const running = state.status === 'running' || state.status === 'awaiting_approval';
+    const transcript = transcriptSection(await readTranscript(reins, runId, running));
     const version = pendingVersion(pendingFingerprint(all));
-    const body = runBody({ session, state });
+    const body = runBody({ session, state, transcript });
     send(response, 200, layout({ title: `Run ${runId}`, session, flash: takeFlash(session, request), version, body }));
   }
 

@@ -80,7 +80,7 @@ export function timeline(state: RunState): TimelineEntry[] {
     .map(({ entry }) => entry);
 }
 
-export function runBody(options: { session: ConsoleSession; state: RunState }): SafeHtml {
+export function runBody(options: { session: ConsoleSession; state: RunState; transcript?: SafeHtml }): SafeHtml {
   const { session, state } = options;
   const back = `/runs/${encodeURIComponent(state.runId)}`;
   return html`<main id="live">
@@ -143,6 +143,7 @@ export function runBody(options: { session: ConsoleSession; state: RunState }): 
             <pre>${bounded(state.answer, 20_000)}</pre>`
         : ''
     }
+    ${options.transcript ?? ''}
   </main>`;
 }
 

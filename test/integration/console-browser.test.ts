@@ -227,6 +227,12 @@ test('the console: sign in, see pending requests, approve, reject, edit, bulk ap
       expect(timeline).toMatch(/model call/);
       expect(timeline).toMatch(/rejected\s+delete_file by alice \(update\): not <today>/);
       expect(timeline).toMatch(/delete_file \(destructive\): rejected/);
+      // ...and its transcript, the run's own text shown as text.
+      const transcript = await page.innerText('ol.transcript');
+      expect(transcript).toMatch(/user\s+write \S+/);
+      expect(transcript).toContain('calls delete_file');
+      expect(transcript).toContain('<script>window.__pwned = 1');
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       await page.goto(`${base}/runs/${approveId}/approvals/1-1`);
       expect(await page.innerText('table.timeline')).toMatch(/delete_file \(destructive\): (succeeded|failed)/);
       expect(await page.innerText('.status')).toBe('completed');
