@@ -1,3 +1,4 @@
+import { startSmtpSink, type SmtpSink } from '../fixtures/smtp/smtp-sink';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,3 +66,18 @@ export function verifyReinsSignature(
   const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
   return signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
 }
+
+/** An HTTP receiver and an SMTP sink for the length of a describe block; read them inside tests. */
+export function useNotificationSinks(): { receiver: () => Receiver; smtp: () => SmtpSink } {
+  let receiver: Receiver | undefined;
+  let smtp: SmtpSink | undefined;
+  beforeAll(async () => {
+    [receiver, smtp] = await Promise.all([startReceiver(), startSmtpSink()]);
+  });
+  afterAll(async () => {
+    await Promise.all([receiver?.close(), smtp?.close()]);
+  });
+  return { receiver: () => receiver!, smtp: () => smtp! };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;

@@ -3,10 +3,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import type { ScriptFn } from '../../testing/scripted-model';
-import { startSmtpSink, type SmtpSink } from '../fixtures/smtp/smtp-sink';
 import { fileClerkSpec, tempDataDir, waitForState, withReins } from '../helpers/harness';
 import { resultWithin, workflowTaskFailures } from '../helpers/hostile-model';
-import { startReceiver, verifyReinsSignature } from '../helpers/notify-receiver';
+import { useNotificationSinks, verifyReinsSignature } from '../helpers/notify-receiver';
 
 const SECRET = 'whsec-property-test';
 process.env.REINS_TEST_PROPERTY_SECRET = SECRET;
@@ -46,13 +45,12 @@ const hostileArgs = fc.record({
 });
 
 describe('hostile approver names and arguments never break a notification or the run', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    [receiver, smtp] = await Promise.all([startReceiver(), startSmtpSink()]);
-  });
-  afterAll(async () => {
-    await Promise.all([receiver?.close(), smtp?.close()]);
+  const sinks = useNotificationSinks();
+  let receiver: ReturnType<typeof sinks.receiver>;
+  let smtp: ReturnType<typeof sinks.smtp>;
+  beforeAll(() => {
+    receiver = sinks.receiver();
+    smtp = sinks.smtp();
   });
 
   test('every notice is delivered, signed, escaped and bounded; every run completes', async () => {

@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { NotificationRecord } from '../../common/notifications';
-import { startSmtpSink, type SmtpSink } from '../fixtures/smtp/smtp-sink';
 import { fileClerkSpec, tempDataDir, waitForState, withReins } from '../helpers/harness';
-import { startReceiver, verifyReinsSignature } from '../helpers/notify-receiver';
+import { useNotificationSinks, verifyReinsSignature } from '../helpers/notify-receiver';
 
 const SECRET = 'whsec-test-0123456789';
 process.env.REINS_TEST_NOTIFY_SECRET = SECRET;
@@ -33,13 +32,12 @@ const settled = (records: NotificationRecord[] | undefined, count: number) =>
   (records ?? []).filter((r) => r.status !== 'sending').length >= count && records;
 
 describe('approver notifications', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    [receiver, smtp] = await Promise.all([startReceiver(), startSmtpSink()]);
-  });
-  afterAll(async () => {
-    await Promise.all([receiver?.close(), smtp?.close()]);
+  const sinks = useNotificationSinks();
+  let receiver: ReturnType<typeof sinks.receiver>;
+  let smtp: ReturnType<typeof sinks.smtp>;
+  beforeAll(() => {
+    receiver = sinks.receiver();
+    smtp = sinks.smtp();
   });
 
   test('a gate reached notifies a signed webhook, Slack and email with a console link; the run goes on', async () => {
